@@ -1,0 +1,94 @@
+// Public types of the engine. The engine is runtime-agnostic: no HTTP, no Hono, no onnxruntime here.
+// Gateway and entries depend only on what service/src/engine/index.ts re-exports.
+
+/** A chat message after the HTTP layer has flattened text parts into one string. */
+export interface ChatMessage {
+  role: "system" | "developer" | "user" | "assistant" | "tool";
+  content: string;
+  name?: string;
+}
+
+/** Sampling and stopping parameters, camelCase; the HTTP layer maps the wire fields onto these. */
+export interface GenerateParams {
+  messages: ChatMessage[];
+  /** Upper bound on completion tokens; undefined = up to the context limit. */
+  maxTokens?: number;
+  temperature?: number;
+  topP?: number;
+  topK?: number;
+  minP?: number;
+  presencePenalty?: number;
+  frequencyPenalty?: number;
+  repetitionPenalty?: number;
+  /** token id → bias added to its logit (−100..100) */
+  logitBias?: Record<number, number>;
+  stop?: string[];
+  seed?: number;
+  /** Number of choices; each choice gets its own index and its own PRNG stream. */
+  n?: number;
+  logprobs?: boolean;
+  topLogprobs?: number;
+}
+
+export interface TopLogprob {
+  token: string;
+  logprob: number;
+  bytes: number[] | null;
+}
+
+export interface TokenLogprob extends TopLogprob {
+  topLogprobs: TopLogprob[];
+}
+
+export type FinishReason = "stop" | "length";
+
+export interface Usage {
+  promptTokens: number;
+  completionTokens: number;
+}
+
+/** Events of one generation, pulled as an async iterator. */
+export type GenerateEvent =
+  | { type: "delta"; index: number; text: string; tokenIds: number[]; logprobs?: TokenLogprob[] }
+  | { type: "finish"; index: number; finishReason: FinishReason }
+  | { type: "usage"; usage: Usage };
+
+export interface ModelInfo {
+  id: string;
+  contextLength: number;
+  vocabSize: number;
+}
+
+export interface Engine {
+  readonly info: ModelInfo;
+  /** Validates and tokenizes eagerly: throws ContextLengthExceededError before the first event. */
+  generate(params: GenerateParams, signal?: AbortSignal): AsyncIterable<GenerateEvent>;
+  /** Load report for balancing: queued and active requests, capacity. */
+  load(): { queued: number; active: number; capacity: number };
+  dispose(): Promise<void>;
+}
+
+export class ContextLengthExceededError extends Error {
+  override readonly name = "ContextLengthExceededError";
+  constructor(
+    readonly promptTokens: number,
+    readonly requestedTokens: number,
+    readonly contextLength: number,
+  ) {
+    super(
+      `This model's maximum context length is ${contextLength} tokens. However, you requested ${
+        promptTokens + requestedTokens
+      } tokens (${promptTokens} in the messages, ${requestedTokens} in the completion). Please reduce the length of the messages or completion.`,
+    );
+  }
+}
+
+export class InvalidParamError extends Error {
+  override readonly name = "InvalidParamError";
+  constructor(
+    message: string,
+    readonly param: string,
+  ) {
+    super(message);
+  }
+}

@@ -1,0 +1,73 @@
+// The contract between the HTTP layer and whatever serves a model. Every backend — the in-worker
+// engine, a Petrel backend server, vLLM, TGI, llama.cpp — is reached through this one interface and
+// speaks OpenAI chat-completion chunks, so the HTTP layer has a single code path for all of them.
+//
+// Wire types (snake_case) come from the contract; until `npm run gen` lands they are declared loosely
+// here and tightened to the generated types by the edge API work.
+
+export type ChatCompletionRequest = Record<string, unknown> & {
+  model: string;
+  messages: unknown[];
+  stream?: boolean;
+};
+
+/** One `chat.completion.chunk` object exactly as OpenAI streams it. */
+export type ChatCompletionChunk = Record<string, unknown> & {
+  id: string;
+  object: "chat.completion.chunk";
+  created: number;
+  model: string;
+  choices: unknown[];
+};
+
+export interface ChatContext {
+  requestId: string;
+  /** Aborted when the client goes away or the overall deadline passes. */
+  signal: AbortSignal;
+}
+
+/**
+ * A started generation. `chunks` yields every chunk, including the usage chunk (choices: []) —
+ * the HTTP layer drops it when the client did not ask for usage. The iterator throws a GatewayError
+ * for failures after the start; `start()` has already thrown for failures before the first token.
+ */
+export interface ChatStream {
+  backendId: string;
+  chunks: AsyncIterable<ChatCompletionChunk>;
+}
+
+export interface ChatBackend {
+  readonly id: string;
+  /** Resolves once the upstream has accepted the request (first chunk available or headers 200). */
+  start(request: ChatCompletionRequest, ctx: ChatContext): Promise<ChatStream>;
+}
+
+export interface ModelEntry {
+  id: string;
+  created: number;
+  ownedBy: string;
+  contextLength?: number;
+}
+
+/** What createApp(deps) needs from the gateway. */
+export interface Gateway {
+  listModels(): ModelEntry[];
+  getModel(id: string): ModelEntry | undefined;
+  /** Picks a backend for the model, retries/fails over before the first token, applies timeouts. */
+  chat(request: ChatCompletionRequest, ctx: ChatContext): Promise<ChatStream>;
+}
+
+/** An error with an HTTP status and OpenAI error fields, raised anywhere below the HTTP layer. */
+export class GatewayError extends Error {
+  override readonly name = "GatewayError";
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly type: string,
+    readonly code: string | null = null,
+    readonly param: string | null = null,
+    readonly retryAfterSeconds?: number,
+  ) {
+    super(message);
+  }
+}
