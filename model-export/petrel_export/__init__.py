@@ -1,0 +1,1 @@
+"""Petrel model export: corpus → tokenizer → pretrain → SFT → export → verify."""

@@ -1,0 +1,72 @@
+// Runs an exported decoder through onnxruntime-node for the Python tests and the pipeline
+// (Debian has no Python onnxruntime). Reads one JSON request on stdin, writes JSON on stdout.
+//   {"mode":"logits","model":path,"prompt_ids":[...],"next_ids":[...]}
+//     → {"prefill":[[V] per prompt position], "steps":[[V] per next id]}
+//   {"mode":"greedy","model":path,"cases":[{"input_ids":[...],"max_new_tokens":n}],"eos":[...]}
+//     → {"greedy":[[ids] per case]}
+import { readFileSync } from "node:fs";
+import * as ort from "onnxruntime-node";
+
+const req = JSON.parse(readFileSync(0, "utf8"));
+const session = await ort.InferenceSession.create(req.model, { graphOptimizationLevel: "all", intraOpNumThreads: 1 });
+const pastNames = session.inputNames.filter((n) => n.startsWith("past_key_values."));
+const meta = Object.fromEntries(session.inputMetadata.map((m) => [m.name, m]));
+
+function emptyPast() {
+  const past = {};
+  for (const name of pastNames) {
+    const [, heads, , headDim] = meta[name].shape;
+    past[name] = new ort.Tensor("float32", new Float32Array(0), [1, heads, 0, headDim]);
+  }
+  return past;
+}
+
+// One forward step over `ids` after `pastLen` cached tokens; returns logits rows and the new past.
+async function step(ids, past, pastLen) {
+  const total = pastLen + ids.length;
+  const feeds = {
+    input_ids: new ort.Tensor("int64", BigInt64Array.from(ids.map(BigInt)), [1, ids.length]),
+    attention_mask: new ort.Tensor("int64", new BigInt64Array(total).fill(1n), [1, total]),
+    position_ids: new ort.Tensor("int64", BigInt64Array.from(ids.map((_, i) => BigInt(pastLen + i))), [1, ids.length]),
+    ...past,
+  };
+  const out = await session.run(feeds);
+  const next = {};
+  for (const name of pastNames) next[name] = out[name.replace("past_key_values.", "present.")];
+  const [, seq, vocab] = out.logits.dims;
+  const rows = [];
+  for (let t = 0; t < seq; t++) rows.push(Array.from(out.logits.data.subarray(t * vocab, (t + 1) * vocab)));
+  return { rows, past: next };
+}
+
+const argmax = (row) => row.reduce((best, v, i) => (v > row[best] ? i : best), 0);
+
+if (req.mode === "logits") {
+  let { rows, past } = await step(req.prompt_ids, emptyPast(), 0);
+  const result = { prefill: rows, steps: [] };
+  let len = req.prompt_ids.length;
+  for (const id of req.next_ids) {
+    ({ rows, past } = await step([id], past, len));
+    len += 1;
+    result.steps.push(rows[0]);
+  }
+  process.stdout.write(JSON.stringify(result));
+} else if (req.mode === "greedy") {
+  const greedy = [];
+  for (const c of req.cases) {
+    let { rows, past } = await step(c.input_ids, emptyPast(), 0);
+    let len = c.input_ids.length;
+    const ids = [];
+    for (let i = 0; i < c.max_new_tokens; i++) {
+      const next = argmax(rows[rows.length - 1]);
+      ids.push(next);
+      if (req.eos.includes(next)) break;
+      ({ rows, past } = await step([next], past, len));
+      len += 1;
+    }
+    greedy.push(ids);
+  }
+  process.stdout.write(JSON.stringify({ greedy }));
+} else {
+  throw new Error(`unknown mode ${req.mode}`);
+}
