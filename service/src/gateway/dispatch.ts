@@ -1,0 +1,155 @@
+// The one place that retries. Before the first token a failed attempt (connect error, timeout, 429,
+// 5xx) moves to another backend — or, with one left, waits a jittered exponential backoff or the
+// upstream's Retry-After — all inside one overall deadline and a bounded number of upstream calls.
+// After the first token nothing is retried: a failure ends the stream with an error.
+
+import { backoffDelayMs, sleep } from "./backoff";
+import type { RetryPolicy } from "./config";
+import type { BackendSlot, Pool } from "./pool";
+import { type ChatCompletionRequest, type ChatContext, type ChatStream, GatewayError } from "./types";
+import { isRetryable } from "./upstream-errors";
+
+export interface DispatchOptions {
+  retry: RetryPolicy;
+  totalMs: number;
+  random: () => number;
+}
+
+function unavailable(modelId: string, waitMs: number): GatewayError {
+  const seconds = Number.isFinite(waitMs) ? Math.max(1, Math.ceil(waitMs / 1000)) : 5;
+  return new GatewayError(
+    503,
+    `No backend for ${modelId} is available right now`,
+    "server_error",
+    "backends_unavailable",
+    null,
+    seconds,
+  );
+}
+
+/** Waits for a slot to come free, or throws if that would pass the deadline. */
+async function waitForSlot(pool: Pool, deadline: number, signal: AbortSignal, lastError?: GatewayError) {
+  const waitMs = pool.soonestAvailableMs();
+  if (Date.now() + waitMs >= deadline) throw lastError ?? unavailable(pool.modelId, waitMs);
+  await sleep(Math.max(1, waitMs), signal);
+}
+
+export async function dispatch(
+  pool: Pool,
+  request: ChatCompletionRequest,
+  ctx: ChatContext,
+  opts: DispatchOptions,
+): Promise<ChatStream> {
+  const deadline = Date.now() + opts.totalMs;
+  const overall = new AbortController();
+  const onClientAbort = () => overall.abort(ctx.signal.reason);
+  ctx.signal.addEventListener("abort", onClientAbort, { once: true });
+  const timer = setTimeout(
+    () =>
+      overall.abort(
+        new GatewayError(
+          504,
+          `Request exceeded its ${opts.totalMs} ms deadline`,
+          "server_error",
+          "deadline_exceeded",
+        ),
+      ),
+    opts.totalMs,
+  );
+  const finish = () => {
+    clearTimeout(timer);
+    ctx.signal.removeEventListener("abort", onClientAbort);
+  };
+  const attemptCtx: ChatContext = { requestId: ctx.requestId, signal: overall.signal };
+  const failed = new Set<BackendSlot>();
+  let lastError: GatewayError | undefined;
+  try {
+    for (let sent = 0; sent < opts.retry.maxAttempts; ) {
+      pool.refreshStale();
+      const slot = pool.pick(failed);
+      if (!slot) {
+        await waitForSlot(pool, deadline, overall.signal, lastError);
+        continue;
+      }
+      if (failed.has(slot)) {
+        // Only the same failed backend(s) left: back off before hitting it again.
+        const delay = backoffDelayMs(sent, opts.retry.baseDelayMs, opts.retry.maxDelayMs, opts.random);
+        if (Date.now() + delay >= deadline) break;
+        await sleep(delay, overall.signal);
+        if (!slot.available()) continue;
+      }
+      sent += 1;
+      try {
+        const stream = await attempt(slot, request, attemptCtx);
+        return guard(stream, slot, overall.signal, finish);
+      } catch (err) {
+        if (overall.signal.aborted) throw abortReason(overall.signal);
+        if (!(err instanceof GatewayError) || !isRetryable(err)) throw err;
+        lastError = err;
+        failed.add(slot);
+      }
+    }
+    throw lastError ?? unavailable(pool.modelId, pool.soonestAvailableMs());
+  } catch (err) {
+    finish();
+    throw err instanceof GatewayError ? err : abortReason(overall.signal, err);
+  }
+}
+
+/** One upstream call, with the slot's bookkeeping: in-flight count, circuit, Retry-After cooldown. */
+async function attempt(
+  slot: BackendSlot,
+  request: ChatCompletionRequest,
+  ctx: ChatContext,
+): Promise<ChatStream> {
+  slot.outstanding += 1;
+  slot.circuit.onAttempt();
+  try {
+    const stream = await slot.backend.start(request, ctx);
+    slot.circuit.recordSuccess();
+    return stream;
+  } catch (err) {
+    slot.outstanding -= 1;
+    if (ctx.signal.aborted) slot.circuit.releaseProbe();
+    else if (err instanceof GatewayError && err.status === 429) {
+      // Overloaded is not broken: rest the backend for as long as it asked, without tripping it.
+      slot.cooldownUntil = Date.now() + (err.retryAfterSeconds ?? 1) * 1000;
+      slot.circuit.releaseProbe();
+    } else if (isRetryable(err)) slot.circuit.recordFailure();
+    else slot.circuit.recordSuccess();
+    throw err;
+  }
+}
+
+/** Keeps the slot counted until the stream ends however it ends, and records mid-stream failures. */
+function guard(stream: ChatStream, slot: BackendSlot, signal: AbortSignal, finish: () => void): ChatStream {
+  let released = false;
+  const release = () => {
+    if (released) return;
+    released = true;
+    slot.outstanding -= 1;
+    signal.removeEventListener("abort", release);
+    finish();
+  };
+  // If the client leaves before anyone iterates, the generator's finally would never run.
+  signal.addEventListener("abort", release, { once: true });
+  async function* chunks() {
+    try {
+      yield* stream.chunks;
+    } catch (err) {
+      if (!signal.aborted) slot.circuit.recordFailure();
+      throw err instanceof GatewayError ? err : abortReason(signal, err);
+    } finally {
+      release();
+    }
+  }
+  return { backendId: stream.backendId, chunks: chunks() };
+}
+
+function abortReason(signal: AbortSignal, err?: unknown): GatewayError {
+  if (signal.reason instanceof GatewayError) return signal.reason;
+  if (signal.aborted)
+    return new GatewayError(499, "Client closed the request", "client_closed_request", "client_closed");
+  const message = err instanceof Error ? err.message : String(err);
+  return new GatewayError(500, `Gateway failure: ${message}`, "server_error", "gateway_error");
+}

@@ -1,0 +1,115 @@
+// createGateway: the Gateway the HTTP layer talks to, over pools of backends built from the config.
+
+import type { BackendConfig, GatewayConfig, ModelConfig } from "./config";
+import { dispatch } from "./dispatch";
+import { createOpenAIUpstream, type FetchLike } from "./openai-upstream";
+import { BackendSlot, Pool } from "./pool";
+import { type ChatBackend, type Gateway, GatewayError, type ModelEntry } from "./types";
+
+export { type BackendKind, type GatewayConfig, GatewayConfigError, parseGatewayConfig } from "./config";
+export { createOpenAIUpstream, type FetchLike } from "./openai-upstream";
+export * from "./types";
+
+export interface GatewayOptions {
+  config: GatewayConfig;
+  /** Builds the in-process engine backend for `kind: "embedded"` entries. */
+  embedded?: (model: ModelConfig, backend: BackendConfig) => ChatBackend;
+  fetch?: FetchLike;
+  now?: () => number;
+  random?: () => number;
+}
+
+export interface BackendStatus {
+  id: string;
+  kind: string;
+  url?: string;
+  outstanding: number;
+  healthy: boolean;
+  circuit: string;
+  load?: { active: number; queued: number; capacity?: number; kvCacheUsage?: number };
+}
+
+export interface PetrelGateway extends Gateway {
+  /** Runs every active health check now and waits for them. */
+  probeAll(): Promise<void>;
+  /** Periodic health checks for long-lived processes (Node); returns a stop function. */
+  startHealthChecks(): () => void;
+  status(): Record<string, BackendStatus[]>;
+}
+
+export function createGateway(opts: GatewayOptions): PetrelGateway {
+  const { config } = opts;
+  const fetchImpl = opts.fetch ?? ((input, init) => fetch(input, init));
+  const now = opts.now ?? Date.now;
+  const random = opts.random ?? Math.random;
+  const pools = new Map<string, Pool>();
+  const entries = new Map<string, ModelEntry>();
+
+  for (const model of config.models) {
+    const slots = model.backends.map((b) => new BackendSlot(b, buildBackend(model, b), config.circuit, now));
+    pools.set(model.id, new Pool(model.id, slots, config.health, fetchImpl, now, random));
+    entries.set(model.id, {
+      id: model.id,
+      created: model.created,
+      ownedBy: model.ownedBy,
+      contextLength: model.contextLength,
+    });
+  }
+
+  function buildBackend(model: ModelConfig, b: BackendConfig): ChatBackend {
+    if (b.kind !== "embedded") return createOpenAIUpstream(b, fetchImpl);
+    if (!opts.embedded) throw new Error(`backend ${b.id}: kind "embedded" needs an engine on this runtime`);
+    return opts.embedded(model, b);
+  }
+
+  return {
+    listModels: () => [...entries.values()],
+    getModel: (id) => entries.get(id),
+    async chat(request, ctx) {
+      const pool = pools.get(request.model);
+      const model = config.models.find((m) => m.id === request.model);
+      if (!pool || !model) {
+        throw new GatewayError(
+          404,
+          `The model '${request.model}' does not exist`,
+          "invalid_request_error",
+          "model_not_found",
+          "model",
+        );
+      }
+      return dispatch(pool, request, ctx, { retry: config.retry, totalMs: model.timeouts.totalMs, random });
+    },
+    async probeAll() {
+      await Promise.all([...pools.values()].map((p) => p.probeAll()));
+    },
+    startHealthChecks() {
+      const tick = () => {
+        for (const pool of pools.values()) pool.refreshStale();
+      };
+      tick();
+      const timer = setInterval(tick, Math.max(10, Math.floor(config.health.intervalMs / 2)));
+      (timer as { unref?: () => void }).unref?.();
+      return () => clearInterval(timer);
+    },
+    status() {
+      const out: Record<string, BackendStatus[]> = {};
+      for (const [id, pool] of pools) {
+        out[id] = pool.slots.map((s) => ({
+          id: s.id,
+          kind: s.config.kind,
+          url: s.config.url,
+          outstanding: s.outstanding,
+          healthy: s.healthy,
+          circuit: s.circuit.state,
+          load: s.load && {
+            active: s.load.active,
+            queued: s.load.queued,
+            capacity: s.load.capacity,
+            kvCacheUsage: s.load.kvCacheUsage,
+          },
+        }));
+      }
+      return out;
+    },
+  };
+}

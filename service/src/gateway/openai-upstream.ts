@@ -1,0 +1,181 @@
+// A ChatBackend for anything speaking OpenAI chat completions over HTTP: a Petrel backend server,
+// vLLM, TGI, llama.cpp, Ollama, OpenAI itself. Always streams upstream (a non-streaming client is
+// served by the HTTP layer collecting chunks), always asks for the usage chunk, and holds back
+// chunks until the first one with content — the commit point. Anything that fails before it throws
+// from start(), so the gateway can still fail over; anything after it throws from the iterator.
+
+import { parseRetryAfterMs } from "./backoff";
+import type { BackendConfig } from "./config";
+import { DONE, isCommitChunk, SseChunkReader } from "./sse-chunks";
+import {
+  type ChatBackend,
+  type ChatCompletionChunk,
+  type ChatCompletionRequest,
+  type ChatContext,
+  type ChatStream,
+  GatewayError,
+} from "./types";
+import { upstreamHttpError } from "./upstream-errors";
+
+export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
+
+const MAX_ERROR_BODY = 64 * 1024;
+
+export function createOpenAIUpstream(config: BackendConfig, fetchImpl: FetchLike = fetch): ChatBackend {
+  if (!config.url) throw new Error(`backend ${config.id} has no url`);
+  const url = `${config.url}/v1/chat/completions`;
+  const t = config.timeouts;
+
+  const timeoutError = (what: string, ms: number, code: string) =>
+    new GatewayError(504, `Upstream ${config.id} ${what} within ${ms} ms`, "server_error", code);
+
+  async function connect(request: ChatCompletionRequest, ctx: ChatContext, signal: AbortSignal) {
+    const streamOptions = (request.stream_options as Record<string, unknown> | undefined) ?? {};
+    const body = {
+      ...request,
+      model: config.upstreamModel ?? request.model,
+      stream: true,
+      stream_options: { ...streamOptions, include_usage: true },
+    };
+    const headers: Record<string, string> = {
+      "content-type": "application/json",
+      accept: "text/event-stream",
+      "x-request-id": ctx.requestId,
+    };
+    if (config.apiKey) headers.authorization = `Bearer ${config.apiKey}`;
+    const init: RequestInit = { method: "POST", headers, body: JSON.stringify(body), signal };
+    return withDeadline(fetchImpl(url, init), t.connectMs, () =>
+      timeoutError("sent no response headers", t.connectMs, "upstream_connect_timeout"),
+    );
+  }
+
+  async function start(request: ChatCompletionRequest, ctx: ChatContext): Promise<ChatStream> {
+    const abort = new AbortController();
+    const onAbort = () => abort.abort(ctx.signal.reason);
+    if (ctx.signal.aborted) throw clientGone(ctx.signal);
+    ctx.signal.addEventListener("abort", onAbort, { once: true });
+    const totalTimer = setTimeout(
+      () => abort.abort(timeoutError("did not finish", t.totalMs, "upstream_total_timeout")),
+      t.totalMs,
+    );
+    const cleanup = () => {
+      clearTimeout(totalTimer);
+      ctx.signal.removeEventListener("abort", onAbort);
+    };
+    const startedAt = Date.now();
+    let reader: SseChunkReader | undefined;
+    try {
+      const res = await connect(request, ctx, abort.signal);
+      if (!res.ok) {
+        const retryAfter = parseRetryAfterMs(res.headers);
+        throw upstreamHttpError(config.id, res.status, await readErrorBody(res), retryAfter);
+      }
+      if (!res.body)
+        throw new GatewayError(
+          502,
+          `Upstream ${config.id} sent no body`,
+          "server_error",
+          "upstream_bad_response",
+        );
+      reader = new SseChunkReader(res.body, config.id, request.model);
+      const held = await readUntilCommit(reader, t.firstTokenMs - (Date.now() - startedAt));
+      return { backendId: config.id, chunks: stream(reader, held, abort.signal, cleanup) };
+    } catch (err) {
+      reader?.cancel();
+      abort.abort();
+      cleanup();
+      throw mapError(err, abort.signal, ctx.signal, config.id);
+    }
+  }
+
+  async function readUntilCommit(reader: SseChunkReader, budgetMs: number): Promise<ChatCompletionChunk[]> {
+    const deadline = Date.now() + budgetMs;
+    const held: ChatCompletionChunk[] = [];
+    for (;;) {
+      const chunk = await reader.next(deadline - Date.now(), () =>
+        timeoutError("sent no first token", t.firstTokenMs, "upstream_first_token_timeout"),
+      );
+      if (chunk === DONE) {
+        throw new GatewayError(
+          502,
+          `Upstream ${config.id} ended the stream without output`,
+          "server_error",
+          "upstream_empty_stream",
+        );
+      }
+      held.push(chunk);
+      if (isCommitChunk(chunk)) return held;
+    }
+  }
+
+  async function* stream(
+    reader: SseChunkReader,
+    held: ChatCompletionChunk[],
+    signal: AbortSignal,
+    cleanup: () => void,
+  ): AsyncGenerator<ChatCompletionChunk> {
+    try {
+      yield* held;
+      for (;;) {
+        const chunk = await reader.next(t.idleMs, () =>
+          timeoutError("went silent mid-stream", t.idleMs, "upstream_idle_timeout"),
+        );
+        if (chunk === DONE) return;
+        yield chunk;
+      }
+    } catch (err) {
+      throw mapError(err, signal, signal, config.id);
+    } finally {
+      // Runs on completion, on error and when the consumer stops early (client gone): the
+      // upstream request is cancelled so its GPU slot is freed.
+      reader.cancel();
+      cleanup();
+    }
+  }
+
+  return { id: config.id, start };
+}
+
+function clientGone(signal: AbortSignal): GatewayError {
+  const reason = signal.reason;
+  if (reason instanceof GatewayError) return reason;
+  return new GatewayError(499, "Client closed the request", "client_closed_request", "client_closed");
+}
+
+/** Normalises fetch/stream failures: aborts keep their reason, network errors become 502. */
+function mapError(err: unknown, own: AbortSignal, client: AbortSignal, backendId: string): GatewayError {
+  if (err instanceof GatewayError) return err;
+  if (client.aborted) return clientGone(client);
+  if (own.aborted) return clientGone(own);
+  const detail =
+    err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err);
+  return new GatewayError(
+    502,
+    `Upstream ${backendId} unreachable: ${detail}`,
+    "server_error",
+    "upstream_unreachable",
+  );
+}
+
+async function readErrorBody(res: Response): Promise<unknown> {
+  const text = (
+    await withDeadline(res.text(), 2_000, () => new Error("slow error body")).catch(() => "")
+  ).slice(0, MAX_ERROR_BODY);
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+async function withDeadline<T>(promise: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(onTimeout()), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,111 @@
+// The backends serving one model, with what the gateway knows about each: requests in flight,
+// circuit state, last active health check and load report, and a Retry-After cooldown.
+
+import { type Candidate, type LoadSnapshot, pickCandidate } from "./balancer";
+import { CircuitBreaker } from "./circuit";
+import type { BackendConfig, CircuitPolicy, HealthPolicy } from "./config";
+import { probeBackend } from "./health";
+import type { LoadReport } from "./load-signals";
+import type { FetchLike } from "./openai-upstream";
+import type { ChatBackend } from "./types";
+
+/** An in-process backend (the embedded engine) may report its load directly. */
+interface SelfReporting {
+  load(): LoadReport;
+}
+const selfReports = (b: ChatBackend): b is ChatBackend & SelfReporting =>
+  typeof (b as Partial<SelfReporting>).load === "function";
+
+export class BackendSlot implements Candidate {
+  outstanding = 0;
+  healthy = true;
+  lastProbeAt = Number.NEGATIVE_INFINITY;
+  cooldownUntil = 0;
+  probing: Promise<void> | undefined;
+  private snapshot: LoadSnapshot | undefined;
+  readonly circuit: CircuitBreaker;
+
+  constructor(
+    readonly config: BackendConfig,
+    readonly backend: ChatBackend,
+    circuit: CircuitPolicy,
+    private readonly now: () => number,
+  ) {
+    this.circuit = new CircuitBreaker(circuit, now);
+  }
+
+  get id(): string {
+    return this.config.id;
+  }
+
+  get weight(): number {
+    return this.config.weight;
+  }
+
+  get load(): LoadSnapshot | undefined {
+    if (selfReports(this.backend)) return { ...this.backend.load(), outstandingAtSample: this.outstanding };
+    return this.snapshot;
+  }
+
+  setLoad(report: LoadReport | undefined, outstandingAtSample: number): void {
+    this.snapshot = report && { ...report, outstandingAtSample };
+  }
+
+  available(): boolean {
+    return this.healthy && this.now() >= this.cooldownUntil && this.circuit.canPass();
+  }
+
+  /** Milliseconds until this slot could be available; Infinity while its health check fails. */
+  availableInMs(): number {
+    if (!this.healthy) return Number.POSITIVE_INFINITY;
+    return Math.max(0, this.cooldownUntil - this.now(), this.circuit.retryInMs());
+  }
+}
+
+export class Pool {
+  constructor(
+    readonly modelId: string,
+    readonly slots: BackendSlot[],
+    private readonly health: HealthPolicy,
+    private readonly fetchImpl: FetchLike,
+    private readonly now: () => number,
+    private readonly random: () => number,
+  ) {}
+
+  /** Picks an available slot, preferring ones not in `avoid` (already failed for this request). */
+  pick(avoid: ReadonlySet<BackendSlot>): BackendSlot | undefined {
+    const open = this.slots.filter((s) => s.available());
+    const fresh = open.filter((s) => !avoid.has(s));
+    return pickCandidate(fresh.length > 0 ? fresh : open, this.random);
+  }
+
+  /** Soonest moment (ms from now) any slot may take a request. */
+  soonestAvailableMs(): number {
+    return Math.min(...this.slots.map((s) => s.availableInMs()));
+  }
+
+  /** Starts health checks on slots whose last one is older than the interval; never waits for them. */
+  refreshStale(): void {
+    const now = this.now();
+    for (const slot of this.slots) {
+      if (slot.probing || now - slot.lastProbeAt < this.health.intervalMs) continue;
+      slot.lastProbeAt = now;
+      slot.probing = this.probe(slot).finally(() => {
+        slot.probing = undefined;
+      });
+    }
+  }
+
+  /** Probes every slot now and waits (Node start-up, tests). */
+  async probeAll(): Promise<void> {
+    await Promise.all(this.slots.map((s) => this.probe(s)));
+  }
+
+  private async probe(slot: BackendSlot): Promise<void> {
+    const outstanding = slot.outstanding;
+    const result = await probeBackend(slot.config, this.fetchImpl, this.health.timeoutMs);
+    slot.lastProbeAt = this.now();
+    slot.healthy = result.ready;
+    slot.setLoad(result.load, outstanding);
+  }
+}

@@ -1,0 +1,149 @@
+// Upstream SSE → chat.completion.chunk objects, through eventsource-parser (a kept library, per the
+// spec: comments, CRLF/CR line ends, multi-line data, BOM). Bytes are decoded with a streaming
+// TextDecoder so a UTF-8 character split across network reads is never mangled. Every read is
+// bounded by a deadline so a stalled upstream becomes an error, never a hang.
+
+import { createParser, type EventSourceMessage } from "eventsource-parser";
+import { type ChatCompletionChunk, GatewayError } from "./types";
+import { upstreamStreamError } from "./upstream-errors";
+
+/** One event can't be larger than this; a runaway line is garbage, not a reason to eat memory. */
+const MAX_BUFFER_CHARS = 4 * 1024 * 1024;
+
+export const DONE = Symbol("done");
+
+export class SseChunkReader {
+  private readonly reader: ReadableStreamDefaultReader<Uint8Array>;
+  private readonly decoder = new TextDecoder();
+  private readonly parser;
+  private readonly events: EventSourceMessage[] = [];
+  private parseError: string | undefined;
+  private ended = false;
+  private sawDone = false;
+
+  constructor(
+    body: ReadableStream<Uint8Array>,
+    private readonly backendId: string,
+    private readonly publicModel: string,
+  ) {
+    this.reader = body.getReader();
+    this.parser = createParser({
+      maxBufferSize: MAX_BUFFER_CHARS,
+      onEvent: (event) => this.events.push(event),
+      onError: (error) => {
+        this.parseError ??= error.message;
+      },
+    });
+  }
+
+  /**
+   * The next chunk, or DONE after `[DONE]`. Throws `onTimeout()` if no chunk arrives within
+   * `timeoutMs`; keep-alive comments do not count as chunks.
+   */
+  async next(timeoutMs: number, onTimeout: () => GatewayError): Promise<ChatCompletionChunk | typeof DONE> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const event = this.events.shift();
+      if (event) {
+        const chunk = this.decode(event);
+        if (chunk) return chunk;
+        continue;
+      }
+      if (this.sawDone) return DONE;
+      if (this.parseError) throw this.garbage(this.parseError);
+      if (this.ended) {
+        throw new GatewayError(
+          502,
+          `Upstream ${this.backendId} closed the stream before [DONE]`,
+          "server_error",
+          "upstream_stream_truncated",
+        );
+      }
+      await this.readMore(deadline - Date.now(), onTimeout);
+    }
+  }
+
+  /** Stops reading and releases the connection. */
+  cancel(): void {
+    this.reader.cancel().catch(() => {});
+  }
+
+  private async readMore(remainingMs: number, onTimeout: () => GatewayError): Promise<void> {
+    if (remainingMs <= 0) throw this.timeout(onTimeout);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timedOut = new Promise<"timeout">((resolve) => {
+      timer = setTimeout(() => resolve("timeout"), remainingMs);
+    });
+    try {
+      const result = await Promise.race([this.reader.read(), timedOut]);
+      if (result === "timeout") throw this.timeout(onTimeout);
+      if (result.done) {
+        this.ended = true;
+        // A final event without its blank line ("data: [DONE]" then EOF) still counts.
+        this.parser.feed(`${this.decoder.decode()}\n\n`);
+      } else {
+        this.parser.feed(this.decoder.decode(result.value, { stream: true }));
+      }
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private timeout(onTimeout: () => GatewayError): GatewayError {
+    this.cancel();
+    return onTimeout();
+  }
+
+  private garbage(detail: string): GatewayError {
+    this.cancel();
+    return new GatewayError(
+      502,
+      `Upstream ${this.backendId} sent invalid SSE: ${detail}`,
+      "server_error",
+      "upstream_bad_response",
+    );
+  }
+
+  private decode(event: EventSourceMessage): ChatCompletionChunk | undefined {
+    const data = event.data.trim();
+    if (data === "[DONE]") {
+      this.sawDone = true;
+      this.cancel();
+      return undefined;
+    }
+    if (data === "" && event.event === undefined) return undefined;
+    let payload: unknown;
+    try {
+      payload = JSON.parse(data);
+    } catch {
+      throw this.garbage(`not JSON: ${JSON.stringify(data.slice(0, 80))}`);
+    }
+    if (typeof payload !== "object" || payload === null) throw this.garbage("event is not an object");
+    const obj = payload as Record<string, unknown>;
+    if (obj.error !== undefined || event.event === "error") {
+      this.cancel();
+      throw upstreamStreamError(this.backendId, payload);
+    }
+    if (!Array.isArray(obj.choices)) throw this.garbage("chunk without a choices array");
+    // Upstreams serve under their own model name; clients see the public id they asked for.
+    return {
+      ...obj,
+      id: typeof obj.id === "string" ? obj.id : "",
+      object: "chat.completion.chunk",
+      created: typeof obj.created === "number" ? obj.created : Math.floor(Date.now() / 1000),
+      model: this.publicModel,
+      choices: obj.choices,
+    };
+  }
+}
+
+/** True once a chunk carries something the client must see: content, a finish, or usage. */
+export function isCommitChunk(chunk: ChatCompletionChunk): boolean {
+  if (chunk.choices.length === 0) return true;
+  return chunk.choices.some((c) => {
+    const choice = c as { delta?: Record<string, unknown>; finish_reason?: unknown };
+    if (choice.finish_reason) return true;
+    const delta = choice.delta ?? {};
+    return Object.entries(delta).some(([k, v]) => k !== "role" && v !== null && v !== undefined && v !== "");
+  });
+}

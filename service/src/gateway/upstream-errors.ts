@@ -1,0 +1,84 @@
+// Maps what an upstream says when it fails onto GatewayError. Engines disagree on the error body
+// (vLLM: integer `code`; TGI: {"error": "…", "error_type"}; llama.cpp: its own types), so the
+// message is kept and the status/type/code normalised to OpenAI's shapes.
+
+import { GatewayError } from "./types";
+
+/** Statuses worth another attempt, on this or another backend, before the first token. */
+export function isRetryable(err: unknown): boolean {
+  return err instanceof GatewayError && [408, 429, 500, 502, 503, 504].includes(err.status);
+}
+
+export function describeUpstreamError(body: unknown): { message?: string; type?: string; code?: string } {
+  if (typeof body === "string") return { message: body.slice(0, 500) || undefined };
+  if (typeof body !== "object" || body === null) return {};
+  const error = (body as Record<string, unknown>).error;
+  if (typeof error === "string") return { message: error };
+  if (typeof error !== "object" || error === null) return {};
+  const e = error as Record<string, unknown>;
+  return {
+    message: typeof e.message === "string" ? e.message : undefined,
+    type: typeof e.type === "string" ? e.type : undefined,
+    code: typeof e.code === "string" ? e.code : undefined,
+  };
+}
+
+/** An HTTP error response from an upstream, before any content was sent. */
+export function upstreamHttpError(
+  backendId: string,
+  status: number,
+  body: unknown,
+  retryAfterMs: number | undefined,
+): GatewayError {
+  const { message, type, code } = describeUpstreamError(body);
+  const retryAfter = retryAfterMs === undefined ? undefined : Math.max(1, Math.ceil(retryAfterMs / 1000));
+  const detail = message ?? `HTTP ${status}`;
+  if (status === 429) {
+    return new GatewayError(
+      429,
+      `Upstream is rate limiting: ${detail}`,
+      "rate_limit_error",
+      code ?? "rate_limit_exceeded",
+      null,
+      retryAfter,
+    );
+  }
+  // The request itself is bad (context too long, bad parameter): no other backend would accept it.
+  if (status === 400 || status === 413 || status === 422) {
+    return new GatewayError(
+      400,
+      detail,
+      type && !/^[A-Z]/.test(type) ? type : "invalid_request_error",
+      code ?? null,
+    );
+  }
+  if (status === 503 || status === 408 || status === 504) {
+    const s = status === 408 ? 504 : status;
+    return new GatewayError(
+      s,
+      `Upstream ${backendId} unavailable: ${detail}`,
+      "server_error",
+      "upstream_unavailable",
+      null,
+      retryAfter,
+    );
+  }
+  // 401/403/404 mean this backend is misconfigured (key, model name), 5xx that it broke: 502 either way.
+  return new GatewayError(
+    502,
+    `Upstream ${backendId} failed with HTTP ${status}: ${detail}`,
+    "server_error",
+    "upstream_error",
+  );
+}
+
+/** An `{"error": …}` event inside an upstream stream. */
+export function upstreamStreamError(backendId: string, payload: unknown): GatewayError {
+  const { message, code } = describeUpstreamError(payload);
+  return new GatewayError(
+    502,
+    `Upstream ${backendId} failed mid-stream: ${message ?? "unknown error"}`,
+    "server_error",
+    code ?? "upstream_error",
+  );
+}
