@@ -1,0 +1,15 @@
+// The engine's public surface: gateway and entries import only from here.
+
+export type { EngineOptions, PetrelEngine } from "./engine.js";
+export { createEngine } from "./engine.js";
+export type { ModelConfig } from "./model-config.js";
+export type { FileContent, ModelFiles, OnnxVariant } from "./model-files.js";
+export { ModelFileError, onnxPath } from "./model-files.js";
+export type {
+  DecoderSession,
+  InputMeta,
+  SessionCreateOptions,
+  SessionFactory,
+  SessionTensor,
+} from "./session.js";
+export * from "./types.js";
