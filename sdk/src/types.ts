@@ -1,0 +1,29 @@
+// Public names for the wire types. Everything here derives from openapi/openapi.yaml through the
+// generated file; the SDK adds only the streaming/non-streaming split that a schema cannot express.
+import type { components } from "./generated/openapi.js";
+
+type Schemas = components["schemas"];
+
+export type ChatCompletionCreateParams = Schemas["ChatCompletionRequest"];
+export type ChatCompletionCreateParamsStreaming = Omit<ChatCompletionCreateParams, "stream"> & {
+  stream: true;
+};
+export type ChatCompletionCreateParamsNonStreaming = Omit<ChatCompletionCreateParams, "stream"> & {
+  stream?: false | null;
+};
+export type ChatCompletionMessageParam = Schemas["ChatMessage"];
+export type ChatCompletion = Schemas["ChatCompletion"];
+export type ChatCompletionChoice = Schemas["ChatCompletionChoice"];
+export type ChatCompletionMessage = Schemas["ChatCompletionMessage"];
+export type ChatCompletionChunk = Schemas["ChatCompletionChunk"];
+export type ChatCompletionChunkChoice = Schemas["ChatCompletionChunkChoice"];
+export type ChatCompletionDelta = Schemas["ChatCompletionDelta"];
+export type ChoiceLogprobs = Schemas["ChoiceLogprobs"];
+export type FinishReason = Schemas["FinishReason"];
+export type CompletionUsage = Schemas["Usage"];
+export type Model = Schemas["Model"];
+export type ModelList = Schemas["ModelList"];
+export type ErrorResponse = Schemas["ErrorResponse"];
+
+/** Objects returned by the client carry the server's request id, as openai-node's do. */
+export type WithRequestId<T> = T & { _request_id?: string | null };
