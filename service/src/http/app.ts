@@ -1,0 +1,86 @@
+// createApp(deps): the Hono app shared by the Worker and the Node backend server. No runtime globals
+// here — entries read env/bindings and pass a Gateway; tests pass a fake one.
+import { Scalar } from "@scalar/hono-api-reference";
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { cors } from "hono/cors";
+import type { components } from "../generated/openapi.js";
+import { openapiDocument } from "../generated/openapi-document.js";
+import { chatHandler } from "./chat-route.js";
+import { type AppDeps, DEFAULT_LIMITS, defaultIds } from "./deps.js";
+import { ApiError, errorJson, toErrorResponse } from "./errors.js";
+import { bearerAuth, requestId } from "./middleware.js";
+import { modelsRoutes } from "./models-route.js";
+
+export type AppEnv = { Variables: { requestId: string } };
+
+// The official SDKs send these on every request; a browser's preflight must allow them.
+const SDK_HEADERS = [
+  "Authorization",
+  "Content-Type",
+  "Accept",
+  "OpenAI-Organization",
+  "OpenAI-Project",
+  "OpenAI-Beta",
+  "X-Request-Id",
+  ...["Lang", "Package-Version", "OS", "Arch", "Runtime", "Runtime-Version", "Retry-Count", "Timeout"].map(
+    (h) => `X-Stainless-${h}`,
+  ),
+  "X-Stainless-Helper-Method",
+  "X-Stainless-Poll-Helper",
+];
+const EXPOSED_HEADERS = ["x-request-id", "retry-after", "retry-after-ms"];
+
+export function createApp(deps: AppDeps) {
+  const limits = { ...DEFAULT_LIMITS, ...deps.limits };
+  const logError = deps.logError ?? ((err, id) => console.error(`[${id}]`, err));
+  const app = new Hono<AppEnv>();
+
+  app.use("*", requestId(deps.ids ?? defaultIds));
+  app.use("*", cors({ origin: "*", allowHeaders: SDK_HEADERS, exposeHeaders: EXPOSED_HEADERS, maxAge: 600 }));
+  if (deps.apiKeys && deps.apiKeys.length > 0) app.use("/v1/*", bearerAuth(deps.apiKeys));
+
+  app.get("/health", (c) => {
+    const health: components["schemas"]["Health"] = {
+      status: "ok",
+      models: deps.gateway.listModels().map((m) => m.id),
+    };
+    return c.json(health);
+  });
+  app.get("/openapi.json", (c) => c.json(openapiDocument));
+  app.get("/docs", Scalar({ url: "/openapi.json", pageTitle: "Petrel API" }));
+  app.route("/v1/models", modelsRoutes(deps.gateway));
+  app.post(
+    "/v1/chat/completions",
+    bodyLimit({
+      maxSize: limits.maxBodyBytes,
+      onError: () => {
+        throw new ApiError(
+          413,
+          `Request body is larger than ${limits.maxBodyBytes} bytes.`,
+          "invalid_request_error",
+          "request_too_large",
+        );
+      },
+    }),
+    chatHandler({ gateway: deps.gateway, limits }),
+  );
+
+  app.notFound((c) =>
+    errorJson(
+      new ApiError(
+        404,
+        `Unknown request URL: ${c.req.method} ${new URL(c.req.url).pathname}. Please check the URL for typos.`,
+        "invalid_request_error",
+        "unknown_url",
+      ),
+      c.get("requestId"),
+    ),
+  );
+  app.onError((err, c) => {
+    const id = c.get("requestId");
+    if (toErrorResponse(err).status >= 500) logError(err, id);
+    return errorJson(err, id);
+  });
+  return app;
+}

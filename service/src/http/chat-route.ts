@@ -1,0 +1,105 @@
+// POST /v1/chat/completions: validate against the contract, look the model up, then either fold the
+// gateway's chunks into one JSON completion or stream them as SSE. Nothing is committed (status 200)
+// before validation and model lookup, and a stream waits a short window for its first chunk so that
+// early failures still get a real HTTP status.
+import type { Context } from "hono";
+import type { ChatCompletionRequest, ChatContext, Gateway } from "../gateway/types.js";
+import type { components } from "../generated/openapi.js";
+import { openapiDocument } from "../generated/openapi-document.js";
+import { aggregateChunks } from "./aggregate.js";
+import type { Limits } from "./deps.js";
+import { ApiError, invalidRequest } from "./errors.js";
+import { SSE_HEADERS, type StartedStream, sseBody } from "./sse.js";
+import { createSchemaValidator } from "./validation.js";
+
+type WireRequest = components["schemas"]["ChatCompletionRequest"];
+
+export interface ChatRouteOptions {
+  gateway: Gateway;
+  limits: Limits;
+}
+
+const validate = createSchemaValidator(openapiDocument, "ChatCompletionRequest");
+
+async function readJson(c: Context): Promise<unknown> {
+  const text = await c.req.text();
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw invalidRequest(
+      "We could not parse the JSON body of your request. The API expects a JSON payload; what was sent was not valid JSON.",
+      null,
+      "invalid_json",
+    );
+  }
+}
+
+export function modelNotFound(model: string): ApiError {
+  return new ApiError(
+    404,
+    `The model \`${model}\` does not exist or you do not have access to it.`,
+    "invalid_request_error",
+    "model_not_found",
+    "model",
+  );
+}
+
+/** Parses and validates the body; throws ApiError (400/404) before anything is sent. */
+async function parseRequest(c: Context, gateway: Gateway): Promise<WireRequest> {
+  const body = await readJson(c);
+  if (body === null || typeof body !== "object" || Array.isArray(body)) {
+    throw invalidRequest("The request body must be a JSON object.", null, "invalid_type");
+  }
+  const failure = validate(body);
+  if (failure) throw invalidRequest(failure.message, failure.param, failure.code);
+  const request = body as WireRequest;
+  if (!gateway.getModel(request.model)) throw modelNotFound(request.model);
+  return request;
+}
+
+/** Rejects with the gateway's error, or resolves "ready"/"pending" when the window closes first. */
+async function waitWindow(started: Promise<StartedStream>, windowMs: number): Promise<"ready" | "pending"> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const closed = new Promise<"pending">((resolve) => {
+    timer = setTimeout(() => resolve("pending"), windowMs);
+  });
+  try {
+    return await Promise.race([started.then(() => "ready" as const), closed]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function startStream(gateway: Gateway, request: WireRequest, ctx: ChatContext): Promise<StartedStream> {
+  const stream = await gateway.chat(request as ChatCompletionRequest, ctx);
+  const iterator = stream.chunks[Symbol.asyncIterator]();
+  return { iterator, first: await iterator.next() };
+}
+
+export function chatHandler({ gateway, limits }: ChatRouteOptions) {
+  return async (c: Context) => {
+    const requestId = c.get("requestId") as string;
+    const request = await parseRequest(c, gateway);
+    const abort = new AbortController();
+    const clientSignal = c.req.raw.signal;
+    clientSignal?.addEventListener("abort", () => abort.abort(clientSignal.reason), { once: true });
+    const ctx: ChatContext = { requestId, signal: abort.signal };
+
+    if (!request.stream) {
+      const stream = await gateway.chat(request as ChatCompletionRequest, ctx);
+      return c.json(await aggregateChunks(stream.chunks));
+    }
+
+    const started = startStream(gateway, request, ctx);
+    started.catch(() => {}); // observed below or by the SSE writer; never an unhandled rejection
+    await waitWindow(started, limits.firstChunkWindowMs);
+    const body = sseBody({
+      started,
+      includeUsage: request.stream_options?.include_usage === true,
+      heartbeatMs: limits.heartbeatMs,
+      abort,
+      requestId,
+    });
+    return new Response(body, { status: 200, headers: { ...SSE_HEADERS, "x-request-id": requestId } });
+  };
+}

@@ -1,0 +1,40 @@
+// What createApp needs. Entries (worker.ts, node.ts) build these from env/bindings; tests pass fakes.
+import type { Gateway } from "../gateway/types.js";
+
+export interface Limits {
+  /** Largest accepted request body; larger → 413. */
+  maxBodyBytes: number;
+  /**
+   * How long a stream waits for the gateway's first chunk before committing 200. Failures inside the
+   * window (model down, context too long) still get a real HTTP status; after it, the client gets
+   * headers and keep-alive comments, and a later failure arrives as `data: {"error": …}`.
+   */
+  firstChunkWindowMs: number;
+  /** Interval of `: keep-alive` comments while a committed stream waits for its next chunk. */
+  heartbeatMs: number;
+}
+
+export const DEFAULT_LIMITS: Limits = {
+  maxBodyBytes: 1_000_000,
+  firstChunkWindowMs: 2_000,
+  heartbeatMs: 10_000,
+};
+
+export interface Ids {
+  requestId(): string;
+}
+
+export interface AppDeps {
+  gateway: Gateway;
+  limits?: Partial<Limits>;
+  ids?: Ids;
+  /** Bearer keys accepted on /v1/*; empty or absent = no auth (local development). */
+  apiKeys?: readonly string[];
+  /** Logs unexpected (500) errors; defaults to console.error. */
+  logError?: (err: unknown, requestId: string) => void;
+}
+
+const hex = (bytes: number) =>
+  Array.from(crypto.getRandomValues(new Uint8Array(bytes)), (b) => b.toString(16).padStart(2, "0")).join("");
+
+export const defaultIds: Ids = { requestId: () => `req_${hex(12)}` };
