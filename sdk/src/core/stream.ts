@@ -1,7 +1,7 @@
 // The async-iterable Stream users hold. It sits on top of decodeSSE: turns events into JSON items,
 // stops at `[DONE]`, throws errors that arrive inside the stream, and owns cancellation — `break`,
 // `.abort()` and the caller's AbortSignal all abort one controller, which cancels the HTTP body.
-import { APIError, APIUserAbortError, PetrelError } from "./errors.js";
+import { APIConnectionError, APIError, APIUserAbortError, PetrelError } from "./errors.js";
 import { type ByteSource, decodeSSE, iterateBytes } from "./sse-decoder.js";
 
 export class Stream<Item> implements AsyncIterable<Item> {
@@ -71,8 +71,11 @@ export class Stream<Item> implements AsyncIterable<Item> {
         end(new APIUserAbortError());
         return;
       }
-      end(error);
-      throw error;
+      // A body that dies mid-stream is a connection failure; it is never retried (data was delivered).
+      const failure =
+        error instanceof PetrelError ? error : new APIConnectionError(undefined, { cause: error });
+      end(failure);
+      throw failure;
     } finally {
       if (!ended) {
         // The consumer left early (`break`, `return`): hang up so the server stops generating.
