@@ -3,7 +3,7 @@
 // through (half-open); its success closes the circuit, its failure reopens it with a doubled cooldown
 // (capped), so a backend that keeps failing is probed less and less often.
 
-import type { CircuitPolicy } from "./config";
+import type { CircuitPolicy } from "./config.js";
 
 export type CircuitState = "closed" | "open" | "half-open";
 

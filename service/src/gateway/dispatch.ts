@@ -3,11 +3,11 @@
 // upstream's Retry-After — all inside one overall deadline and a bounded number of upstream calls.
 // After the first token nothing is retried: a failure ends the stream with an error.
 
-import { backoffDelayMs, sleep } from "./backoff";
-import type { RetryPolicy } from "./config";
-import type { BackendSlot, Pool } from "./pool";
-import { type ChatCompletionRequest, type ChatContext, type ChatStream, GatewayError } from "./types";
-import { isRetryable } from "./upstream-errors";
+import { backoffDelayMs, sleep } from "./backoff.js";
+import type { RetryPolicy } from "./config.js";
+import type { BackendSlot, Pool } from "./pool.js";
+import { type ChatCompletionRequest, type ChatContext, type ChatStream, GatewayError } from "./types.js";
+import { isRetryable } from "./upstream-errors.js";
 
 export interface DispatchOptions {
   retry: RetryPolicy;

@@ -1,9 +1,9 @@
 // Active health checks: each kind's own readiness endpoint (not /v1/models, which vLLM answers while
 // still loading weights), plus its load signal where it has one.
 
-import type { BackendConfig } from "./config";
-import { type LoadReport, parseMetricsLoad, parsePetrelLoad } from "./load-signals";
-import type { FetchLike } from "./openai-upstream";
+import type { BackendConfig } from "./config.js";
+import { type LoadReport, parseMetricsLoad, parsePetrelLoad } from "./load-signals.js";
+import type { FetchLike } from "./openai-upstream.js";
 
 export interface ProbeResult {
   ready: boolean;

@@ -1,14 +1,14 @@
 // createGateway: the Gateway the HTTP layer talks to, over pools of backends built from the config.
 
-import type { BackendConfig, GatewayConfig, ModelConfig } from "./config";
-import { dispatch } from "./dispatch";
-import { createOpenAIUpstream, type FetchLike } from "./openai-upstream";
-import { BackendSlot, Pool } from "./pool";
-import { type ChatBackend, type Gateway, GatewayError, type ModelEntry } from "./types";
+import type { BackendConfig, GatewayConfig, ModelConfig } from "./config.js";
+import { dispatch } from "./dispatch.js";
+import { createOpenAIUpstream, type FetchLike } from "./openai-upstream.js";
+import { BackendSlot, Pool } from "./pool.js";
+import { type ChatBackend, type Gateway, GatewayError, type ModelEntry } from "./types.js";
 
-export { type BackendKind, type GatewayConfig, GatewayConfigError, parseGatewayConfig } from "./config";
-export { createOpenAIUpstream, type FetchLike } from "./openai-upstream";
-export * from "./types";
+export { type BackendKind, type GatewayConfig, GatewayConfigError, parseGatewayConfig } from "./config.js";
+export { createOpenAIUpstream, type FetchLike } from "./openai-upstream.js";
+export * from "./types.js";
 
 export interface GatewayOptions {
   config: GatewayConfig;

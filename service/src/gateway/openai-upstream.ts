@@ -4,9 +4,9 @@
 // chunks until the first one with content — the commit point. Anything that fails before it throws
 // from start(), so the gateway can still fail over; anything after it throws from the iterator.
 
-import { parseRetryAfterMs } from "./backoff";
-import type { BackendConfig } from "./config";
-import { DONE, isCommitChunk, SseChunkReader } from "./sse-chunks";
+import { parseRetryAfterMs } from "./backoff.js";
+import type { BackendConfig } from "./config.js";
+import { DONE, isCommitChunk, SseChunkReader } from "./sse-chunks.js";
 import {
   type ChatBackend,
   type ChatCompletionChunk,
@@ -14,8 +14,8 @@ import {
   type ChatContext,
   type ChatStream,
   GatewayError,
-} from "./types";
-import { upstreamHttpError } from "./upstream-errors";
+} from "./types.js";
+import { upstreamHttpError } from "./upstream-errors.js";
 
 export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
 
@@ -81,10 +81,11 @@ export function createOpenAIUpstream(config: BackendConfig, fetchImpl: FetchLike
       const held = await readUntilCommit(reader, t.firstTokenMs - (Date.now() - startedAt));
       return { backendId: config.id, chunks: stream(reader, held, abort.signal, cleanup) };
     } catch (err) {
+      const mapped = mapError(err, abort.signal, ctx.signal, config.id);
       reader?.cancel();
       abort.abort();
       cleanup();
-      throw mapError(err, abort.signal, ctx.signal, config.id);
+      throw mapped;
     }
   }
 

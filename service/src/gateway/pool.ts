@@ -1,13 +1,13 @@
 // The backends serving one model, with what the gateway knows about each: requests in flight,
 // circuit state, last active health check and load report, and a Retry-After cooldown.
 
-import { type Candidate, type LoadSnapshot, pickCandidate } from "./balancer";
-import { CircuitBreaker } from "./circuit";
-import type { BackendConfig, CircuitPolicy, HealthPolicy } from "./config";
-import { probeBackend } from "./health";
-import type { LoadReport } from "./load-signals";
-import type { FetchLike } from "./openai-upstream";
-import type { ChatBackend } from "./types";
+import { type Candidate, type LoadSnapshot, pickCandidate } from "./balancer.js";
+import { CircuitBreaker } from "./circuit.js";
+import type { BackendConfig, CircuitPolicy, HealthPolicy } from "./config.js";
+import { probeBackend } from "./health.js";
+import type { LoadReport } from "./load-signals.js";
+import type { FetchLike } from "./openai-upstream.js";
+import type { ChatBackend } from "./types.js";
 
 /** An in-process backend (the embedded engine) may report its load directly. */
 interface SelfReporting {

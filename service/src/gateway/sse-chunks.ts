@@ -4,8 +4,8 @@
 // bounded by a deadline so a stalled upstream becomes an error, never a hang.
 
 import { createParser, type EventSourceMessage } from "eventsource-parser";
-import { type ChatCompletionChunk, GatewayError } from "./types";
-import { upstreamStreamError } from "./upstream-errors";
+import { type ChatCompletionChunk, GatewayError } from "./types.js";
+import { upstreamStreamError } from "./upstream-errors.js";
 
 /** One event can't be larger than this; a runaway line is garbage, not a reason to eat memory. */
 const MAX_BUFFER_CHARS = 4 * 1024 * 1024;

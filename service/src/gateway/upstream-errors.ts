@@ -2,7 +2,7 @@
 // (vLLM: integer `code`; TGI: {"error": "…", "error_type"}; llama.cpp: its own types), so the
 // message is kept and the status/type/code normalised to OpenAI's shapes.
 
-import { GatewayError } from "./types";
+import { GatewayError } from "./types.js";
 
 /** Statuses worth another attempt, on this or another backend, before the first token. */
 export function isRetryable(err: unknown): boolean {

@@ -1,0 +1,164 @@
+// Each fault, caused on cue by a FAKE upstream, against a real gateway: before the first token the
+// gateway fails over or retries; after it the stream ends with a GatewayError (which the HTTP layer
+// turns into `data: {"error": …}` + `[DONE]`), never a clean end.
+import { afterEach, describe, expect, it } from "vitest";
+import { type FakeUpstream, startFakeUpstream } from "./helpers/fake-upstream.js";
+import { ask, ctx, drain, gatewayFor, startError, waitFor } from "./helpers/gateway-harness.js";
+
+const fakes: FakeUpstream[] = [];
+async function fake(...script: Parameters<typeof startFakeUpstream>[0] & unknown[]) {
+  const f = await startFakeUpstream(script);
+  fakes.push(f);
+  return f;
+}
+afterEach(async () => {
+  await Promise.all(fakes.splice(0).map((f) => f.close()));
+});
+
+// A heavy first backend is always picked first (both candidates compared, lower score wins).
+const first = (url: string) => ({ url, weight: 1000 });
+const second = (url: string) => ({ url, weight: 0.001 });
+
+describe("fault-injecting upstream (fake): before the first token", () => {
+  it("stall before first token → times out and fails over to the next backend", async () => {
+    const a = await fake({ kind: "stall-before-first" });
+    const b = await fake();
+    const gateway = gatewayFor([first(a.url), second(b.url)]);
+    const stream = await gateway.chat(ask(), ctx());
+    const out = await drain(stream);
+    expect(stream.backendId).toBe("b1");
+    expect(out.text).toBe("Hello world");
+    await waitFor(() => a.disconnects === 1); // the stalled upstream request was cancelled
+  });
+
+  it("stall before first token on the only backend → 504 first-token timeout", async () => {
+    const a = await fake({ kind: "stall-before-first" }, { kind: "stall-before-first" });
+    const err = await startError(gatewayFor([{ url: a.url }], { retry: { maxAttempts: 2, baseDelayMs: 1 } }));
+    expect(err.status).toBe(504);
+    expect(err.code).toBe("upstream_first_token_timeout");
+    expect(a.requests).toHaveLength(2);
+  });
+
+  it("no response headers → connect timeout, failover", async () => {
+    const a = await fake({ kind: "no-headers" });
+    const b = await fake();
+    const out = await drain(await gatewayFor([first(a.url), second(b.url)]).chat(ask(), ctx()));
+    expect(out.text).toBe("Hello world");
+    expect(a.requests).toHaveLength(1);
+  });
+
+  it("garbage SSE before any content → 502, failover to a healthy backend", async () => {
+    const a = await fake({ kind: "garbage" });
+    const b = await fake();
+    const stream = await gatewayFor([first(a.url), second(b.url)]).chat(ask(), ctx());
+    expect(stream.backendId).toBe("b1");
+    expect((await drain(stream)).text).toBe("Hello world");
+  });
+
+  it("429 with Retry-After on the only backend → waits that long, then succeeds", async () => {
+    const a = await fake({ kind: "status", status: 429, retryAfter: "1" });
+    const gateway = gatewayFor([{ url: a.url }]);
+    const t0 = Date.now();
+    const out = await drain(await gateway.chat(ask(), ctx()));
+    const waited = Date.now() - t0;
+    expect(out.text).toBe("Hello world");
+    expect(waited).toBeGreaterThanOrEqual(950); // Retry-After honoured (a lower bound, not a speed claim)
+    expect(gateway.status().m?.[0]?.circuit).toBe("closed"); // overload is not a failure
+  });
+
+  it("429 with Retry-After beyond the deadline → 429 to the client with retry-after", async () => {
+    const a = await fake({ kind: "status", status: 429, retryAfter: "30" });
+    const err = await startError(gatewayFor([{ url: a.url }], { timeouts: { totalMs: 2_000 } }));
+    expect(err.status).toBe(429);
+    expect(err.retryAfterSeconds).toBe(30);
+    expect(a.requests).toHaveLength(1);
+  });
+
+  it("429 on one backend → the other serves at once", async () => {
+    const a = await fake({ kind: "status", status: 429, retryAfter: "30" });
+    const b = await fake();
+    const gateway = gatewayFor([first(a.url), second(b.url)]);
+    expect((await drain(await gateway.chat(ask(), ctx()))).text).toBe("Hello world");
+    // While resting, the 429 backend is not tried again.
+    await drain(await gateway.chat(ask(), ctx()));
+    expect(a.requests).toHaveLength(1);
+    expect(b.requests).toHaveLength(2);
+  });
+
+  it("503 then success → retried with backoff on the same backend", async () => {
+    const a = await fake({ kind: "status", status: 503 }, { kind: "status", status: 503 });
+    const out = await drain(await gatewayFor([{ url: a.url }]).chat(ask(), ctx()));
+    expect(out.text).toBe("Hello world");
+    expect(a.requests).toHaveLength(3);
+  });
+
+  it("400 from upstream (bad request) is not retried and keeps its status", async () => {
+    const body = {
+      error: { message: "context too long", type: "invalid_request_error", code: "context_length_exceeded" },
+    };
+    const a = await fake({ kind: "status", status: 400, body });
+    const err = await startError(gatewayFor([{ url: a.url }]));
+    expect([err.status, err.code, err.message]).toEqual([400, "context_length_exceeded", "context too long"]);
+    expect(a.requests).toHaveLength(1);
+  });
+
+  it("connection refused → fails over", async () => {
+    const b = await fake();
+    const out = await drain(
+      await gatewayFor([first("http://127.0.0.1:9"), second(b.url)]).chat(ask(), ctx()),
+    );
+    expect(out.text).toBe("Hello world");
+  });
+});
+
+describe("fault-injecting upstream (fake): after the first token", () => {
+  it("stall mid-stream → idle timeout error after the content already sent", async () => {
+    const a = await fake({ kind: "stall-mid-stream", tokens: ["Hel", "lo"] });
+    const b = await fake();
+    const out = await drain(await gatewayFor([first(a.url), second(b.url)]).chat(ask(), ctx()));
+    expect(out.text).toBe("Hello");
+    expect(out.error?.status).toBe(504);
+    expect(out.error?.code).toBe("upstream_idle_timeout");
+    expect(b.requests).toHaveLength(0); // never retried once content was sent
+    await waitFor(() => a.disconnects === 1);
+  });
+
+  it("garbage SSE mid-stream → 502 error, not a clean end", async () => {
+    const a = await fake({ kind: "garbage", afterTokens: ["Hi"] });
+    const out = await drain(await gatewayFor([{ url: a.url }]).chat(ask(), ctx()));
+    expect(out.text).toBe("Hi");
+    expect(out.error?.code).toBe("upstream_bad_response");
+  });
+
+  it("upstream error event mid-stream → error carrying its message", async () => {
+    const a = await fake({ kind: "error-event", afterTokens: ["Hi"] });
+    const out = await drain(await gatewayFor([{ url: a.url }]).chat(ask(), ctx()));
+    expect(out.error?.message).toContain("engine exploded");
+  });
+
+  it("client abort mid-stream → upstream request cancelled", async () => {
+    const a = await fake({ kind: "ok", tokens: Array(50).fill("x"), delayMs: 20 });
+    const gateway = gatewayFor([{ url: a.url }]);
+    const abort = new AbortController();
+    const stream = await gateway.chat(ask(), ctx(abort.signal));
+    const it = stream.chunks[Symbol.asyncIterator]();
+    await it.next();
+    abort.abort();
+    await waitFor(() => a.disconnects === 1);
+    expect(gateway.status().m?.[0]?.outstanding).toBe(0);
+  });
+});
+
+describe("circuit breaker (fake upstream)", () => {
+  it("opens after consecutive failures; all open → 503 with retry-after", async () => {
+    const a = await fake(...Array(3).fill({ kind: "status", status: 500 }));
+    const gateway = gatewayFor([{ url: a.url }], { circuit: { failureThreshold: 3, cooldownMs: 60_000 } });
+    const err = await startError(gateway);
+    expect(err.status).toBe(502);
+    expect(gateway.status().m?.[0]?.circuit).toBe("open");
+    const blocked = await startError(gateway);
+    expect(blocked.status).toBe(503); // fails fast with the circuit open: nothing sent
+    expect(blocked.retryAfterSeconds).toBe(60);
+    expect(a.requests).toHaveLength(3);
+  });
+});

@@ -1,0 +1,74 @@
+// Builds a real gateway (createGateway) over fake or real upstreams with short timeouts, and
+// drains its streams into text + error for assertions.
+import {
+  createGateway,
+  GatewayError,
+  type PetrelGateway,
+  parseGatewayConfig,
+} from "../../../service/src/gateway/index.js";
+import type { ChatStream } from "../../../service/src/gateway/types.js";
+
+export interface BackendSpec {
+  url: string;
+  weight?: number;
+  kind?: string;
+  upstreamModel?: string;
+}
+
+export function gatewayFor(backends: BackendSpec[], overrides: Record<string, unknown> = {}): PetrelGateway {
+  const config = parseGatewayConfig({
+    timeouts: { connectMs: 1_000, firstTokenMs: 1_000, idleMs: 500, totalMs: 10_000 },
+    retry: { maxAttempts: 3, baseDelayMs: 20, maxDelayMs: 200 },
+    circuit: { failureThreshold: 3, cooldownMs: 60_000 },
+    health: { intervalMs: 60_000, timeoutMs: 1_000 },
+    ...overrides,
+    models: { m: { backends: backends.map((b, i) => ({ id: `b${i}`, kind: "petrel", ...b })) } },
+  });
+  return createGateway({ config });
+}
+
+export interface Drained {
+  text: string;
+  chunks: Record<string, unknown>[];
+  error?: GatewayError;
+}
+
+export async function drain(stream: ChatStream): Promise<Drained> {
+  const out: Drained = { text: "", chunks: [] };
+  try {
+    for await (const chunk of stream.chunks) {
+      out.chunks.push(chunk);
+      for (const c of chunk.choices as { delta?: { content?: string } }[]) out.text += c.delta?.content ?? "";
+    }
+  } catch (err) {
+    if (!(err instanceof GatewayError)) throw err;
+    out.error = err;
+  }
+  return out;
+}
+
+export const ctx = (signal: AbortSignal = new AbortController().signal) => ({
+  requestId: "req_test",
+  signal,
+});
+
+export const ask = (model = "m") => ({ model, messages: [{ role: "user", content: "hi" }], stream: false });
+
+/** Resolves to the GatewayError chat() throws before the first token. */
+export async function startError(gateway: PetrelGateway, signal?: AbortSignal): Promise<GatewayError> {
+  try {
+    await gateway.chat(ask(), ctx(signal));
+  } catch (err) {
+    if (err instanceof GatewayError) return err;
+    throw err;
+  }
+  throw new Error("chat() unexpectedly succeeded");
+}
+
+export async function waitFor(predicate: () => boolean, timeoutMs = 5_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > end) throw new Error("condition not met in time");
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
