@@ -44,11 +44,12 @@ describe("retryDelayMs", () => {
   });
 
   it("ignores absurd or malformed server delays and falls back to backoff", () => {
-    for (const headers of [
+    const absurd: Record<string, string>[] = [
       { "retry-after": "3600" },
       { "retry-after-ms": "-5" },
       { "retry-after": "soon" },
-    ]) {
+    ];
+    for (const headers of absurd) {
       expect(retryDelayMs(1, h(headers), () => 0)).toBe(500);
     }
     expect(retryDelayMs(1, h({ "retry-after-ms": "120000", "retry-after": "2" }))).toBe(2000);

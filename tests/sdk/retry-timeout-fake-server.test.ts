@@ -104,6 +104,15 @@ describe("fake server: retries", () => {
     expect(server.seen).toHaveLength(3);
   });
 
+  it("a 429 that outlasts the retries throws RateLimitError after 1 + maxRetries attempts", async () => {
+    server.script([fastError(429), fastError(429), fastError(429), ok]);
+    const error = await client()
+      .chat.completions.create(params)
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RateLimitError);
+    expect(server.seen).toHaveLength(3);
+  });
+
   it("per-request maxRetries: 0 overrides the client", async () => {
     server.script([fastError(409), ok]);
     const error = await client()
