@@ -1,0 +1,88 @@
+// Pure text logic, property-tested: stop-string holdback and UTF-8-safe incremental decoding
+// (with the real byte-level BPE tokenizer of tiny-random).
+import fc from "fast-check";
+import { beforeAll, describe, expect, it } from "vitest";
+import { IncrementalDetokenizer } from "../../service/src/engine/detokenizer.js";
+import { StopStringMatcher } from "../../service/src/engine/stop-strings.js";
+import { ModelTokenizer } from "../../service/src/engine/tokenizer.js";
+import { readModelDir } from "../../service/src/ort/node-files.js";
+import { modelDir } from "./helpers.js";
+
+/** Splits text into chunks at the given cut points. */
+function chunk(text: string, cuts: number[]): string[] {
+  const points = [...new Set(cuts.map((c) => c % (text.length + 1)))].sort((a, b) => a - b);
+  const parts: string[] = [];
+  let last = 0;
+  for (const p of points) {
+    parts.push(text.slice(last, p));
+    last = p;
+  }
+  parts.push(text.slice(last));
+  return parts;
+}
+
+describe("stop-string holdback", () => {
+  const alphabet = fc.constantFrom("a", "b", "c", "ab", "😀", "中");
+  const text = fc.array(alphabet, { maxLength: 30 }).map((parts) => parts.join(""));
+
+  it("emits exactly the text before the first stop match, in any chunking, and never a stop string", () => {
+    fc.assert(
+      fc.property(
+        text,
+        fc.array(
+          text.filter((s) => s.length > 0),
+          { minLength: 1, maxLength: 3 },
+        ),
+        fc.array(fc.nat(), { maxLength: 10 }),
+        (t, stops, cuts) => {
+          const matcher = new StopStringMatcher(stops);
+          let emitted = "";
+          let stopped = false;
+          for (const part of chunk(t, cuts)) {
+            const scan = matcher.push(part);
+            for (const s of stops) expect(scan.emit.includes(s) && !stopped).toBe(false);
+            emitted += scan.emit;
+            if (scan.stopped) {
+              stopped = true;
+              break;
+            }
+          }
+          if (!stopped) emitted += matcher.flush();
+          const firsts = stops.map((s) => t.indexOf(s)).filter((i) => i >= 0);
+          const cut = firsts.length ? Math.min(...firsts) : t.length;
+          expect(emitted).toBe(t.slice(0, cut));
+          expect(stopped).toBe(firsts.length > 0);
+        },
+      ),
+    );
+  });
+});
+
+describe("incremental detokenizer", () => {
+  let tokenizer: ModelTokenizer;
+  beforeAll(async () => {
+    tokenizer = new ModelTokenizer(await readModelDir(modelDir("tiny-random")));
+  });
+
+  it("deltas of any valid text are whole characters that concatenate to the text", () => {
+    fc.assert(
+      fc.property(fc.string({ unit: "grapheme", maxLength: 40 }), (text) => {
+        const ids = tokenizer.encode(text);
+        const detok = new IncrementalDetokenizer((x) => tokenizer.decode(x));
+        const deltas = ids.map((id) => detok.push(id));
+        deltas.push(detok.flush());
+        expect(deltas.join("")).toBe(tokenizer.decode(ids));
+        for (const d of deltas) expect(d).not.toContain("\uFFFD");
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it("a 4-byte emoji spelled by several tokens comes out once, whole", () => {
+    const ids = tokenizer.encode("🎉");
+    expect(ids.length).toBeGreaterThan(1);
+    const detok = new IncrementalDetokenizer((x) => tokenizer.decode(x));
+    const deltas = ids.map((id) => detok.push(id));
+    expect(deltas.filter((d) => d !== "")).toEqual(["🎉"]);
+  });
+});

@@ -1,0 +1,74 @@
+// Must show, inside real workerd (wrangler dev): greedy == PyTorch's golden.json token for token on
+// onnxruntime-web; the same seed gives the same text as onnxruntime-node; the wasm memory after
+// loading the shipped int8 petrel-mini stays ≤ 90 MB (local workerd does not enforce 128 MB).
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { GenerateEvent } from "../../service/src/engine/index.js";
+import { nodeSessions } from "../../service/src/ort/node.js";
+import { collect, collectEvents, engineOn, expectedGreedy, readGolden } from "./helpers.js";
+import { type RunningWorker, startTestWorker } from "./workerd/start-worker.js";
+
+let worker: RunningWorker;
+beforeAll(async () => {
+  worker = await startTestWorker();
+});
+afterAll(() => worker?.stop());
+
+async function inWorker(body: object) {
+  const response = await fetch(`${worker.url}/generate`, { method: "POST", body: JSON.stringify(body) });
+  const json = (await response.json()) as {
+    events: GenerateEvent[];
+    wasmMemoryBytes: number;
+    message?: string;
+  };
+  if (!response.ok) throw new Error(`worker: ${json.message}`);
+  return { ...collectEvents(json.events), wasmMemoryBytes: json.wasmMemoryBytes };
+}
+
+const MB = 1024 * 1024;
+
+describe("onnxruntime-web inside workerd", () => {
+  // First, in a fresh isolate: nothing else has grown the wasm memory yet.
+  it("wasm memory after loading the shipped int8 petrel-mini is at most 90 MB", async () => {
+    const response = await fetch(`${worker.url}/memory?model=petrel-mini&variant=int8`);
+    const { wasmMemoryBytes } = (await response.json()) as { wasmMemoryBytes: number };
+    console.log(
+      `workerd wasm memory after loading petrel-mini int8: ${(wasmMemoryBytes / MB).toFixed(1)} MB`,
+    );
+    expect(wasmMemoryBytes).toBeGreaterThan(0);
+    expect(wasmMemoryBytes).toBeLessThanOrEqual(90 * MB);
+    const after = await inWorker({
+      model: "petrel-mini",
+      variant: "int8",
+      messages: [{ role: "user", content: "Hello!" }],
+      params: { maxTokens: 32, seed: 1 },
+    });
+    console.log(`... and after a 32-token generation: ${(after.wasmMemoryBytes / MB).toFixed(1)} MB`);
+    expect(after.wasmMemoryBytes).toBeLessThanOrEqual(90 * MB);
+  });
+
+  describe.each(["petrel-mini", "tiny-random"])("golden %s (fp32)", (model) => {
+    const golden = readGolden(model);
+    it.each(golden.cases.map((c) => [c.name, c] as const))("greedy %s equals PyTorch", async (_n, c) => {
+      const r = await inWorker({
+        model,
+        variant: "fp32",
+        promptIds: c.input_ids,
+        params: { temperature: 0, maxTokens: c.max_new_tokens },
+      });
+      expect(r.ids[0] ?? []).toEqual(expectedGreedy(c, golden.eos_token_ids ?? []));
+    });
+  });
+
+  it("same request and seed give the same text as onnxruntime-node (sampling, n=2, Chinese and emoji)", async () => {
+    const engine = await engineOn("petrel-mini", nodeSessions(), "int8");
+    const params = { maxTokens: 40, seed: 1234, temperature: 0.9, topP: 0.95, n: 2 };
+    const messages = [{ role: "user" as const, content: "讲个故事 😀 please" }];
+    const node = await collect(engine.generate({ ...params, messages }));
+    const web = await inWorker({ model: "petrel-mini", variant: "int8", messages, params });
+    expect(web.texts).toEqual(node.texts);
+    expect(web.ids).toEqual(node.ids);
+    expect(web.usage).toEqual(node.usage);
+    for (const d of web.deltas.flat()) expect(d).not.toMatch(/[\uD800-\uDBFF]$/);
+    await engine.dispose();
+  });
+});
