@@ -52,7 +52,7 @@ def make_case(model: LlamaForCausalLM, tok: ByteLevelBPE, name: str, messages: O
 
 
 def write_golden(model: LlamaForCausalLM, tok: ByteLevelBPE, model_id: str, path: Path,
-                 eos_ids: List[int], max_new_tokens: int = 24) -> dict:
+                 eos_ids: List[int], max_new_tokens: int = 32) -> dict:
     model = model.float().cpu().eval()
     cases = [make_case(model, tok, n, m, p, max_new_tokens, eos_ids) for n, m, p in GOLDEN_PROMPTS]
     golden = {"model": model_id, "eos_token_ids": eos_ids, "cases": cases}

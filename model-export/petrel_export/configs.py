@@ -1,0 +1,73 @@
+"""Run configurations: `cpu` (ships as petrel-mini), `gpu` (bigger, autocast), `tiny` (tests)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .model import ModelConfig
+
+
+@dataclass
+class StageConfig:
+    steps: int
+    batch_size: int
+    lr: float
+    min_lr: float
+    warmup: int
+    eval_interval: int
+    eval_batches: int
+    ckpt_interval: int
+    weight_decay: float = 0.1
+    grad_clip: float = 1.0
+
+
+@dataclass
+class RunConfig:
+    name: str
+    model: ModelConfig
+    pretrain: StageConfig
+    sft: StageConfig
+    tokenizer_bytes: int  # corpus bytes the BPE trainer sees (documents sampled across sources)
+    pretrain_bytes: int  # corpus bytes encoded for pretraining (0 = all)
+    sft_dialogues: int
+    device: str = "cpu"
+    threads: int = 1
+    seed: int = 1337
+    model_id: str = "petrel-mini"
+    eval_max_new_tokens: int = 160
+    extra: dict = field(default_factory=dict)
+
+
+CONFIGS = {
+    # Sized for ~45 minutes on one busy CPU core (measured ~2.4k tokens/s for this model).
+    "cpu": RunConfig(
+        name="cpu",
+        model=ModelConfig(n_layer=4, n_head=4, n_kv_head=2, n_embd=192, block_size=256, vocab_size=4096),
+        pretrain=StageConfig(steps=600, batch_size=16, lr=2e-3, min_lr=2e-4, warmup=50,
+                             eval_interval=100, eval_batches=8, ckpt_interval=50),
+        sft=StageConfig(steps=900, batch_size=16, lr=1e-3, min_lr=1e-4, warmup=30,
+                        eval_interval=100, eval_batches=4, ckpt_interval=50, weight_decay=0.0),
+        tokenizer_bytes=8_000_000, pretrain_bytes=24_000_000, sft_dialogues=80_000, eval_max_new_tokens=160,
+    ),
+    # A bigger model for a GPU host (bf16 autocast); same code path.
+    "gpu": RunConfig(
+        name="gpu",
+        model=ModelConfig(n_layer=8, n_head=8, n_kv_head=4, n_embd=512, block_size=256, vocab_size=8192),
+        pretrain=StageConfig(steps=4000, batch_size=64, lr=1e-3, min_lr=1e-4, warmup=200,
+                             eval_interval=250, eval_batches=20, ckpt_interval=500),
+        sft=StageConfig(steps=1500, batch_size=64, lr=5e-4, min_lr=5e-5, warmup=50,
+                        eval_interval=250, eval_batches=10, ckpt_interval=500, weight_decay=0.0),
+        tokenizer_bytes=20_000_000, pretrain_bytes=0, sft_dialogues=200_000, device="cuda", threads=8,
+        model_id="petrel-gpu",
+    ),
+    # Seconds-sized end-to-end run for the test suite.
+    "tiny": RunConfig(
+        name="tiny",
+        model=ModelConfig(n_layer=2, n_head=4, n_kv_head=2, n_embd=64, block_size=64, vocab_size=512),
+        pretrain=StageConfig(steps=6, batch_size=4, lr=1e-3, min_lr=1e-4, warmup=2,
+                             eval_interval=3, eval_batches=1, ckpt_interval=3),
+        sft=StageConfig(steps=6, batch_size=4, lr=1e-3, min_lr=1e-4, warmup=2,
+                        eval_interval=3, eval_batches=1, ckpt_interval=3),
+        tokenizer_bytes=200_000, pretrain_bytes=300_000, sft_dialogues=300, model_id="petrel-tiny",
+        eval_max_new_tokens=8,
+    ),
+}
