@@ -1,0 +1,45 @@
+// Petrel gateway on Node: the same app as the Worker, dispatching to the backends in a JSON config.
+// `npx tsx service/src/entry/node-gateway.ts --config backends.json [--host 127.0.0.1] [--port 8788]`
+// (or PETREL_BACKENDS / PETREL_BACKENDS_FILE). Client keys: PETREL_API_KEYS (comma-separated).
+import type { AddressInfo } from "node:net";
+import { parseArgs } from "node:util";
+import { serve } from "@hono/node-server";
+import { createGateway } from "../gateway/index.js";
+import { createApp } from "../http/index.js";
+import { loadGatewayConfig } from "../server/gateway-config-source.js";
+
+const { values } = parseArgs({
+  options: {
+    config: { type: "string" },
+    host: { type: "string", default: "127.0.0.1" },
+    port: { type: "string", default: "8788" },
+  },
+});
+
+let config: ReturnType<typeof loadGatewayConfig>;
+try {
+  config = loadGatewayConfig(values.config, process.env);
+} catch (err) {
+  // Fail the start with the validation message, not a stack trace.
+  console.error(`petrel gateway: ${(err as Error).message}`);
+  process.exit(2);
+}
+
+const gateway = createGateway({ config });
+await gateway.probeAll();
+const stopChecks = gateway.startHealthChecks();
+const app = createApp({ gateway, apiKeys: process.env.PETREL_API_KEYS?.split(",").filter(Boolean) });
+const server = serve(
+  { fetch: app.fetch, hostname: values.host, port: Number(values.port) },
+  (info: AddressInfo) => {
+    const backends = config.models.reduce((n, m) => n + m.backends.length, 0);
+    console.log(
+      `petrel gateway listening on http://${values.host}:${info.port} (${config.models.length} models, ${backends} backends)`,
+    );
+  },
+);
+
+process.on("SIGTERM", () => {
+  stopChecks();
+  server.close(() => process.exit(0));
+});

@@ -1,0 +1,66 @@
+// Petrel backend server (Node): `npm run backend -- --model models/<name> --port 9101
+// [--host 127.0.0.1] [--provider cpu|cuda] [--variant int8|fp32] [--threads n] [--drain-timeout-ms 30000]`.
+// Bearer keys for clients (the edge) come from PETREL_API_KEYS (comma-separated).
+import { parseArgs } from "node:util";
+import { startBackendServer } from "../server/backend-server.js";
+
+const { values } = parseArgs({
+  options: {
+    model: { type: "string" },
+    "model-id": { type: "string" },
+    host: { type: "string", default: "127.0.0.1" },
+    port: { type: "string", default: "9101" },
+    provider: { type: "string", default: "cpu" },
+    variant: { type: "string", default: "int8" },
+    "drain-timeout-ms": { type: "string", default: "30000" },
+    threads: { type: "string" },
+  },
+});
+
+function usage(message: string): never {
+  console.error(`petrel backend: ${message}`);
+  console.error(
+    "usage: npm run backend -- --model models/<name> [--port 9101] [--host 127.0.0.1] [--provider cpu|cuda]",
+  );
+  process.exit(2);
+}
+
+if (!values.model) usage("--model is required");
+if (values.provider !== "cpu" && values.provider !== "cuda")
+  usage(`--provider must be cpu or cuda, not ${values.provider}`);
+if (values.variant !== "int8" && values.variant !== "fp32")
+  usage(`--variant must be int8 or fp32, not ${values.variant}`);
+const port = Number(values.port);
+if (!Number.isInteger(port) || port < 0 || port > 65535)
+  usage(`--port must be a port number, not ${values.port}`);
+
+const server = await startBackendServer({
+  modelDir: values.model,
+  modelId: values["model-id"],
+  host: values.host,
+  port,
+  provider: values.provider,
+  variant: values.variant,
+  threads: values.threads === undefined ? undefined : Number(values.threads),
+  apiKeys: process.env.PETREL_API_KEYS?.split(",").filter(Boolean),
+});
+// Tests and supervisors read this line to learn the URL (with --port 0, the port picked).
+console.log(
+  `petrel backend listening on ${server.url} (model ${server.engine.info.id}, provider ${values.provider})`,
+);
+
+let stopping = false;
+for (const signal of ["SIGTERM", "SIGINT"] as const) {
+  process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`petrel backend: ${signal}, draining`);
+    server.drain(Number(values["drain-timeout-ms"])).then(
+      () => process.exit(0),
+      (err) => {
+        console.error(err);
+        process.exit(1);
+      },
+    );
+  });
+}

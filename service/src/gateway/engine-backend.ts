@@ -1,0 +1,177 @@
+// The embedded default: the in-process Engine behind the ChatBackend interface. Wire params
+// (snake_case) become GenerateParams, text parts are flattened, and engine events become OpenAI
+// chunks — role first, content deltas with logprobs, a finish chunk with an empty delta, then usage —
+// so the HTTP layer treats the engine exactly like any upstream.
+import {
+  ContextLengthExceededError,
+  type Engine,
+  type GenerateEvent,
+  type GenerateParams,
+  InvalidParamError,
+  type TokenLogprob,
+} from "../engine/index.js";
+import type { components } from "../generated/openapi.js";
+import {
+  type ChatBackend,
+  type ChatCompletionChunk,
+  type ChatCompletionRequest,
+  type ChatStream,
+  GatewayError,
+} from "./types.js";
+
+type Wire = components["schemas"];
+type WireRequest = Wire["ChatCompletionRequest"];
+type WireContent = Wire["MessageContent"] | null | undefined;
+type ChunkHead = Pick<ChatCompletionChunk, "id" | "object" | "created" | "model">;
+
+export interface EngineBackendOptions {
+  id: string;
+  /** Resolves the engine; called per request, so a lazily created, cached engine fits. */
+  engine: () => Promise<Engine>;
+  now?: () => number;
+  completionId?: () => string;
+}
+
+const invalid = (message: string, param: string, code: string | null = "invalid_value") =>
+  new GatewayError(400, message, "invalid_request_error", code, param);
+
+const orUndefined = <T>(v: T | null | undefined): T | undefined => (v === null ? undefined : v);
+
+function flatten(content: WireContent): string {
+  if (content === null || content === undefined) return "";
+  if (typeof content === "string") return content;
+  return content.map((part) => part.text).join("\n");
+}
+
+/** Maps the validated wire request onto the engine's parameters; rejects what the engine can't do. */
+export function toGenerateParams(request: WireRequest): GenerateParams {
+  if (request.response_format?.type === "json_object") {
+    throw invalid(
+      "response_format json_object is not supported by the embedded engine.",
+      "response_format.type",
+    );
+  }
+  const topK = orUndefined(request.top_k);
+  const stop = orUndefined(request.stop);
+  return {
+    messages: request.messages.map((m) => ({
+      role: m.role,
+      content: flatten(m.content),
+      ...("name" in m && m.name ? { name: m.name } : {}),
+    })),
+    maxTokens: orUndefined(request.max_completion_tokens) ?? orUndefined(request.max_tokens),
+    temperature: orUndefined(request.temperature),
+    topP: orUndefined(request.top_p),
+    topK: topK !== undefined && topK > 0 ? topK : undefined,
+    minP: orUndefined(request.min_p),
+    presencePenalty: orUndefined(request.presence_penalty),
+    frequencyPenalty: orUndefined(request.frequency_penalty),
+    repetitionPenalty: orUndefined(request.repetition_penalty),
+    logitBias: request.logit_bias
+      ? Object.fromEntries(Object.entries(request.logit_bias).map(([id, bias]) => [Number(id), bias]))
+      : undefined,
+    stop: stop === undefined ? undefined : typeof stop === "string" ? [stop] : stop,
+    seed: orUndefined(request.seed),
+    n: orUndefined(request.n),
+    logprobs: orUndefined(request.logprobs),
+    topLogprobs: orUndefined(request.top_logprobs),
+  };
+}
+
+/** Engine errors in the OpenAI shape; anything else (aborts, bugs) passes through unchanged. */
+export function toGatewayError(err: unknown): unknown {
+  if (err instanceof ContextLengthExceededError)
+    return invalid(err.message, "messages", "context_length_exceeded");
+  if (err instanceof InvalidParamError) return invalid(err.message, err.param);
+  return err;
+}
+
+const toWireLogprob = (t: TokenLogprob): Wire["TokenLogprob"] => ({
+  token: t.token,
+  logprob: t.logprob,
+  bytes: t.bytes,
+  top_logprobs: t.topLogprobs.map(({ token, logprob, bytes }) => ({ token, logprob, bytes })),
+});
+
+/** One OpenAI chunk per engine event. */
+export function eventToChunk(event: GenerateEvent, head: ChunkHead): ChatCompletionChunk {
+  if (event.type === "usage") {
+    const { promptTokens, completionTokens } = event.usage;
+    const usage: Wire["Usage"] = {
+      prompt_tokens: promptTokens,
+      completion_tokens: completionTokens,
+      total_tokens: promptTokens + completionTokens,
+      prompt_tokens_details: { cached_tokens: 0 },
+      completion_tokens_details: { reasoning_tokens: 0 },
+    };
+    return { ...head, choices: [], usage };
+  }
+  const choice: Wire["ChatCompletionChunkChoice"] =
+    event.type === "delta"
+      ? {
+          index: event.index,
+          delta: { content: event.text },
+          logprobs: event.logprobs ? { content: event.logprobs.map(toWireLogprob), refusal: null } : null,
+          finish_reason: null,
+        }
+      : { index: event.index, delta: {}, logprobs: null, finish_reason: event.finishReason };
+  return { ...head, choices: [choice], usage: null };
+}
+
+async function* toChunks(
+  first: IteratorResult<GenerateEvent>,
+  events: AsyncIterator<GenerateEvent>,
+  head: ChunkHead,
+  choices: number,
+): AsyncGenerator<ChatCompletionChunk> {
+  for (let index = 0; index < choices; index++) {
+    const role = { index, delta: { role: "assistant", content: "" }, logprobs: null, finish_reason: null };
+    yield { ...head, choices: [role], usage: null };
+  }
+  try {
+    for (let result = first; !result.done; result = await events.next())
+      yield eventToChunk(result.value, head);
+  } catch (err) {
+    throw toGatewayError(err);
+  } finally {
+    await events.return?.();
+  }
+}
+
+const randomId = () => `chatcmpl-${crypto.randomUUID().replace(/-/g, "")}`;
+
+export function createEngineBackend(
+  options: EngineBackendOptions,
+): ChatBackend & { load(): ReturnType<Engine["load"]> } {
+  const now = options.now ?? Date.now;
+  const completionId = options.completionId ?? randomId;
+  let loaded: Engine | undefined;
+  return {
+    id: options.id,
+    // Before the engine exists its queue is empty; reporting that keeps the balancer honest.
+    load: () => loaded?.load() ?? { queued: 0, active: 0, capacity: 1 },
+    async start(request: ChatCompletionRequest, ctx): Promise<ChatStream> {
+      const wire = request as unknown as WireRequest;
+      const params = toGenerateParams(wire);
+      const engine = await options.engine();
+      loaded = engine;
+      let events: AsyncIterator<GenerateEvent>;
+      let first: IteratorResult<GenerateEvent>;
+      try {
+        // Tokenizing, validation, the queue and prefill all happen before start() resolves, so
+        // their failures reach the client as real HTTP statuses.
+        events = engine.generate(params, ctx.signal)[Symbol.asyncIterator]();
+        first = await events.next();
+      } catch (err) {
+        throw toGatewayError(err);
+      }
+      const head = {
+        id: completionId(),
+        object: "chat.completion.chunk" as const,
+        created: Math.floor(now() / 1000),
+        model: wire.model,
+      };
+      return { backendId: options.id, chunks: toChunks(first, events, head, params.n ?? 1) };
+    },
+  };
+}

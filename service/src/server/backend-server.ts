@@ -1,0 +1,100 @@
+// The Petrel backend server: the same Hono app as the Worker, with the engine on onnxruntime-node
+// behind the gateway as an `embedded` backend, plus the load report and graceful drain. Runs on GPU
+// hosts (provider cuda) or CPU; the edge reaches it as a backend of kind "petrel".
+
+import type { AddressInfo } from "node:net";
+import { basename, resolve } from "node:path";
+import { serve } from "@hono/node-server";
+import { createEngine, type PetrelEngine } from "../engine/index.js";
+import { createEngineBackend } from "../gateway/engine-backend.js";
+import { createGateway, parseGatewayConfig } from "../gateway/index.js";
+import { createApp } from "../http/index.js";
+import { nodeSessions } from "../ort/node.js";
+import { readModelDir } from "../ort/node-files.js";
+import { backendFetch } from "./backend-routes.js";
+
+export interface BackendServerOptions {
+  modelDir: string;
+  /** Public model id; defaults to the directory name. */
+  modelId?: string;
+  host: string;
+  /** 0 picks a free port (tests). */
+  port: number;
+  provider: "cpu" | "cuda";
+  apiKeys?: string[];
+  variant?: "fp32" | "int8";
+  /** ORT intra-op threads; default ORT's choice (all physical cores). */
+  threads?: number;
+}
+
+export interface BackendServer {
+  url: string;
+  engine: PetrelEngine;
+  /** Stops taking new work, waits for running requests (at most `timeoutMs`), then closes. */
+  drain(timeoutMs: number): Promise<void>;
+}
+
+type NodeServer = ReturnType<typeof serve> & {
+  closeIdleConnections?: () => void;
+  closeAllConnections?: () => void;
+};
+
+export async function startBackendServer(options: BackendServerOptions): Promise<BackendServer> {
+  const dir = resolve(options.modelDir);
+  const modelId = options.modelId ?? basename(dir);
+  const engine = await createEngine({
+    id: modelId,
+    files: await readModelDir(dir, options.variant ?? "int8"),
+    sessions: nodeSessions({ executionProviders: [options.provider], intraOpNumThreads: options.threads }),
+  });
+  const config = parseGatewayConfig({
+    models: {
+      [modelId]: {
+        ownedBy: "petrel",
+        contextLength: engine.info.contextLength,
+        backends: [{ kind: "embedded" }],
+      },
+    },
+    // One local engine: a retry would only queue behind itself.
+    retry: { maxAttempts: 1 },
+  });
+  const gateway = createGateway({
+    config,
+    embedded: (_model, b) => createEngineBackend({ id: b.id, engine: async () => engine }),
+  });
+  let draining = false;
+  let requests = 0;
+  const fetch = backendFetch({
+    app: createApp({ gateway, apiKeys: options.apiKeys }),
+    load: () => ({ ...engine.load(), requests }),
+    onChatRequest: () => {
+      requests += 1;
+    },
+    draining: () => draining,
+    apiKeys: options.apiKeys,
+  });
+  const server = await new Promise<NodeServer>((ready) => {
+    const s: NodeServer = serve({ fetch, hostname: options.host, port: options.port }, () => ready(s));
+  });
+  const { port } = server.address() as AddressInfo;
+  const host = options.host.includes(":") ? `[${options.host}]` : options.host;
+
+  async function drain(timeoutMs: number): Promise<void> {
+    // Keep listening while draining: a fast 503 tells an edge to fail over, a refused connect
+    // would too but also hides the load report's `draining: true`.
+    draining = true;
+    const deadline = Date.now() + timeoutMs;
+    const busy = () => engine.load().active + engine.load().queued > 0;
+    while (busy() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    // Let the last chunks and [DONE] flush, then drop keep-alive connections so close() completes.
+    const closed = new Promise<void>((done) => server.close(() => done()));
+    const idle = setInterval(() => server.closeIdleConnections?.(), 20);
+    const hard = setTimeout(() => server.closeAllConnections?.(), Math.max(100, deadline - Date.now()));
+    await closed;
+    clearInterval(idle);
+    clearTimeout(hard);
+    await engine.dispose();
+  }
+
+  return { url: `http://${host}:${port}`, engine, drain };
+}

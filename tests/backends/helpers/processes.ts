@@ -1,0 +1,128 @@
+// Real processes for end-to-end tests: Petrel backend servers (service/src/entry/node.ts) and the
+// Node gateway (service/src/entry/node-gateway.ts), on 127.0.0.1 with ports the OS picks (--port 0),
+// started with the same Node 22 that runs vitest.
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+const root = new URL("../../../", import.meta.url).pathname;
+
+export interface Proc {
+  url: string;
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+  kill(signal?: NodeJS.Signals): void;
+}
+
+function startEntry(entry: string, args: string[], marker: RegExp): Promise<Proc> {
+  const child = spawn(process.execPath, ["--import", "tsx", entry, ...args], {
+    cwd: root,
+    env: { ...process.env, NODE_OPTIONS: "" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${entry} did not start:\n${output}`)), 60_000);
+    const onData = (data: Buffer) => {
+      output += data.toString();
+      const match = marker.exec(output);
+      if (match?.[1]) {
+        clearTimeout(timer);
+        resolve({
+          url: match[1],
+          child,
+          output: () => output,
+          exited,
+          kill: (s = "SIGKILL") => child.kill(s),
+        });
+      }
+    };
+    child.stdout?.on("data", onData);
+    child.stderr?.on("data", onData);
+    exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`${entry} exited with ${code}:\n${output}`));
+    });
+  });
+}
+
+export const startBackend = (extra: string[] = []) =>
+  startEntry(
+    "service/src/entry/node.ts",
+    ["--model", "models/tiny-random", "--port", "0", "--threads", "1", ...extra],
+    /listening on (http:\/\/[\d.:]+)/,
+  );
+
+export function startNodeGateway(config: unknown): Promise<Proc> {
+  const dir = mkdtempSync(join(tmpdir(), "petrel-gw-"));
+  const file = join(dir, "backends.json");
+  writeFileSync(file, JSON.stringify(config));
+  return startEntry(
+    "service/src/entry/node-gateway.ts",
+    ["--config", file, "--port", "0"],
+    /listening on (http:\/\/[\d.:]+)/,
+  );
+}
+
+export async function stopAll(procs: Proc[]): Promise<void> {
+  for (const p of procs.splice(0)) {
+    if (p.child.exitCode === null && p.child.signalCode === null) p.kill("SIGKILL");
+    await p.exited.catch(() => {});
+  }
+}
+
+export interface LoadJson {
+  queued: number;
+  active: number;
+  capacity: number;
+  requests: number;
+  draining: boolean;
+}
+
+export async function loadOf(url: string): Promise<{ status: number; body: LoadJson }> {
+  const res = await fetch(`${url}/v1/load`);
+  return { status: res.status, body: (await res.json()) as LoadJson };
+}
+
+/** A long generation on tiny-random: EOS suppressed so it runs to max_tokens. */
+export const longChat = (model = "tiny-random", stream = true, maxTokens = 240) => ({
+  model,
+  messages: [{ role: "user", content: "hi" }],
+  stream,
+  max_tokens: maxTokens,
+  logit_bias: { "2": -100 },
+});
+
+export function postChat(url: string, body: unknown, signal?: AbortSignal): Promise<Response> {
+  return fetch(`${url}/v1/chat/completions`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+    signal,
+  });
+}
+
+/** Reads an SSE response to the end: data payloads, content seen, error event if any. */
+export async function readSse(
+  res: Response,
+): Promise<{ events: string[]; content: string; error?: unknown; done: boolean }> {
+  const text = await res.text();
+  const events = text.split(/\n\n/).flatMap((e) =>
+    e
+      .split("\n")
+      .filter((l) => l.startsWith("data: "))
+      .map((l) => l.slice(6)),
+  );
+  let content = "";
+  let error: unknown;
+  for (const data of events) {
+    if (data === "[DONE]") continue;
+    const obj = JSON.parse(data);
+    if (obj.error) error = obj.error;
+    for (const c of obj.choices ?? []) content += c.delta?.content ?? "";
+  }
+  return { events, content, error, done: events.at(-1) === "[DONE]" };
+}
