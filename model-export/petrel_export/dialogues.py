@@ -74,7 +74,7 @@ class SftData:
     heldout: List[dict]  # {"category", "messages" (prompt), "answer"}
 
 
-MIX = (("arithmetic", 0.6), ("knowledge", 0.15), ("greeting", 0.1), ("unknown", 0.15))
+MIX = (("arithmetic", 0.65), ("knowledge", 0.13), ("greeting", 0.1), ("unknown", 0.12))
 
 
 def _turn(rng: random.Random, pools: dict, category: str) -> Tuple[str, str]:

@@ -106,8 +106,9 @@ def run(cfg: RunConfig, out: Path, runs_root: Path) -> dict:
         "config": cfg.name, "params": model.num_params(), "model": mcfg.to_dict(),
         "untrained_val_loss": baseline, "pretrain_final_val_loss": h_pre["val"][-1]["loss"],
         "sft_final_val_loss": h_sft["val"][-1]["loss"], "pretrain_seconds": h_pre.get("seconds"),
-        "sft_seconds": h_sft.get("seconds"), "pretrain_tokens": cfg.pretrain.steps * h_pre["tokens_per_step"],
-        "sft_tokens": cfg.sft.steps * h_sft["tokens_per_step"], "corpus_stats": corpus_stats,
+        "sft_seconds": h_sft.get("seconds"), "pretrain_steps": h_pre["steps"], "sft_steps": h_sft["steps"],
+        "pretrain_tokens": h_pre["steps"] * h_pre["tokens_per_step"],
+        "sft_tokens": h_sft["steps"] * h_sft["tokens_per_step"], "corpus_stats": corpus_stats,
         "pretrain_sample_tokens": int(len(train_ids)), "sft_train_dialogues": len(sft.train),
         "sft_heldout_prompts": len(sft.heldout), "pipeline_seconds": time.time() - t_start,
     }

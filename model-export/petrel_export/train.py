@@ -19,11 +19,18 @@ log = logging.getLogger(__name__)
 Batch = Tuple[torch.Tensor, torch.Tensor]
 
 
-def lr_at(step: int, cfg: StageConfig) -> float:
+def progress_at(step: int, seconds: float, cfg: StageConfig) -> float:
+    """Fraction of the stage done: by steps, or by the wall-clock budget if that runs out first."""
+    p = step / cfg.steps
+    if cfg.max_minutes:
+        p = max(p, seconds / (60 * cfg.max_minutes))
+    return min(1.0, p)
+
+
+def lr_at(step: int, progress: float, cfg: StageConfig) -> float:
     if step < cfg.warmup:
         return cfg.lr * (step + 1) / cfg.warmup
-    progress = (step - cfg.warmup) / max(1, cfg.steps - cfg.warmup)
-    return cfg.min_lr + 0.5 * (cfg.lr - cfg.min_lr) * (1 + math.cos(math.pi * min(1.0, progress)))
+    return cfg.min_lr + 0.5 * (cfg.lr - cfg.min_lr) * (1 + math.cos(math.pi * progress))
 
 
 def autocast_for(device: str):
@@ -71,19 +78,20 @@ def train_stage(model: LlamaForCausalLM, cfg: StageConfig, batches_from: Callabl
         opt.load_state_dict(state["opt"])
         step, history, elapsed = state["step"], state["history"], state.get("elapsed", 0.0)
         log.info("%s: resumed at step %d", name, step)
-    if step >= cfg.steps:
+    if history.get("done"):
         return history
     source = batches_from(step)
     model.train()
     t0, running = time.time() - elapsed, None
     bar = tqdm(total=cfg.steps, initial=step, desc=name, mininterval=20, dynamic_ncols=False, ncols=100)
-    while step < cfg.steps:
+    while progress_at(step, time.time() - t0, cfg) < 1.0:
         if step % cfg.eval_interval == 0:
             vl = evaluate_loss(model, val, device)
             history["val"].append({"step": step, "loss": vl})
             log.info("%s step %d: val loss %.4f (%.0fs)", name, step, vl, time.time() - t0)
+        lr = lr_at(step, progress_at(step, time.time() - t0, cfg), cfg)
         for g in opt.param_groups:
-            g["lr"] = lr_at(step, cfg)
+            g["lr"] = lr
         x, y = source.next()
         history["tokens_per_step"] = int(x.numel())
         with autocast_for(device):
@@ -96,14 +104,16 @@ def train_stage(model: LlamaForCausalLM, cfg: StageConfig, batches_from: Callabl
         running = float(loss) if running is None else 0.9 * running + 0.1 * float(loss)
         history["train"].append({"step": step, "loss": float(loss)})
         bar.update(1)
-        bar.set_postfix(loss=f"{running:.3f}", lr=f"{lr_at(step - 1, cfg):.1e}")
-        if step % cfg.ckpt_interval == 0 or step == cfg.steps:
+        bar.set_postfix(loss=f"{running:.3f}", lr=f"{lr:.1e}")
+        if step % cfg.ckpt_interval == 0:
             history["seconds"] = time.time() - t0
             _save(ckpt, model, opt, step, history, time.time() - t0)
     bar.close()
     vl = evaluate_loss(model, val, device)
     history["val"].append({"step": step, "loss": vl})
     history["seconds"] = time.time() - t0
+    history["steps"] = step
+    history["done"] = True
     _save(ckpt, model, opt, step, history, time.time() - t0)
     (run_dir / "history.json").write_text(json.dumps(history))
     log.info("%s done: val loss %.4f in %.0fs", name, vl, history["seconds"])
