@@ -87,13 +87,13 @@ export async function loadOf(url: string): Promise<{ status: number; body: LoadJ
   return { status: res.status, body: (await res.json()) as LoadJson };
 }
 
-/** A long generation on tiny-random: EOS suppressed so it runs to max_tokens. */
+/** A long generation on tiny-random: both EOS ids (0, 2) suppressed so it runs to max_tokens. */
 export const longChat = (model = "tiny-random", stream = true, maxTokens = 240) => ({
   model,
   messages: [{ role: "user", content: "hi" }],
   stream,
   max_tokens: maxTokens,
-  logit_bias: { "2": -100 },
+  logit_bias: { "0": -100, "2": -100 },
 });
 
 export function postChat(url: string, body: unknown, signal?: AbortSignal): Promise<Response> {
