@@ -32,8 +32,9 @@ async function follow(res: Response, t: Tracked): Promise<{ outcome: Outcome; de
   let error: unknown;
   let finished = false;
   try {
-    for await (const bytes of res.body) {
-      buffer += decoder.decode(bytes as Uint8Array, { stream: true });
+    const reader = res.body.getReader();
+    for (let r = await reader.read(); !r.done; r = await reader.read()) {
+      buffer += decoder.decode(r.value, { stream: true });
       const events = buffer.split("\n\n");
       buffer = events.pop() ?? "";
       for (const data of events.filter((e) => e.startsWith("data: ")).map((e) => e.slice(6))) {
