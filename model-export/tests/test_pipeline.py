@@ -1,0 +1,36 @@
+"""End to end on the `tiny` config: corpus → tokenizer → pretrain → SFT → export, then resume."""
+import json
+
+import torch
+
+from petrel_export.configs import CONFIGS
+from petrel_export.golden import GOLDEN_PROMPTS
+from petrel_export.pipeline import run
+
+EXPECTED_FILES = ["config.json", "generation_config.json", "tokenizer.json", "tokenizer_config.json",
+                  "special_tokens_map.json", "model.safetensors", "onnx/model.onnx", "onnx/model_quantized.onnx",
+                  "golden.json", "loss.png"]
+
+
+def test_tiny_pipeline_end_to_end_and_resume(tmp_path):
+    cfg = CONFIGS["tiny"]
+    out, runs = tmp_path / "model", tmp_path / "runs"
+    summary = run(cfg, out, runs)
+    for f in EXPECTED_FILES:
+        assert (out / f).exists(), f
+    assert summary["pretrain_final_val_loss"] < summary["untrained_val_loss"]
+    golden = json.loads((out / "golden.json").read_text())
+    assert golden["model"] == cfg.model_id and len(golden["cases"]) == len(GOLDEN_PROMPTS) >= 6
+    for case in golden["cases"]:
+        assert set(case) >= {"name", "messages", "prompt", "input_ids", "greedy_ids", "max_new_tokens", "top_logits"}
+        assert len(case["top_logits"]) == 10
+        assert case["top_logits"] == sorted(case["top_logits"], key=lambda t: -t["logit"])
+        assert len(case["greedy_ids"]) <= case["max_new_tokens"]
+    assert any(c["messages"] is None for c in golden["cases"])
+    assert any("自" in c["prompt"] for c in golden["cases"]) and any("🐦" in c["prompt"] for c in golden["cases"])
+    ckpt = torch.load(runs / "tiny" / "sft" / "ckpt.pt")
+    assert ckpt["history"]["done"] and ckpt["step"] == cfg.sft.steps
+    # a second run resumes from the finished checkpoints instead of training again
+    again = run(cfg, tmp_path / "model2", runs)
+    assert again["sft_final_val_loss"] == summary["sft_final_val_loss"]
+    assert (tmp_path / "model2" / "model.safetensors").read_bytes() == (out / "model.safetensors").read_bytes()
