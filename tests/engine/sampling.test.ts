@@ -80,6 +80,25 @@ describe("truncation samplers keep only allowed tokens (brute force oracle)", ()
     );
   });
 
+  it("min_p keeps every token above the floor and none below it", () => {
+    const logits = Float32Array.from([0, Math.log(0.5), Math.log(0.35), Math.log(0.2)]);
+    const rng = new Xoshiro128(5);
+    const counts = [0, 0, 0, 0];
+    for (let i = 0; i < 5000; i++) (counts[sampleToken(logits.slice(), { minP: 0.3 }, rng)] as number)++;
+    expect(counts[3]).toBe(0);
+    expect(counts[2] as number).toBeGreaterThan(500); // 0.35 / 1.85 of the draws ≈ 950
+  });
+
+  it("top_p keeps the smallest ranked prefix reaching p, and samples it in proportion", () => {
+    const logits = Float32Array.from([Math.log(0.1), Math.log(0.5), Math.log(0.3), Math.log(0.1)]);
+    const rng = new Xoshiro128(6);
+    const counts = [0, 0, 0, 0];
+    for (let i = 0; i < 8000; i++) (counts[sampleToken(logits.slice(), { topP: 0.75 }, rng)] as number)++;
+    expect(counts[0]).toBe(0);
+    expect(counts[3]).toBe(0);
+    expect((counts[1] as number) / 8000).toBeCloseTo(0.5 / 0.8, 1);
+  });
+
   it("plain sampling follows the softmax distribution", () => {
     const logits = Float32Array.from([0, Math.log(2), Math.log(3), Math.log(4)]);
     const rng = new Xoshiro128(123);

@@ -9,8 +9,8 @@ export interface TruncationParams {
   minP?: number;
 }
 
-/** Unnormalised probabilities exp(l − max) in float64; the largest is exactly 1. */
-function softmaxUnnormalised(logits: Float32Array): { probs: Float64Array; total: number } {
+/** Unnormalised probabilities exp(l − max) in float64 (the largest is exactly 1) and the max logit. */
+function softmaxUnnormalised(logits: Float32Array): { probs: Float64Array; total: number; max: number } {
   let max = Number.NEGATIVE_INFINITY;
   for (let i = 0; i < logits.length; i++) max = Math.max(max, logits[i] as number);
   const probs = new Float64Array(logits.length);
@@ -20,7 +20,7 @@ function softmaxUnnormalised(logits: Float32Array): { probs: Float64Array; total
     probs[i] = p;
     total += p;
   }
-  return { probs, total };
+  return { probs, total, max };
 }
 
 function drawFrom(probs: Float64Array, total: number, rng: Xoshiro128): number {
@@ -36,29 +36,39 @@ function drawFrom(probs: Float64Array, total: number, rng: Xoshiro128): number {
   return last; // rounding left a sliver of mass: the last live token takes it
 }
 
-// Relative thresholds tried in turn so only plausible tokens get sorted (vocabularies are large,
-// nuclei small); each step is exact because every token above a threshold is kept.
-const thresholds = [1e-2, 1e-4, 1e-6, 1e-9, 0];
+// Tokens are bucketed by distance below the top logit (quarter-nat buckets, the last one open), so
+// only the buckets that can hold the top-k / nucleus get sorted: exact, and O(V) plus a small sort.
+const bucketsPerNat = 4;
+const bucketCount = 64;
 
-function candidates(probs: Float64Array, total: number, params: TruncationParams): number[] {
-  const floor = params.minP !== undefined && params.minP > 0 ? params.minP : 0;
+function bucketOf(logit: number, max: number): number {
+  return Math.min(bucketCount - 1, Math.floor((max - logit) * bucketsPerNat));
+}
+
+function candidates(logits: Float32Array, probs: Float64Array, total: number, max: number, params: TruncationParams): number[] {
+  const minLogit = params.minP !== undefined && params.minP > 0 ? max + Math.log(params.minP) : Number.NEGATIVE_INFINITY;
   const needK = params.topK !== undefined && params.topK > 0 ? params.topK : 0;
   const needP = params.topP !== undefined && params.topP < 1 ? params.topP * total : 0;
-  let picked: number[] = [];
-  for (const relative of needK === 0 && needP === 0 ? [floor] : thresholds) {
-    const t = Math.max(relative, floor);
-    picked = [];
-    let mass = 0;
-    for (let i = 0; i < probs.length; i++) {
-      const p = probs[i] as number;
-      if (p >= t && p > 0) {
-        picked.push(i);
-        mass += p;
-      }
-    }
-    const enoughK = needK === 0 || picked.length >= needK;
-    const enoughP = needK > 0 || mass >= needP;
-    if ((enoughK && enoughP) || t === floor) break;
+  const mass = new Float64Array(bucketCount);
+  const count = new Uint32Array(bucketCount);
+  for (let i = 0; i < logits.length; i++) {
+    const b = bucketOf(logits[i] as number, max);
+    mass[b] = (mass[b] as number) + (probs[i] as number);
+    count[b] = (count[b] as number) + 1;
+  }
+  let last = needK === 0 && needP === 0 ? bucketCount - 1 : 0; // min_p alone: every bucket
+  let cumMass = mass[0] as number;
+  let cumCount = count[0] as number;
+  // top-k is exact once k tokens are in; otherwise the nucleus once its mass is reached
+  while (last < bucketCount - 1 && (needK > 0 ? cumCount < needK : cumMass < needP)) {
+    last++;
+    cumMass += mass[last] as number;
+    cumCount += count[last] as number;
+  }
+  const picked: number[] = [];
+  for (let i = 0; i < logits.length; i++) {
+    const l = logits[i] as number;
+    if (l >= minLogit && (probs[i] as number) > 0 && bucketOf(l, max) <= last) picked.push(i);
   }
   picked.sort((x, y) => (probs[y] as number) - (probs[x] as number) || x - y);
   return picked;
@@ -66,13 +76,13 @@ function candidates(probs: Float64Array, total: number, params: TruncationParams
 
 /** Samples with truncation; `logits` already carries bias, penalties and temperature. */
 export function sampleToken(logits: Float32Array, params: TruncationParams, rng: Xoshiro128): number {
-  const { probs, total } = softmaxUnnormalised(logits);
+  const { probs, total, max } = softmaxUnnormalised(logits);
   const truncating =
     (params.topK !== undefined && params.topK > 0 && params.topK < logits.length) ||
     (params.topP !== undefined && params.topP < 1) ||
     (params.minP !== undefined && params.minP > 0);
   if (!truncating) return drawFrom(probs, total, rng);
-  let kept = candidates(probs, total, params);
+  let kept = candidates(logits, probs, total, max, params);
   if (params.topK !== undefined && params.topK > 0) kept = kept.slice(0, params.topK);
   if (params.topP !== undefined && params.topP < 1) {
     let keptMass = 0;
