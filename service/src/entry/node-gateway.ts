@@ -5,8 +5,9 @@ import type { AddressInfo } from "node:net";
 import { parseArgs } from "node:util";
 import { serve } from "@hono/node-server";
 import { createGateway } from "../gateway/index.js";
-import { createApp } from "../http/index.js";
+import { createApp, jsonLineLog } from "../http/index.js";
 import { loadGatewayConfig } from "../server/gateway-config-source.js";
+import { createMetrics, withMetricsRoute } from "../server/metrics.js";
 
 const { values } = parseArgs({
   options: {
@@ -28,16 +29,24 @@ try {
 const gateway = createGateway({ config });
 await gateway.probeAll();
 const stopChecks = gateway.startHealthChecks();
-const app = createApp({ gateway, apiKeys: process.env.PETREL_API_KEYS?.split(",").filter(Boolean) });
-const server = serve(
-  { fetch: app.fetch, hostname: values.host, port: Number(values.port) },
-  (info: AddressInfo) => {
-    const backends = config.models.reduce((n, m) => n + m.backends.length, 0);
-    console.log(
-      `petrel gateway listening on http://${values.host}:${info.port} (${config.models.length} models, ${backends} backends)`,
-    );
+const metrics = createMetrics({ status: () => gateway.status() });
+const app = createApp({
+  gateway,
+  apiKeys: process.env.PETREL_API_KEYS?.split(",").filter(Boolean),
+  // JSON request lines on stdout (PETREL_REQUEST_LOG=off silences them); prompts only on request.
+  observability: {
+    log: process.env.PETREL_REQUEST_LOG === "off" ? undefined : jsonLineLog,
+    logPrompts: process.env.PETREL_LOG_PROMPTS === "1",
+    onRecord: metrics.observe,
   },
-);
+});
+const fetch = withMetricsRoute(app.fetch, metrics, process.env.PETREL_METRICS_TOKEN || undefined);
+const server = serve({ fetch, hostname: values.host, port: Number(values.port) }, (info: AddressInfo) => {
+  const backends = config.models.reduce((n, m) => n + m.backends.length, 0);
+  console.log(
+    `petrel gateway listening on http://${values.host}:${info.port} (${config.models.length} models, ${backends} backends)`,
+  );
+});
 
 process.on("SIGTERM", () => {
   stopChecks();

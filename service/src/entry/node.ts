@@ -2,6 +2,7 @@
 // [--host 127.0.0.1] [--provider cpu|cuda] [--variant int8|fp32] [--threads n] [--drain-timeout-ms 30000]`.
 // Bearer keys for clients (the edge) come from PETREL_API_KEYS (comma-separated).
 import { parseArgs } from "node:util";
+import { jsonLineLog } from "../http/index.js";
 import { startBackendServer } from "../server/backend-server.js";
 
 const { values } = parseArgs({
@@ -43,6 +44,9 @@ const server = await startBackendServer({
   variant: values.variant,
   threads: values.threads === undefined ? undefined : Number(values.threads),
   apiKeys: process.env.PETREL_API_KEYS?.split(",").filter(Boolean),
+  requestLog: process.env.PETREL_REQUEST_LOG === "off" ? undefined : jsonLineLog,
+  logPrompts: process.env.PETREL_LOG_PROMPTS === "1",
+  metricsToken: process.env.PETREL_METRICS_TOKEN || undefined,
 });
 // Tests and supervisors read this line to learn the URL (with --port 0, the port picked).
 console.log(

@@ -11,8 +11,9 @@ import { type AppDeps, DEFAULT_LIMITS, defaultIds } from "./deps.js";
 import { ApiError, errorJson, toErrorResponse } from "./errors.js";
 import { bearerAuth, requestId } from "./middleware.js";
 import { modelsRoutes } from "./models-route.js";
+import { observability, type RequestTrace } from "./observability.js";
 
-export type AppEnv = { Variables: { requestId: string } };
+export type AppEnv = { Variables: { requestId: string; trace: RequestTrace } };
 
 // The official SDKs send these on every request; a browser's preflight must allow them.
 const SDK_HEADERS = [
@@ -29,7 +30,7 @@ const SDK_HEADERS = [
   "X-Stainless-Helper-Method",
   "X-Stainless-Poll-Helper",
 ];
-const EXPOSED_HEADERS = ["x-request-id", "retry-after", "retry-after-ms"];
+const EXPOSED_HEADERS = ["x-request-id", "retry-after", "retry-after-ms", "server-timing"];
 
 export function createApp(deps: AppDeps) {
   const limits = { ...DEFAULT_LIMITS, ...deps.limits };
@@ -37,6 +38,7 @@ export function createApp(deps: AppDeps) {
   const app = new Hono<AppEnv>();
 
   app.use("*", requestId(deps.ids ?? defaultIds));
+  app.use("/v1/*", observability(deps.observability));
   app.use("*", cors({ origin: "*", allowHeaders: SDK_HEADERS, exposeHeaders: EXPOSED_HEADERS, maxAge: 600 }));
   if (deps.apiKeys && deps.apiKeys.length > 0) app.use("/v1/*", bearerAuth(deps.apiKeys));
 

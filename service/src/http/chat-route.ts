@@ -9,6 +9,7 @@ import { openapiDocument } from "../generated/openapi-document.js";
 import { aggregateChunks } from "./aggregate.js";
 import type { Limits } from "./deps.js";
 import { ApiError, invalidRequest } from "./errors.js";
+import { observedGateway, traceOf } from "./observability.js";
 import { SSE_HEADERS, type StartedStream, sseBody } from "./sse.js";
 import { createSchemaValidator } from "./validation.js";
 
@@ -76,9 +77,11 @@ async function startStream(gateway: Gateway, request: WireRequest, ctx: ChatCont
   return { iterator, first: await iterator.next() };
 }
 
-export function chatHandler({ gateway, limits }: ChatRouteOptions) {
+export function chatHandler({ gateway: shared, limits }: ChatRouteOptions) {
   return async (c: Context) => {
     const requestId = c.get("requestId") as string;
+    // The security guard may hand this request a metering wrapper of the gateway.
+    const gateway = observedGateway((c.get("chatGateway") as Gateway | undefined) ?? shared, traceOf(c));
     const request = await parseRequest(c, gateway);
     const abort = new AbortController();
     const clientSignal = c.req.raw.signal;

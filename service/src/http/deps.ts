@@ -1,5 +1,6 @@
 // What createApp needs. Entries (worker.ts, node.ts) build these from env/bindings; tests pass fakes.
 import type { Gateway } from "../gateway/types.js";
+import type { ObservabilityOptions } from "./observability.js";
 
 export interface Limits {
   /** Largest accepted request body; larger → 413. */
@@ -32,6 +33,8 @@ export interface AppDeps {
   apiKeys?: readonly string[];
   /** Logs unexpected (500) errors; defaults to console.error. */
   logError?: (err: unknown, requestId: string) => void;
+  /** Request records (JSON log lines, metrics) and Server-Timing on /v1/*; no log sink by default. */
+  observability?: ObservabilityOptions;
 }
 
 const hex = (bytes: number) =>

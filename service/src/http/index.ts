@@ -2,3 +2,4 @@
 export { type AppEnv, createApp } from "./app.js";
 export { type AppDeps, DEFAULT_LIMITS, type Ids, type Limits } from "./deps.js";
 export { ApiError } from "./errors.js";
+export { jsonLineLog, type ObservabilityOptions, type Outcome, type RequestRecord } from "./observability.js";

@@ -8,10 +8,11 @@ import { serve } from "@hono/node-server";
 import { createEngine, type PetrelEngine } from "../engine/index.js";
 import { createEngineBackend } from "../gateway/engine-backend.js";
 import { createGateway, parseGatewayConfig } from "../gateway/index.js";
-import { createApp } from "../http/index.js";
+import { createApp, type RequestRecord } from "../http/index.js";
 import { nodeSessions } from "../ort/node.js";
 import { readModelDir } from "../ort/node-files.js";
 import { backendFetch } from "./backend-routes.js";
+import { createMetrics, withMetricsRoute } from "./metrics.js";
 
 export interface BackendServerOptions {
   modelDir: string;
@@ -25,6 +26,12 @@ export interface BackendServerOptions {
   variant?: "fp32" | "int8";
   /** ORT intra-op threads; default ORT's choice (all physical cores). */
   threads?: number;
+  /** One record per API request (entries pass a JSON-lines writer); none by default. */
+  requestLog?: (record: RequestRecord) => void;
+  /** Put prompts into request records; off by default. */
+  logPrompts?: boolean;
+  /** When set, GET /metrics requires `Authorization: Bearer <token>`. */
+  metricsToken?: string;
 }
 
 export interface BackendServer {
@@ -64,8 +71,14 @@ export async function startBackendServer(options: BackendServerOptions): Promise
   });
   let draining = false;
   let requests = 0;
-  const fetch = backendFetch({
-    app: createApp({ gateway, apiKeys: options.apiKeys }),
+  const metrics = createMetrics({ status: () => gateway.status() });
+  const observability = {
+    log: options.requestLog,
+    logPrompts: options.logPrompts,
+    onRecord: metrics.observe,
+  };
+  const routes = backendFetch({
+    app: createApp({ gateway, apiKeys: options.apiKeys, observability }),
     load: () => ({ ...engine.load(), requests }),
     onChatRequest: () => {
       requests += 1;
@@ -73,6 +86,7 @@ export async function startBackendServer(options: BackendServerOptions): Promise
     draining: () => draining,
     apiKeys: options.apiKeys,
   });
+  const fetch = withMetricsRoute(routes, metrics, options.metricsToken);
   const server = await new Promise<NodeServer>((ready) => {
     const s: NodeServer = serve({ fetch, hostname: options.host, port: options.port }, () => ready(s));
   });

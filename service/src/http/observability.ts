@@ -1,0 +1,151 @@
+// Per-request observability for /v1/*: a trace that the chat route feeds (model, backend, first token,
+// usage), a Server-Timing header (queue, ttft, total), and one structured JSON record per request when
+// it really ends — for a stream that is when its body finishes or the client goes away, not when the
+// headers leave. The record goes to `log` (a JSON line) and `onRecord` (metrics). Prompts are never in
+// it unless `logPrompts` is set.
+import type { Context, MiddlewareHandler } from "hono";
+import type { ChatCompletionChunk, ChatCompletionRequest, ChatStream, Gateway } from "../gateway/types.js";
+import { RequestTrace } from "./request-trace.js";
+
+export { type Outcome, type RequestRecord, RequestTrace } from "./request-trace.js";
+
+import type { RequestRecord } from "./request-trace.js";
+
+export interface ObservabilityOptions {
+  /** Where request records go (one JSON line each); default: nowhere. */
+  log?: (record: RequestRecord) => void;
+  /** Also called with every record (the Node servers feed Prometheus from it). */
+  onRecord?: (record: RequestRecord) => void;
+  /** Put the request's messages into the record. Off by default: prompts are user data. */
+  logPrompts?: boolean;
+  /** Monotonic milliseconds; default performance.now. */
+  now?: () => number;
+}
+
+/** A JSON-lines sink for entries: one line per request on stdout (Workers Logs indexes JSON). */
+export const jsonLineLog = (record: RequestRecord) => console.log(JSON.stringify(record));
+
+// A non-secret key id: the first 12 hex digits of the key's SHA-256, stable across restarts.
+async function keyId(header: string | undefined): Promise<string | null> {
+  const token = header && /^Bearer\s+(.+)$/i.exec(header)?.[1]?.trim();
+  if (!token) return null;
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(token));
+  const hex = Array.from(new Uint8Array(digest).slice(0, 6), (b) => b.toString(16).padStart(2, "0"));
+  return `key_${hex.join("")}`;
+}
+
+function setHeader(c: Context, name: string, value: string) {
+  try {
+    c.res.headers.set(name, value);
+  } catch {
+    // Immutable headers (a Response from fetch): copy it once.
+    c.res = new Response(c.res.body, c.res);
+    c.res.headers.set(name, value);
+  }
+}
+
+/** Passes the body through and calls `done` once: when it ends (false) or the client cancels (true). */
+function watchBody(body: ReadableStream<Uint8Array>, done: (cancelled: boolean) => void) {
+  const reader = body.getReader();
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        const { done: ended, value } = await reader.read();
+        if (!ended) return controller.enqueue(value);
+        controller.close();
+      } catch (err) {
+        controller.error(err);
+      }
+      done(false);
+    },
+    cancel(reason) {
+      done(true);
+      return reader.cancel(reason);
+    },
+  });
+}
+
+export function observability(options: ObservabilityOptions = {}): MiddlewareHandler {
+  const now = options.now ?? (() => performance.now());
+  const emit = (record: RequestRecord) => {
+    options.log?.(record);
+    options.onRecord?.(record);
+  };
+  return async function observabilityMiddleware(c, next) {
+    if (c.req.method === "OPTIONS") return next();
+    const trace = new RequestTrace(now, options.logPrompts === true);
+    c.set("trace", trace);
+    const key = keyId(c.req.header("authorization"));
+    await next();
+    const base = {
+      requestId: (c.get("requestId") as string | undefined) ?? "",
+      method: c.req.method,
+      path: new URL(c.req.url).pathname,
+      status: c.res.status,
+      keyId: await key,
+    };
+    const body = c.res.body;
+    const streaming = c.res.headers.get("content-type")?.startsWith("text/event-stream") === true;
+    if (!streaming || !body) {
+      trace.settleFromStatus(c.res.status);
+      setHeader(c, "server-timing", trace.serverTiming(false));
+      emit(trace.record(base));
+      return;
+    }
+    const headers = new Headers(c.res.headers);
+    headers.set("server-timing", trace.serverTiming(true));
+    let emitted = false;
+    const watched = watchBody(body, (cancelled) => {
+      if (emitted) return;
+      emitted = true;
+      trace.settleStream(cancelled);
+      emit(trace.record(base));
+    });
+    c.res = new Response(watched, { status: c.res.status, headers });
+  };
+}
+
+/** The trace the middleware put on this request, if observability is on. */
+export const traceOf = (c: Context) => c.get("trace") as RequestTrace | undefined;
+
+/** Wraps a stream's chunks so the trace sees first token, usage and how the stream ended. */
+export function observeStream(trace: RequestTrace, stream: ChatStream): ChatStream {
+  trace.accepted(stream.backendId);
+  const chunks: AsyncIterable<ChatCompletionChunk> = {
+    [Symbol.asyncIterator]() {
+      const inner = stream.chunks[Symbol.asyncIterator]();
+      return {
+        async next() {
+          try {
+            const result = await inner.next();
+            if (result.done) trace.finished("ok");
+            else trace.chunk(result.value);
+            return result;
+          } catch (err) {
+            trace.finished("error", err instanceof Error ? err.message : null);
+            throw err;
+          }
+        },
+        async return(value?: unknown) {
+          trace.finished("cancelled");
+          await inner.return?.(value);
+          return { done: true as const, value: undefined };
+        },
+      };
+    },
+  };
+  return { backendId: stream.backendId, chunks };
+}
+
+/** The gateway as the chat route of one request sees it: every stream it starts is observed. */
+export function observedGateway(gateway: Gateway, trace: RequestTrace | undefined): Gateway {
+  if (!trace) return gateway;
+  return {
+    listModels: () => gateway.listModels(),
+    getModel: (id) => gateway.getModel(id),
+    async chat(request: ChatCompletionRequest, ctx) {
+      trace.requested(request);
+      return observeStream(trace, await gateway.chat(request, ctx));
+    },
+  };
+}
