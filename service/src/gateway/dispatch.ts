@@ -65,7 +65,7 @@ export async function dispatch(
   let lastError: GatewayError | undefined;
   try {
     for (let sent = 0; sent < opts.retry.maxAttempts; ) {
-      pool.refreshStale();
+      pool.refreshStale(ctx.waitUntil);
       const slot = pool.pick(failed);
       if (!slot) {
         await waitForSlot(pool, deadline, overall.signal, lastError);

@@ -16,11 +16,15 @@ interface SelfReporting {
 const selfReports = (b: ChatBackend): b is ChatBackend & SelfReporting =>
   typeof (b as Partial<SelfReporting>).load === "function";
 
+/** Consecutive failed active checks before a backend is skipped. */
+const UNHEALTHY_AFTER = 2;
+
 export class BackendSlot implements Candidate {
   outstanding = 0;
   healthy = true;
   lastProbeAt = Number.NEGATIVE_INFINITY;
   cooldownUntil = 0;
+  failedProbes = 0;
   probing: Promise<void> | undefined;
   private snapshot: LoadSnapshot | undefined;
   readonly circuit: CircuitBreaker;
@@ -84,8 +88,11 @@ export class Pool {
     return Math.min(...this.slots.map((s) => s.availableInMs()));
   }
 
-  /** Starts health checks on slots whose last one is older than the interval; never waits for them. */
-  refreshStale(): void {
+  /**
+   * Starts health checks on slots whose last one is older than the interval; never waits for them.
+   * `waitUntil` keeps them running after the response on runtimes that would cancel them (Workers).
+   */
+  refreshStale(waitUntil?: (promise: Promise<unknown>) => void): void {
     const now = this.now();
     for (const slot of this.slots) {
       if (slot.probing || now - slot.lastProbeAt < this.health.intervalMs) continue;
@@ -93,6 +100,7 @@ export class Pool {
       slot.probing = this.probe(slot).finally(() => {
         slot.probing = undefined;
       });
+      waitUntil?.(slot.probing);
     }
   }
 
@@ -105,7 +113,10 @@ export class Pool {
     const outstanding = slot.outstanding;
     const result = await probeBackend(slot.config, this.fetchImpl, this.health.timeoutMs);
     slot.lastProbeAt = this.now();
-    slot.healthy = result.ready;
+    // One failed probe may be a blip (or a probe cut short with its request): take a backend out
+    // only after two in a row; one success puts it back.
+    slot.failedProbes = result.ready ? 0 : slot.failedProbes + 1;
+    slot.healthy = result.ready || slot.failedProbes < UNHEALTHY_AFTER;
     slot.setLoad(result.load, outstanding);
   }
 }

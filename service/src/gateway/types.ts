@@ -24,6 +24,11 @@ export interface ChatContext {
   requestId: string;
   /** Aborted when the client goes away or the overall deadline passes. */
   signal: AbortSignal;
+  /**
+   * Keeps background work (health checks the request kicked off) alive past the response, where the
+   * runtime needs it: pass `executionCtx.waitUntil` on Workers. Optional.
+   */
+  waitUntil?: (promise: Promise<unknown>) => void;
 }
 
 /**

@@ -32,6 +32,8 @@ export interface FakeUpstream {
   /** What GET /v1/load answers (Petrel's load report). */
   load: { queued: number; active: number; capacity: number };
   ready: boolean;
+  /** Prometheus text at GET /metrics (vLLM/TGI style); 404 when undefined. */
+  metrics?: string;
   close(): Promise<void>;
 }
 
@@ -149,6 +151,10 @@ export async function startFakeUpstream(script: Behaviour[] = []): Promise<FakeU
     if (req.method === "GET" && req.url === "/v1/load") {
       res.writeHead(fake.ready ? 200 : 503, { "content-type": "application/json" });
       return res.end(JSON.stringify(fake.load));
+    }
+    if (req.method === "GET" && req.url === "/metrics") {
+      res.writeHead(fake.metrics === undefined ? 404 : 200, { "content-type": "text/plain" });
+      return res.end(fake.metrics ?? "");
     }
     if (req.method === "GET" && req.url === "/health") {
       res.writeHead(fake.ready ? 200 : 503);
