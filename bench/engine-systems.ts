@@ -1,0 +1,79 @@
+// The three systems the engine benchmark compares, behind one "generate N greedy tokens from these
+// ids" call: Petrel's engine on onnxruntime-node and on onnxruntime-web (WASM), and transformers.js
+// (which itself runs on onnxruntime-node) loading the same model directory from disk.
+import { basename, dirname } from "node:path";
+import { AutoModelForCausalLM, env, Tensor } from "@huggingface/transformers";
+import { createEngine, type OnnxVariant, type SessionFactory } from "../service/src/engine/index.js";
+import { nodeSessions } from "../service/src/ort/node.js";
+import { readModelDir } from "../service/src/ort/node-files.js";
+import { webSessions } from "../service/src/ort/web.js";
+
+export interface System {
+  name: string;
+  /** Greedy ids, exactly `tokens` of them (end-of-text suppressed). */
+  generate(promptIds: number[], tokens: number): Promise<number[]>;
+}
+
+export async function petrelSystem(
+  name: string,
+  dir: string,
+  variant: OnnxVariant,
+  factory: SessionFactory,
+): Promise<System> {
+  const engine = await createEngine({ files: await readModelDir(dir, variant), sessions: factory, variant });
+  const banEos = Object.fromEntries(engine.config.eosTokenIds.map((id) => [id, -100]));
+  const eos = engine.tokenizer.eosTokenId();
+  if (eos !== undefined) banEos[eos] = -100;
+  return {
+    name,
+    async generate(promptIds, tokens) {
+      const ids: number[] = [];
+      const stream = engine.generateFromIds(promptIds, {
+        temperature: 0,
+        maxTokens: tokens,
+        logitBias: banEos,
+      });
+      for await (const event of stream) if (event.type === "delta") ids.push(...event.tokenIds);
+      return ids;
+    },
+  };
+}
+
+export async function transformersSystem(dir: string, variant: OnnxVariant): Promise<System> {
+  env.allowRemoteModels = false;
+  env.localModelPath = `${dirname(dir)}/`;
+  const model = await AutoModelForCausalLM.from_pretrained(basename(dir), {
+    dtype: variant === "int8" ? "q8" : "fp32",
+    device: "cpu",
+  });
+  return {
+    name: "transformers.js",
+    async generate(promptIds, tokens) {
+      const input = new Tensor("int64", BigInt64Array.from(promptIds, BigInt), [1, promptIds.length]);
+      const mask = new Tensor("int64", new BigInt64Array(promptIds.length).fill(1n), [1, promptIds.length]);
+      const output = (await model.generate({
+        input_ids: input,
+        attention_mask: mask,
+        max_new_tokens: tokens,
+        min_new_tokens: tokens,
+        do_sample: false,
+      })) as Tensor;
+      return Array.from(output.data as BigInt64Array, Number).slice(promptIds.length);
+    },
+  };
+}
+
+export async function allSystems(dir: string, variant: OnnxVariant): Promise<System[]> {
+  return [
+    await petrelSystem("petrel+onnxruntime-node", dir, variant, nodeSessions()),
+    // ORT's default thread count (what transformers.js gets), to separate that choice from the loop
+    await petrelSystem(
+      "petrel+onnxruntime-node(ort-default-threads)",
+      dir,
+      variant,
+      nodeSessions({ intraOpNumThreads: 0 }),
+    ),
+    await petrelSystem("petrel+onnxruntime-web", dir, variant, webSessions()),
+    await transformersSystem(dir, variant),
+  ];
+}
