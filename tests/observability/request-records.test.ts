@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { GatewayError } from "../../service/src/gateway/types.js";
 import { createApp, type RequestRecord } from "../../service/src/http/index.js";
 import { fakeGateway, type Step } from "../helpers/fake-gateway.js";
+import { parseServerTiming } from "./helpers/server-timing.js";
 
 const url = "/v1/chat/completions";
 const secretPrompt = "my bank password is hunter2";
@@ -15,25 +16,6 @@ const post = (app: ReturnType<typeof createApp>, json: string, headers: Record<s
     headers: { "content-type": "application/json", ...headers },
     body: json,
   });
-
-/** Server-Timing as {name: {dur?, desc?}}, parsed strictly (RFC-ish: name *( ";" param )). */
-export function parseServerTiming(header: string | null) {
-  expect(header).toBeTruthy();
-  const metrics: Record<string, { dur?: number; desc?: string }> = {};
-  for (const entry of (header ?? "").split(",")) {
-    const [name, ...params] = entry.trim().split(";");
-    expect(name).toMatch(/^[a-z]+$/);
-    const metric: { dur?: number; desc?: string } = {};
-    for (const param of params) {
-      const match = /^(dur|desc)=(?:"([^"]*)"|([0-9.]+))$/.exec(param.trim());
-      expect(match, `bad Server-Timing param ${param}`).not.toBeNull();
-      if (match?.[1] === "dur") metric.dur = Number(match[3]);
-      else metric.desc = match?.[2] ?? match?.[3] ?? "";
-    }
-    metrics[name ?? ""] = metric;
-  }
-  return metrics;
-}
 
 function recorded(options: { logPrompts?: boolean; script?: Step[]; startError?: GatewayError } = {}) {
   const records: RequestRecord[] = [];
