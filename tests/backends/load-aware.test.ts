@@ -33,6 +33,7 @@ describe("load-aware balancing (2 real backends)", () => {
   let busy: Proc;
   let idle: Proc;
   let gateway: PetrelGateway;
+  let stopChecks: (() => void) | undefined;
 
   beforeAll(async () => {
     [busy, idle] = await Promise.all([startBackend(), startBackend()]);
@@ -51,7 +52,9 @@ describe("load-aware balancing (2 real backends)", () => {
       }),
     });
     await gateway.probeAll();
+    stopChecks = gateway.startHealthChecks();
   });
+  afterAll(() => stopChecks?.());
 
   it("control: with no queue anywhere both backends get traffic", async () => {
     const counts = await route(gateway, 20);

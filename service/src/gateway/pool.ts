@@ -117,6 +117,8 @@ export class Pool {
     // only after two in a row; one success puts it back.
     slot.failedProbes = result.ready ? 0 : slot.failedProbes + 1;
     slot.healthy = result.ready || slot.failedProbes < UNHEALTHY_AFTER;
-    slot.setLoad(result.load, outstanding);
+    // Our requests that started or ended while the probe was out may or may not be in the report;
+    // counting the larger number as ours avoids mistaking our own traffic for someone else's.
+    slot.setLoad(result.load, Math.max(outstanding, slot.outstanding));
   }
 }
