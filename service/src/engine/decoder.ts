@@ -34,6 +34,7 @@ export class Decoder {
   private readonly pastNames: string[];
   private readonly hasPositionIds: boolean;
   private readonly hasLogitsToKeep: boolean;
+  private readonly hasCacheBranch: boolean;
   private ones: BigInt64Array;
 
   constructor(
@@ -43,6 +44,8 @@ export class Decoder {
     this.pastNames = session.inputNames.filter((n) => n.startsWith("past_key_values."));
     this.hasPositionIds = session.inputNames.includes("position_ids");
     this.hasLogitsToKeep = session.inputNames.includes("num_logits_to_keep");
+    // legacy Optimum "merged" decoders switch between their no-past and with-past branches
+    this.hasCacheBranch = session.inputNames.includes("use_cache_branch");
     this.ones = new BigInt64Array(config.contextLength).fill(1n);
   }
 
@@ -75,6 +78,9 @@ export class Decoder {
       feeds.position_ids = this.session.int64(positions, [1, seq]); // (1, T)
     }
     if (this.hasLogitsToKeep) feeds.num_logits_to_keep = this.session.int64(new BigInt64Array([1n]), []);
+    if (this.hasCacheBranch && this.session.bool) {
+      feeds.use_cache_branch = this.session.bool(Uint8Array.of(pastLength > 0 ? 1 : 0), [1]);
+    }
     const outputs = await this.session.run(feeds);
     return { logits: lastRow(outputs.logits), cache: new KvCache(presentAsPast(outputs), total) };
   }

@@ -24,6 +24,8 @@ export interface DecoderSession {
   readonly inputMetadata?: readonly InputMeta[];
   int64(data: BigInt64Array, dims: readonly number[]): SessionTensor;
   float32(data: Float32Array, dims: readonly number[]): SessionTensor;
+  /** For legacy merged decoders (`use_cache_branch`); flavours without it cannot load those. */
+  bool?(data: Uint8Array, dims: readonly number[]): SessionTensor;
   run(feeds: Record<string, SessionTensor>): Promise<Record<string, SessionTensor>>;
   release(): Promise<void>;
 }

@@ -6,8 +6,8 @@ import type { DecoderSession, InputMeta, SessionTensor } from "../engine/index.j
 /** The part of an onnxruntime module the wrapper uses. */
 export interface OrtModule {
   Tensor: new (
-    type: "int64" | "float32",
-    data: BigInt64Array | Float32Array,
+    type: "int64" | "float32" | "bool",
+    data: BigInt64Array | Float32Array | Uint8Array,
     dims: readonly number[],
   ) => Tensor;
 }
@@ -23,6 +23,7 @@ export function wrapSession(ort: OrtModule, session: InferenceSession): DecoderS
     inputMetadata,
     int64: (data, dims) => new ort.Tensor("int64", data, dims),
     float32: (data, dims) => new ort.Tensor("float32", data, dims),
+    bool: (data, dims) => new ort.Tensor("bool", data, dims),
     run: async (feeds) => {
       const outputs = await session.run(feeds as Record<string, Tensor>);
       return outputs as Record<string, SessionTensor>;

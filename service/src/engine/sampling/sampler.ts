@@ -45,8 +45,15 @@ function bucketOf(logit: number, max: number): number {
   return Math.min(bucketCount - 1, Math.floor((max - logit) * bucketsPerNat));
 }
 
-function candidates(logits: Float32Array, probs: Float64Array, total: number, max: number, params: TruncationParams): number[] {
-  const minLogit = params.minP !== undefined && params.minP > 0 ? max + Math.log(params.minP) : Number.NEGATIVE_INFINITY;
+function candidates(
+  logits: Float32Array,
+  probs: Float64Array,
+  total: number,
+  max: number,
+  params: TruncationParams,
+): number[] {
+  const minLogit =
+    params.minP !== undefined && params.minP > 0 ? max + Math.log(params.minP) : Number.NEGATIVE_INFINITY;
   const needK = params.topK !== undefined && params.topK > 0 ? params.topK : 0;
   const needP = params.topP !== undefined && params.topP < 1 ? params.topP * total : 0;
   const mass = new Float64Array(bucketCount);
