@@ -1,7 +1,7 @@
 // createApp(deps): the Hono app shared by the Worker and the Node backend server. No runtime globals
 // here — entries read env/bindings and pass a Gateway; tests pass a fake one.
 import { Scalar } from "@scalar/hono-api-reference";
-import { Hono } from "hono";
+import { Hono, type MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import type { components } from "../generated/openapi.js";
@@ -31,6 +31,13 @@ const SDK_HEADERS = [
   "X-Stainless-Poll-Helper",
 ];
 const EXPOSED_HEADERS = ["x-request-id", "retry-after", "retry-after-ms", "server-timing"];
+// Rate-limit headers (service/src/security) readable by browser clients too.
+const RATE_LIMIT_HEADERS = ["limit", "remaining", "reset"].flatMap((h) => [
+  `x-ratelimit-${h}-requests`,
+  `x-ratelimit-${h}-tokens`,
+]);
+const EXPOSED = [...EXPOSED_HEADERS, ...RATE_LIMIT_HEADERS];
+const passThrough: MiddlewareHandler = (_c, next) => next();
 
 export function createApp(deps: AppDeps) {
   const limits = { ...DEFAULT_LIMITS, ...deps.limits };
@@ -39,8 +46,11 @@ export function createApp(deps: AppDeps) {
 
   app.use("*", requestId(deps.ids ?? defaultIds));
   app.use("/v1/*", observability(deps.observability));
-  app.use("*", cors({ origin: "*", allowHeaders: SDK_HEADERS, exposeHeaders: EXPOSED_HEADERS, maxAge: 600 }));
-  if (deps.apiKeys && deps.apiKeys.length > 0) app.use("/v1/*", bearerAuth(deps.apiKeys));
+  app.use("*", cors({ origin: "*", allowHeaders: SDK_HEADERS, exposeHeaders: EXPOSED, maxAge: 600 }));
+  if (deps.guard) {
+    app.use("/v1/*", deps.guard.auth);
+    app.route("/admin", deps.guard.admin);
+  } else if (deps.apiKeys && deps.apiKeys.length > 0) app.use("/v1/*", bearerAuth(deps.apiKeys));
 
   app.get("/health", (c) => {
     const health: components["schemas"]["Health"] = {
@@ -65,6 +75,7 @@ export function createApp(deps: AppDeps) {
         );
       },
     }),
+    deps.guard?.chat(deps.gateway) ?? passThrough,
     chatHandler({ gateway: deps.gateway, limits }),
   );
 
