@@ -1,7 +1,8 @@
 // Cloudflare Worker entry: the shipped model (models/petrel-mini, bundled by wrangler: JSON as objects,
 // .onnx as Data, ORT's .wasm as a compiled module) served in-worker through the engine on
 // onnxruntime-web. PETREL_BACKENDS (JSON, see gateway/config.ts) may add or replace backends; secrets it
-// names are read from env. PETREL_API_KEYS (comma-separated) turns on bearer auth.
+// names are read from env. Keys, limits and usage: docs/security.md (PETREL_KEYS, PETREL_ADMIN_KEY_SHA256,
+// PETREL_LIMITS; without keys every /v1 request is refused unless PETREL_OPEN_ACCESS=1, set by .env locally).
 
 import type { ExecutionContext } from "hono";
 import modelConfig from "../../../models/petrel-mini/config.json";
@@ -12,8 +13,12 @@ import tokenizerConfig from "../../../models/petrel-mini/tokenizer_config.json";
 import { createEngine, type Engine } from "../engine/index.js";
 import { createEngineBackend } from "../gateway/engine-backend.js";
 import { createGateway, parseGatewayConfig } from "../gateway/index.js";
-import { createApp } from "../http/index.js";
+import { createApp, jsonLineLog } from "../http/index.js";
 import { workerdSessions } from "../ort/workerd.js";
+import { workerSecurity } from "../security/index.js";
+
+// The rate-limiter Durable Object class, bound as RATE_LIMITER in wrangler.toml.
+export { RateLimiterDO } from "../security/index.js";
 
 const MODEL_ID = "petrel-mini";
 
@@ -48,22 +53,29 @@ const embeddedOnly = {
   },
 };
 
-function buildApp(env: Env) {
+async function buildApp(env: Env) {
   const config = parseGatewayConfig(env.PETREL_BACKENDS ?? embeddedOnly, env);
   const gateway = createGateway({
     config,
     embedded: (_model, backend) => createEngineBackend({ id: backend.id, engine: getEngine }),
   });
-  const apiKeys = (env.PETREL_API_KEYS ?? "").split(",").map((k) => k.trim());
-  return createApp({ gateway, apiKeys: apiKeys.filter(Boolean) });
+  const { guard, maxBodyBytes } = await workerSecurity(env);
+  // One JSON line per request (Workers Logs indexes them); PETREL_LOG_PROMPTS=1 adds the messages.
+  const log = env.PETREL_REQUEST_LOG === "off" ? undefined : jsonLineLog;
+  const observability = { log, logPrompts: env.PETREL_LOG_PROMPTS === "1" };
+  return createApp({ gateway, guard, limits: maxBodyBytes ? { maxBodyBytes } : {}, observability });
 }
 
 // Env is fixed for an isolate's lifetime, so the app is built once, on the first request.
 let app: ReturnType<typeof buildApp> | undefined;
 
 export default {
-  fetch(request: Request, env: Env, ctx: ExecutionContext) {
-    app ??= buildApp(env);
-    return app.fetch(request, env, ctx);
+  async fetch(request: Request, env: Env, ctx: ExecutionContext) {
+    // A config error fails every request (500) until fixed, and is retried on the next request.
+    app ??= buildApp(env).catch((err) => {
+      app = undefined;
+      throw err;
+    });
+    return (await app).fetch(request, env, ctx);
   },
 };

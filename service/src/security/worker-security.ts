@@ -1,0 +1,27 @@
+// The Worker's security wiring: config from vars/secrets, rate limits in the RATE_LIMITER Durable
+// Object namespace (bound in wrangler.toml). Without the binding (a config that omits it) limits
+// fall back to this isolate's memory, with a warning, because they then hold per isolate only.
+import { securityFromEnv } from "./from-env.js";
+import { createGuard, type Guard } from "./guard.js";
+import { memoryLimiter } from "./limiter.js";
+import { type DurableObjectNamespaceLike, durableObjectLimiter } from "./rate-limiter-do.js";
+
+export interface WorkerSecurity {
+  guard: Guard;
+  maxBodyBytes?: number;
+}
+
+const isNamespace = (value: unknown): value is DurableObjectNamespaceLike =>
+  typeof (value as DurableObjectNamespaceLike | undefined)?.idFromName === "function";
+
+export async function workerSecurity(env: Record<string, unknown>): Promise<WorkerSecurity> {
+  const strings = Object.fromEntries(
+    Object.entries(env).filter((entry): entry is [string, string] => typeof entry[1] === "string"),
+  );
+  const { config, maxBodyBytes } = await securityFromEnv(strings);
+  const namespace = env.RATE_LIMITER;
+  if (!isNamespace(namespace))
+    console.warn("petrel: no RATE_LIMITER Durable Object binding; rate limits hold per isolate only.");
+  const limiter = isNamespace(namespace) ? durableObjectLimiter(namespace) : memoryLimiter();
+  return { guard: createGuard({ config, limiter }), maxBodyBytes };
+}
