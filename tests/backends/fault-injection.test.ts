@@ -149,6 +149,32 @@ describe("fault-injecting upstream (fake): after the first token", () => {
   });
 });
 
+describe("total timeout and early abort (fake upstream)", () => {
+  it("total deadline passes mid-stream → stream error, upstream cancelled", async () => {
+    const a = await fake({ kind: "ok", tokens: Array(40).fill("x"), delayMs: 50 });
+    const gateway = gatewayFor([{ url: a.url }], {
+      timeouts: { idleMs: 1_000, firstTokenMs: 1_000, totalMs: 600 },
+    });
+    const out = await drain(await gateway.chat(ask(), ctx()));
+    expect(out.text.length).toBeGreaterThan(0);
+    expect(out.text.length).toBeLessThan(40);
+    expect(out.error?.status).toBe(504);
+    expect(out.error?.code).toBe("deadline_exceeded");
+    await waitFor(() => a.disconnects === 1);
+  });
+
+  it("client abort before anyone iterates the stream → upstream closed, slot released", async () => {
+    const a = await fake({ kind: "ok", tokens: Array(50).fill("x"), delayMs: 20 });
+    const gateway = gatewayFor([{ url: a.url }]);
+    const abort = new AbortController();
+    await gateway.chat(ask(), ctx(abort.signal));
+    expect(gateway.status().m?.[0]?.outstanding).toBe(1);
+    abort.abort();
+    await waitFor(() => a.disconnects === 1);
+    expect(gateway.status().m?.[0]?.outstanding).toBe(0);
+  });
+});
+
 describe("circuit breaker (fake upstream)", () => {
   it("opens after consecutive failures; all open → 503 with retry-after", async () => {
     const a = await fake(...Array(3).fill({ kind: "status", status: 500 }));

@@ -51,13 +51,18 @@ export function createOpenAIUpstream(config: BackendConfig, fetchImpl: FetchLike
 
   async function start(request: ChatCompletionRequest, ctx: ChatContext): Promise<ChatStream> {
     const abort = new AbortController();
-    const onAbort = () => abort.abort(ctx.signal.reason);
     if (ctx.signal.aborted) throw clientGone(ctx.signal);
-    ctx.signal.addEventListener("abort", onAbort, { once: true });
     const totalTimer = setTimeout(
       () => abort.abort(timeoutError("did not finish", t.totalMs, "upstream_total_timeout")),
       t.totalMs,
     );
+    // Aborting the fetch also errors its body, so a stream nobody iterates any more still closes
+    // the upstream connection; the timer goes with it.
+    const onAbort = () => {
+      clearTimeout(totalTimer);
+      abort.abort(ctx.signal.reason);
+    };
+    ctx.signal.addEventListener("abort", onAbort, { once: true });
     const cleanup = () => {
       clearTimeout(totalTimer);
       ctx.signal.removeEventListener("abort", onAbort);
