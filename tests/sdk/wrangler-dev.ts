@@ -24,11 +24,18 @@ export async function freePort(): Promise<number> {
   return address.port;
 }
 
-/** `vars` become `--var NAME:value` (e.g. PETREL_API_KEYS to switch on auth). */
-export async function startWranglerDev(vars: Record<string, string> = {}): Promise<WranglerDev> {
+/**
+ * `vars` become `--var NAME:value` (e.g. PETREL_API_KEYS to switch on auth); `config` picks another
+ * wrangler.toml than the service's (relative to the repository root).
+ */
+export async function startWranglerDev(
+  vars: Record<string, string> = {},
+  config?: string,
+): Promise<WranglerDev> {
   const port = await freePort();
   const state = mkdtempSync(join(tmpdir(), "petrel-sdk-wrangler-"));
   const args = ["wrangler", "dev", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", state];
+  if (config) args.push("--config", config);
   for (const [name, value] of Object.entries(vars)) args.push("--var", `${name}:${value}`);
   const child = spawn("npx", args, {
     cwd: root,
