@@ -1,11 +1,10 @@
-// A size budget for what a browser or Worker actually ships: the built SDK bundled with its one
+// A size budget for what a browser or Worker actually ships: the SDK bundled with its one
 // dependency, minified and gzipped. `platform: neutral` also fails the build on any Node built-in.
-import { execFile } from "node:child_process";
+// Bundles the source (esbuild strips the types), so it never races other suites writing sdk/dist.
 import { resolve } from "node:path";
-import { promisify } from "node:util";
 import { gzipSync } from "node:zlib";
 import { build } from "esbuild";
-import { beforeAll, expect, it } from "vitest";
+import { expect, it } from "vitest";
 
 const root = resolve(import.meta.dirname, "../..");
 const BUDGET_GZIP_BYTES = 8 * 1024;
