@@ -1,6 +1,7 @@
 // The Petrel backend server as a real process: load report, graceful drain on SIGTERM, and client
 // disconnects aborting the engine's decode (measured: time from abort to the active count dropping).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type BackendServer, startBackendServer } from "../../service/src/server/backend-server.js";
 import {
   loadOf,
   longChat,
@@ -98,5 +99,46 @@ describe("petrel backend server (real process)", () => {
     expect(finished.done).toBe(true);
     expect(finished.events.some((e) => e.includes('"finish_reason":"length"'))).toBe(true);
     expect(await drainer.exited).toBe(0);
+  });
+});
+
+describe("petrel backend server in the test process (precise abort figure)", () => {
+  let server: BackendServer;
+  beforeAll(async () => {
+    server = await startBackendServer({
+      modelDir: "models/tiny-random",
+      host: "127.0.0.1",
+      port: 0,
+      provider: "cpu",
+      threads: 1,
+    });
+  });
+  afterAll(() => server?.drain(1_000));
+
+  // The engine's own counter, read every event-loop turn: no HTTP polling in the measured time.
+  async function engineIdleAfter(since: number): Promise<number> {
+    while (server.engine.load().active > 0) {
+      await new Promise((r) => setImmediate(r));
+      if (performance.now() - since > 10_000) throw new Error("engine never went idle");
+    }
+    return performance.now() - since;
+  }
+
+  it.each([true, false])("client abort (stream: %s) → engine active 0 (figure printed)", async (stream) => {
+    const abort = new AbortController();
+    const pending = postChat(server.url, longChat("tiny-random", stream), abort.signal).then(
+      (res) => res.body?.getReader().read(),
+      () => undefined,
+    );
+    while (server.engine.load().active === 0) await new Promise((r) => setImmediate(r));
+    if (stream) await pending; // first bytes are in
+    const t0 = performance.now();
+    abort.abort();
+    const ms = await engineIdleAfter(t0);
+    await pending;
+    console.log(
+      `[backends] in-process ${stream ? "stream" : "non-stream"} abort → engine active 0 in ${ms.toFixed(1)} ms`,
+    );
+    expect(server.engine.load()).toMatchObject({ active: 0, queued: 0 });
   });
 });
