@@ -168,6 +168,7 @@ describe("chat completions (JSON) with a fake gateway", () => {
     });
     expect(response.status).toBe(503);
     expect(response.headers.get("retry-after")).toBe("3");
+    expect(response.headers.get("retry-after-ms")).toBe("3000");
     expect(json).toEqual({
       error: { message: "No backend is available", type: "server_error", param: null, code: "no_backend" },
     });

@@ -46,8 +46,11 @@ export function toErrorResponse(err: unknown): {
   }
   if (err instanceof GatewayError) {
     const headers: Record<string, string> = {};
-    if (err.retryAfterSeconds !== undefined)
+    if (err.retryAfterSeconds !== undefined) {
+      // Both forms: openai-node prefers the precise retry-after-ms, other clients read retry-after.
       headers["retry-after"] = String(Math.ceil(err.retryAfterSeconds));
+      headers["retry-after-ms"] = String(Math.round(err.retryAfterSeconds * 1000));
+    }
     return {
       status: err.status,
       body: { error: { message: err.message, type: err.type, param: err.param, code: err.code } },
