@@ -4,6 +4,7 @@
 // record per request, without the prompt.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
+  loadOf,
   longChat,
   type Proc,
   postChat,
@@ -140,6 +141,33 @@ describe("Prometheus /metrics on the backend server and the Node gateway (real p
       completion_tokens: 8,
     });
     expect(gateway.output()).not.toContain(SECRET);
+  });
+
+  it("shows queue depth and running requests while the engine is busy", async () => {
+    // The engine runs one request at a time: of three long streams, two wait in its queue.
+    const abort = new AbortController();
+    const streams = [1, 2, 3].map(() =>
+      postChat(backend.url, longChat("tiny-random", true, 240), abort.signal),
+    );
+    try {
+      for (let i = 0; i < 500 && (await loadOf(backend.url)).body.queued < 1; i++) {
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      const [be, gw] = [await scrape(backend.url), await scrape(gateway.url)];
+      expect(count(be, "petrel_queue_depth")).toBeGreaterThanOrEqual(1);
+      expect(count(be, "petrel_backend_running_requests")).toBe(1);
+      // The gateway has nothing in flight (the streams went straight to the backend).
+      expect(count(gw, "petrel_backend_outstanding_requests")).toBe(0);
+    } finally {
+      abort.abort();
+      await Promise.allSettled(streams);
+    }
+    for (let i = 0; i < 500; i++) {
+      const { body } = await loadOf(backend.url);
+      if (body.active + body.queued === 0) break;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    expect(count(await scrape(backend.url), "petrel_queue_depth")).toBe(0);
   });
 
   it("shows the circuit opening and the backend unhealthy when the backend dies", async () => {

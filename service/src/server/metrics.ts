@@ -157,6 +157,15 @@ export function createMetrics(options: MetricsOptions): Metrics {
   return { registry, observe, scrape };
 }
 
+// Compares every byte whatever the first difference, so timing doesn't reveal a prefix of the token.
+function sameSecret(given: string, expected: string): boolean {
+  const a = new TextEncoder().encode(given);
+  const b = new TextEncoder().encode(expected);
+  let diff = a.length ^ b.length;
+  for (let i = 0; i < b.length; i++) diff |= (a[i] ?? 0) ^ (b[i] ?? 0);
+  return diff === 0;
+}
+
 /** Answers GET /metrics from `metrics` (bearer `token` required when set); everything else → `inner`. */
 export function withMetricsRoute(
   inner: (request: Request) => Response | Promise<Response>,
@@ -165,7 +174,7 @@ export function withMetricsRoute(
 ) {
   return (request: Request): Response | Promise<Response> => {
     if (request.method !== "GET" || new URL(request.url).pathname !== "/metrics") return inner(request);
-    if (token && request.headers.get("authorization") !== `Bearer ${token}`) {
+    if (token && !sameSecret(request.headers.get("authorization") ?? "", `Bearer ${token}`)) {
       return new Response("unauthorized\n", { status: 401, headers: { "www-authenticate": "Bearer" } });
     }
     return metrics.scrape();
