@@ -124,3 +124,46 @@ describe("fake server: collecting a stream", () => {
     await expect(stream.finalChatCompletion()).rejects.toThrow(/missing finish_reason/);
   });
 });
+
+describe("NDJSON streams over an in-memory body", () => {
+  /** An endless NDJSON source that records whether it was cancelled. */
+  function endless() {
+    const state = { cancelled: false, pulls: 0 };
+    const readable = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        state.pulls++;
+        await new Promise((r) => setTimeout(r, 5));
+        controller.enqueue(new TextEncoder().encode(`{"n":${state.pulls}}\n`));
+      },
+      cancel() {
+        state.cancelled = true;
+      },
+    });
+    return { readable, state };
+  }
+
+  it("break cancels the source", async () => {
+    const { readable, state } = endless();
+    const got: unknown[] = [];
+    for await (const item of Stream.fromReadableStream<{ n: number }>(readable)) {
+      got.push(item);
+      if (got.length === 3) break;
+    }
+    expect(got).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }]);
+    expect(state.cancelled).toBe(true);
+  });
+
+  it(".abort() from outside ends a pending loop quietly and cancels the source", async () => {
+    const { readable, state } = endless();
+    const stream = Stream.fromReadableStream<{ n: number }>(readable);
+    let count = 0;
+    const loop = (async () => {
+      for await (const _ of stream) count++;
+    })();
+    await waitFor(() => count >= 2);
+    stream.abort();
+    await loop;
+    expect(state.cancelled).toBe(true);
+    expect(count).toBeGreaterThanOrEqual(2);
+  });
+});

@@ -45,17 +45,23 @@ export async function* decodeSSE(source: ByteSource): AsyncGenerator<ServerSentE
 
 /**
  * Reads a ReadableStream through its reader (Safari's streams are not async-iterable) and cancels
- * it when the consumer stops early, so the connection is released and the server sees the hang-up.
+ * it when the consumer stops early or `signal` aborts, so the connection is released and the
+ * server sees the hang-up.
  */
-export async function* iterateBytes(source: ByteSource): AsyncGenerator<Uint8Array> {
+export async function* iterateBytes(source: ByteSource, signal?: AbortSignal): AsyncGenerator<Uint8Array> {
   if (!isReadableStream(source)) {
-    yield* source;
+    for await (const bytes of source) {
+      if (signal?.aborted) return;
+      yield bytes;
+    }
     return;
   }
   const reader = source.getReader();
+  const onAbort = () => void reader.cancel(signal?.reason).catch(() => {});
+  signal?.addEventListener("abort", onAbort, { once: true });
   let finished = false;
   try {
-    while (true) {
+    while (!signal?.aborted) {
       const { done, value } = await reader.read();
       if (done) {
         finished = true;
@@ -64,6 +70,7 @@ export async function* iterateBytes(source: ByteSource): AsyncGenerator<Uint8Arr
       if (value?.byteLength) yield value;
     }
   } finally {
+    signal?.removeEventListener("abort", onAbort);
     if (!finished) await reader.cancel().catch(() => {});
     reader.releaseLock();
   }

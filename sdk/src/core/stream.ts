@@ -24,7 +24,7 @@ export class Stream<Item> implements AsyncIterable<Item> {
 
   /** Items from NDJSON bytes, e.g. what `toReadableStream()` produced on the other side of a network. */
   static fromReadableStream<Item>(readable: ByteSource, controller = new AbortController()): Stream<Item> {
-    return new Stream(() => itemsFromNDJSON<Item>(readable), controller);
+    return new Stream(() => itemsFromNDJSON<Item>(readable, controller.signal), controller);
   }
 
   /** The server's `x-request-id` for this stream. */
@@ -39,7 +39,7 @@ export class Stream<Item> implements AsyncIterable<Item> {
 
   [Symbol.asyncIterator](): AsyncIterator<Item> {
     if (this.#consumed)
-      throw new PetrelError("Cannot iterate over a consumed stream; use .tee() to split it.");
+      throw new PetrelError("Cannot iterate over a stream twice; collect the chunks on the first pass.");
     this.#consumed = true;
     return this.#run();
   }
@@ -56,15 +56,16 @@ export class Stream<Item> implements AsyncIterable<Item> {
       ended = true;
       this.onEnd(error);
     };
+    const source = this.#source();
     try {
-      const source = this.#source();
       while (true) {
         const next = await source.next();
         if (next.done) break;
         this.onItem(next.value);
         yield next.value;
       }
-      end(undefined);
+      // A source cancelled by the abort can end "cleanly"; it is still an abort, not a completion.
+      end(this.controller.signal.aborted ? new APIUserAbortError() : undefined);
     } catch (error) {
       // Whatever the read fails with after an abort (AbortError, the reason), it means "stopped".
       if (this.controller.signal.aborted) {
@@ -81,6 +82,7 @@ export class Stream<Item> implements AsyncIterable<Item> {
         // The consumer left early (`break`, `return`): hang up so the server stops generating.
         this.controller.abort();
         end(new APIUserAbortError("Stream was closed before it completed."));
+        await source.return?.().catch(() => {});
       }
     }
   }
@@ -134,10 +136,10 @@ function streamError(body: unknown, headers: Headers): APIError {
   return APIError.generate(undefined, parsed, undefined, headers);
 }
 
-async function* itemsFromNDJSON<Item>(readable: ByteSource): AsyncGenerator<Item> {
+async function* itemsFromNDJSON<Item>(readable: ByteSource, signal: AbortSignal): AsyncGenerator<Item> {
   const decoder = new TextDecoder();
   let buffer = "";
-  for await (const bytes of iterateBytes(readable)) {
+  for await (const bytes of iterateBytes(readable, signal)) {
     buffer += decoder.decode(bytes, { stream: true });
     const lines = buffer.split("\n");
     buffer = lines.pop() ?? "";
