@@ -352,6 +352,13 @@ export const openapiDocument = {
         "description": "Rate limited or over capacity; honour `retry-after`.",
         "headers": {
           "retry-after": {
+            "description": "Seconds to wait before retrying.",
+            "schema": {
+              "type": "integer"
+            }
+          },
+          "retry-after-ms": {
+            "description": "Milliseconds to wait before retrying (preferred by the OpenAI SDKs).",
             "schema": {
               "type": "integer"
             }
@@ -389,6 +396,13 @@ export const openapiDocument = {
         "description": "No backend is available for the model.",
         "headers": {
           "retry-after": {
+            "description": "Seconds to wait before retrying.",
+            "schema": {
+              "type": "integer"
+            }
+          },
+          "retry-after-ms": {
+            "description": "Milliseconds to wait before retrying (preferred by the OpenAI SDKs).",
             "schema": {
               "type": "integer"
             }

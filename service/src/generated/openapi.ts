@@ -369,7 +369,10 @@ export interface components {
         /** @description Rate limited or over capacity; honour `retry-after`. */
         TooManyRequests: {
             headers: {
+                /** @description Seconds to wait before retrying. */
                 "retry-after"?: number;
+                /** @description Milliseconds to wait before retrying (preferred by the OpenAI SDKs). */
+                "retry-after-ms"?: number;
                 [name: string]: unknown;
             };
             content: {
@@ -397,7 +400,10 @@ export interface components {
         /** @description No backend is available for the model. */
         ServiceUnavailable: {
             headers: {
+                /** @description Seconds to wait before retrying. */
                 "retry-after"?: number;
+                /** @description Milliseconds to wait before retrying (preferred by the OpenAI SDKs). */
+                "retry-after-ms"?: number;
                 [name: string]: unknown;
             };
             content: {
