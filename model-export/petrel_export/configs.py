@@ -47,7 +47,7 @@ CONFIGS = {
         pretrain=StageConfig(steps=500, batch_size=16, lr=3e-3, min_lr=3e-4, warmup=30,
                              eval_interval=50, eval_batches=6, ckpt_interval=25, max_minutes=14),
         sft=StageConfig(steps=1200, batch_size=16, lr=2e-3, min_lr=1e-4, warmup=30, eval_interval=100,
-                        eval_batches=4, ckpt_interval=25, weight_decay=0.0, max_minutes=28),
+                        eval_batches=4, ckpt_interval=25, weight_decay=0.0, max_minutes=36),
         tokenizer_bytes=8_000_000, pretrain_bytes=24_000_000, sft_dialogues=80_000, eval_max_new_tokens=160,
     ),
     # A bigger model for a GPU host (bf16 autocast); same code path.

@@ -181,6 +181,11 @@ class LlamaForCausalLM(nn.Module):
         past_key_values: Optional[List[KV]] = None,
     ) -> Tuple[torch.Tensor, List[KV]]:
         """input_ids (B, T) → logits (B, T, vocab) and presents [(B, nkv, past+T, hs) x2] per layer."""
+        h, presents = self.hidden_states(input_ids, attention_mask, position_ids, past_key_values)
+        return self.lm_head(h), presents  # (B, T, vocab)
+
+    def hidden_states(self, input_ids, attention_mask=None, position_ids=None, past_key_values=None):
+        """Final-norm hidden states (B, T, C) and the per-layer presents."""
         B, T = input_ids.shape
         past_len = past_key_values[0][0].shape[2] if past_key_values is not None else 0
         if position_ids is None:
@@ -192,13 +197,15 @@ class LlamaForCausalLM(nn.Module):
         for i, layer in enumerate(self.model.layers):
             x, present = layer(x, cos, sin, mask, past_key_values[i] if past_key_values is not None else None)
             presents.append(present)
-        logits = self.lm_head(self.model.norm(x))  # (B, T, vocab)
-        return logits, presents
+        return self.model.norm(x), presents
 
     def loss(self, input_ids: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
-        """Next-token cross-entropy; targets == -100 are ignored (prompt tokens in SFT)."""
-        logits, _ = self.forward(input_ids)
-        return F.cross_entropy(logits.float().view(-1, logits.size(-1)), targets.reshape(-1), ignore_index=-100)
+        """Next-token cross-entropy; targets == -100 are ignored (prompt tokens in SFT). The vocab
+        projection runs only on trained positions: in SFT most are prompt, and it is the costliest matmul."""
+        h, _ = self.hidden_states(input_ids)
+        keep = targets != -100  # (B, T)
+        logits = self.lm_head(h[keep])  # (N, vocab)
+        return F.cross_entropy(logits.float(), targets[keep])
 
     @torch.no_grad()
     def generate_greedy(self, input_ids: List[int], max_new_tokens: int, stop_ids=()) -> List[int]:
