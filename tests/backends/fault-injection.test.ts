@@ -187,4 +187,19 @@ describe("circuit breaker (fake upstream)", () => {
     expect(blocked.retryAfterSeconds).toBe(60);
     expect(a.requests).toHaveLength(3);
   });
+
+  it("all open with a cooldown inside the deadline → still 503 at once; half-open trial closes it", async () => {
+    const a = await fake(...Array(3).fill({ kind: "status", status: 500 }));
+    const gateway = gatewayFor([{ url: a.url }], { circuit: { failureThreshold: 3, cooldownMs: 300 } });
+    expect((await startError(gateway)).status).toBe(502);
+    const blocked = await startError(gateway);
+    expect([blocked.status, blocked.retryAfterSeconds]).toEqual([503, 1]);
+    // Failed fast: had it sat out the cooldown, its half-open trial would have reached the upstream.
+    expect(a.requests).toHaveLength(3);
+    expect(gateway.status().m?.[0]?.circuit).toBe("open");
+    await new Promise((r) => setTimeout(r, 350));
+    expect(gateway.status().m?.[0]?.circuit).toBe("half-open");
+    expect((await drain(await gateway.chat(ask(), ctx()))).text).toBe("Hello world");
+    expect(gateway.status().m?.[0]?.circuit).toBe("closed");
+  });
 });

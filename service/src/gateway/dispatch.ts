@@ -27,11 +27,28 @@ function unavailable(modelId: string, waitMs: number): GatewayError {
   );
 }
 
-/** Waits for a slot to come free, or throws if that would pass the deadline. */
+/** Waits for a slot worth waiting for (a Retry-After rest), or throws if none is within the deadline. */
 async function waitForSlot(pool: Pool, deadline: number, signal: AbortSignal, lastError?: GatewayError) {
-  const waitMs = pool.soonestAvailableMs();
-  if (Date.now() + waitMs >= deadline) throw lastError ?? unavailable(pool.modelId, waitMs);
+  const waitMs = pool.soonestWaitMs();
+  if (Date.now() + waitMs >= deadline) throw lastError ?? unavailable(pool.modelId, pool.retryAfterMs());
   await sleep(Math.max(1, waitMs), signal);
+}
+
+/** The request's own abort signal: the client leaving or the one overall deadline, whichever first. */
+function requestScope(ctx: ChatContext, totalMs: number) {
+  const overall = new AbortController();
+  const onClientAbort = () => overall.abort(ctx.signal.reason);
+  ctx.signal.addEventListener("abort", onClientAbort, { once: true });
+  const message = `Request exceeded its ${totalMs} ms deadline`;
+  const timer = setTimeout(
+    () => overall.abort(new GatewayError(504, message, "server_error", "deadline_exceeded")),
+    totalMs,
+  );
+  const finish = () => {
+    clearTimeout(timer);
+    ctx.signal.removeEventListener("abort", onClientAbort);
+  };
+  return { signal: overall.signal, finish };
 }
 
 export async function dispatch(
@@ -41,26 +58,8 @@ export async function dispatch(
   opts: DispatchOptions,
 ): Promise<ChatStream> {
   const deadline = Date.now() + opts.totalMs;
-  const overall = new AbortController();
-  const onClientAbort = () => overall.abort(ctx.signal.reason);
-  ctx.signal.addEventListener("abort", onClientAbort, { once: true });
-  const timer = setTimeout(
-    () =>
-      overall.abort(
-        new GatewayError(
-          504,
-          `Request exceeded its ${opts.totalMs} ms deadline`,
-          "server_error",
-          "deadline_exceeded",
-        ),
-      ),
-    opts.totalMs,
-  );
-  const finish = () => {
-    clearTimeout(timer);
-    ctx.signal.removeEventListener("abort", onClientAbort);
-  };
-  const attemptCtx: ChatContext = { requestId: ctx.requestId, signal: overall.signal };
+  const { signal, finish } = requestScope(ctx, opts.totalMs);
+  const attemptCtx: ChatContext = { requestId: ctx.requestId, signal };
   const failed = new Set<BackendSlot>();
   let lastError: GatewayError | undefined;
   try {
@@ -68,31 +67,30 @@ export async function dispatch(
       pool.refreshStale(ctx.waitUntil);
       const slot = pool.pick(failed);
       if (!slot) {
-        await waitForSlot(pool, deadline, overall.signal, lastError);
+        await waitForSlot(pool, deadline, signal, lastError);
         continue;
       }
       if (failed.has(slot)) {
-        // Only the same failed backend(s) left: back off before hitting it again.
+        // Only backends that already failed this request are left: back off before trying again.
         const delay = backoffDelayMs(sent, opts.retry.baseDelayMs, opts.retry.maxDelayMs, opts.random);
         if (Date.now() + delay >= deadline) break;
-        await sleep(delay, overall.signal);
+        await sleep(delay, signal);
         if (!slot.available()) continue;
       }
       sent += 1;
       try {
-        const stream = await attempt(slot, request, attemptCtx);
-        return guard(stream, slot, overall.signal, finish);
+        return guard(await attempt(slot, request, attemptCtx), slot, signal, finish);
       } catch (err) {
-        if (overall.signal.aborted) throw abortReason(overall.signal);
+        if (signal.aborted) throw abortReason(signal);
         if (!(err instanceof GatewayError) || !isRetryable(err)) throw err;
         lastError = err;
         failed.add(slot);
       }
     }
-    throw lastError ?? unavailable(pool.modelId, pool.soonestAvailableMs());
+    throw lastError ?? unavailable(pool.modelId, pool.retryAfterMs());
   } catch (err) {
     finish();
-    throw err instanceof GatewayError ? err : abortReason(overall.signal, err);
+    throw err instanceof GatewayError ? err : abortReason(signal, err);
   }
 }
 

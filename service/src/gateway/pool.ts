@@ -16,6 +16,8 @@ interface SelfReporting {
 const selfReports = (b: ChatBackend): b is ChatBackend & SelfReporting =>
   typeof (b as Partial<SelfReporting>).load === "function";
 
+/** How often a request waiting on another request's half-open trial looks again. */
+const TRIAL_POLL_MS = 50;
 /** Consecutive failed active checks before a backend is skipped. */
 const UNHEALTHY_AFTER = 2;
 
@@ -59,8 +61,18 @@ export class BackendSlot implements Candidate {
     return this.healthy && this.now() >= this.cooldownUntil && this.circuit.canPass();
   }
 
-  /** Milliseconds until this slot could be available; Infinity while its health check fails. */
-  availableInMs(): number {
+  /**
+   * How long a request should wait for this slot: a Retry-After rest or a half-open trial in flight
+   * are worth waiting for; an open circuit or a failed health check are not (the client gets 503).
+   */
+  waitMs(): number {
+    if (!this.healthy || this.circuit.state === "open") return Number.POSITIVE_INFINITY;
+    const rest = Math.max(0, this.cooldownUntil - this.now());
+    return this.circuit.canPass() ? rest : Math.max(rest, TRIAL_POLL_MS);
+  }
+
+  /** When a client may try again, for `retry-after`; Infinity while the health check fails. */
+  retryAfterMs(): number {
     if (!this.healthy) return Number.POSITIVE_INFINITY;
     return Math.max(0, this.cooldownUntil - this.now(), this.circuit.retryInMs());
   }
@@ -83,9 +95,14 @@ export class Pool {
     return pickCandidate(fresh.length > 0 ? fresh : open, this.random);
   }
 
-  /** Soonest moment (ms from now) any slot may take a request. */
-  soonestAvailableMs(): number {
-    return Math.min(...this.slots.map((s) => s.availableInMs()));
+  /** Soonest (ms from now) any slot is worth waiting for; Infinity if none is. */
+  soonestWaitMs(): number {
+    return Math.min(...this.slots.map((s) => s.waitMs()));
+  }
+
+  /** Soonest (ms from now) any slot may take a request again, for `retry-after`. */
+  retryAfterMs(): number {
+    return Math.min(...this.slots.map((s) => s.retryAfterMs()));
   }
 
   /**
