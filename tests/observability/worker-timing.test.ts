@@ -60,6 +60,7 @@ describe("Server-Timing and request logs in workerd (wrangler dev)", () => {
       outcome: "ok",
       stream: false,
       completion_tokens: 6,
+      key_id: "anonymous", // the security guard's key id (open mode in wrangler dev)
     });
     expect(record.prompt_tokens).toBeGreaterThan(0);
     expect(service.log()).not.toContain(SECRET);

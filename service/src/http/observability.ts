@@ -25,7 +25,7 @@ export interface ObservabilityOptions {
 /** A JSON-lines sink for entries: one line per request on stdout (Workers Logs indexes JSON). */
 export const jsonLineLog = (record: RequestRecord) => console.log(JSON.stringify(record));
 
-// A non-secret key id: the first 12 hex digits of the key's SHA-256, stable across restarts.
+// Without the guard, a non-secret key id: the first 12 hex digits of the key's SHA-256.
 async function keyId(header: string | undefined): Promise<string | null> {
   const token = header && /^Bearer\s+(.+)$/i.exec(header)?.[1]?.trim();
   if (!token) return null;
@@ -82,7 +82,8 @@ export function observability(options: ObservabilityOptions = {}): MiddlewareHan
       method: c.req.method,
       path: new URL(c.req.url).pathname,
       status: c.res.status,
-      keyId: await key,
+      // The security guard's key id when it ran (configured names, "anonymous" in open mode).
+      keyId: (c.get("apiKey") as { id?: string } | undefined)?.id ?? (await key),
     };
     const body = c.res.body;
     const streaming = c.res.headers.get("content-type")?.startsWith("text/event-stream") === true;
