@@ -101,7 +101,6 @@ export function chatHandler({ gateway: shared, limits }: ChatRouteOptions) {
       includeUsage: request.stream_options?.include_usage === true,
       heartbeatMs: limits.heartbeatMs,
       abort,
-      requestId,
     });
     return new Response(body, { status: 200, headers: { ...SSE_HEADERS, "x-request-id": requestId } });
   };

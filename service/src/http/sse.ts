@@ -16,7 +16,6 @@ export interface SseOptions {
   heartbeatMs: number;
   /** Aborted here when the client disconnects; the backend watches its signal. */
   abort: AbortController;
-  requestId: string;
 }
 
 const encoder = new TextEncoder();
