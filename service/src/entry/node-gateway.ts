@@ -18,15 +18,17 @@ const { values } = parseArgs({
 });
 
 let config: ReturnType<typeof loadGatewayConfig>;
+let gateway: ReturnType<typeof createGateway>;
 try {
   config = loadGatewayConfig(values.config, process.env);
+  // No engine in this process: `embedded` backends belong to the Worker or a backend server.
+  gateway = createGateway({ config });
 } catch (err) {
   // Fail the start with the validation message, not a stack trace.
   console.error(`petrel gateway: ${(err as Error).message}`);
   process.exit(2);
 }
 
-const gateway = createGateway({ config });
 await gateway.probeAll();
 const stopChecks = gateway.startHealthChecks();
 const metrics = createMetrics({ status: () => gateway.status() });
