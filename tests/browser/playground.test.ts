@@ -165,12 +165,13 @@ describe("playground page (real Chromium, real wrangler dev)", () => {
     await context.close();
   });
 
-  it("is usable on a phone: labelled controls, no sideways scrolling, Escape stops", async () => {
+  it("is usable on a phone (dark scheme): labelled controls, no sideways scrolling, Escape stops", async () => {
     const context = await browser.newContext({
       viewport: { width: 390, height: 844 },
       deviceScaleFactor: 2,
       isMobile: true,
       hasTouch: true,
+      colorScheme: "dark",
     });
     const page = await context.newPage();
     await openPage(page);
