@@ -1,6 +1,7 @@
 // Three real Petrel backend servers behind the real Node gateway; one is SIGKILLed under load.
 // Must show: no request that had not started streaming fails (they fail over), and the streams the
-// killed backend was serving end with an error event followed by [DONE] — never a clean end.
+// killed backend was serving end with an error event followed by [DONE] — never a clean end. Then a
+// second backend leaves gracefully (SIGTERM → drain) under load: nothing fails at all.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   loadOf,
@@ -117,5 +118,28 @@ describe("kill a backend under load (3 real backends, real Node gateway)", () =>
       ),
     );
     expect(after.map((r) => r.outcome)).toEqual(Array(6).fill("ok"));
+  });
+
+  it("SIGTERM (graceful drain) under load instead: every request succeeds, none is cut", async () => {
+    const leaving = backends[1] as Proc;
+    const total = 12;
+    const tracked: Tracked[] = Array.from({ length: total }, () => ({
+      content: "",
+      done: false,
+      lastContentAt: 0,
+    }));
+    const results = tracked.map((t) => postChat(gateway.url, longChat()).then((res) => follow(res, t)));
+    for (;;) {
+      const { body } = await loadOf(leaving.url);
+      if (body.active > 0 && body.queued > 0) break;
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    leaving.kill("SIGTERM");
+    const outcomes = await Promise.all(results);
+    console.log(
+      `[backends] drain under load: ${total} requests → ${JSON.stringify(outcomes.map((o) => o.outcome))}`,
+    );
+    expect(outcomes.map((o) => o.outcome)).toEqual(Array(total).fill("ok"));
+    expect(await leaving.exited).toBe(0);
   });
 });
