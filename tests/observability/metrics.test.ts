@@ -141,6 +141,7 @@ describe("Prometheus /metrics on the backend server and the Node gateway (real p
       completion_tokens: 8,
     });
     expect(gateway.output()).not.toContain(SECRET);
+    expect(backend.output()).not.toContain(SECRET);
   });
 
   it("shows queue depth and running requests while the engine is busy", async () => {
