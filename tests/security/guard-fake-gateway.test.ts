@@ -10,7 +10,11 @@ type App = ReturnType<typeof securedApp>["app"];
 const json = { "content-type": "application/json" };
 
 function post(app: App, headers: Record<string, string>, body: string | Uint8Array = chatBody()) {
-  return app.request("/v1/chat/completions", { method: "POST", headers: { ...json, ...headers }, body });
+  return app.request("/v1/chat/completions", {
+    method: "POST",
+    headers: { ...json, ...headers },
+    body: body as BodyInit,
+  });
 }
 
 async function errorOf(response: Response) {

@@ -22,7 +22,12 @@ export const KEYS = {
 };
 export const SECRETS = [KEYS.alice, KEYS.bob, KEYS.admin];
 
-export function keyRecord(id: string, key: string, limits: RateLimits = UNLIMITED, models: KeyRecord["models"] = "*") {
+export function keyRecord(
+  id: string,
+  key: string,
+  limits: RateLimits = UNLIMITED,
+  models: KeyRecord["models"] = "*",
+) {
   return { id, sha256: sha256Hex(key), models, limits } satisfies KeyRecord;
 }
 

@@ -1,11 +1,13 @@
 // Petrel gateway on Node: the same app as the Worker, dispatching to the backends in a JSON config.
 // `npx tsx service/src/entry/node-gateway.ts --config backends.json [--host 127.0.0.1] [--port 8788]`
-// (or PETREL_BACKENDS / PETREL_BACKENDS_FILE). Client keys: PETREL_API_KEYS (comma-separated).
+// (or PETREL_BACKENDS / PETREL_BACKENDS_FILE). Client keys, limits, usage: docs/security.md (PETREL_KEYS or
+// PETREL_KEYS_FILE, PETREL_ADMIN_KEY_SHA256, PETREL_LIMITS; open without keys only on loopback).
 import type { AddressInfo } from "node:net";
 import { parseArgs } from "node:util";
 import { serve } from "@hono/node-server";
 import { createGateway } from "../gateway/index.js";
 import { createApp, jsonLineLog } from "../http/index.js";
+import { nodeSecurity } from "../security/node-security.js";
 import { loadGatewayConfig } from "../server/gateway-config-source.js";
 import { createMetrics, withMetricsRoute } from "../server/metrics.js";
 
@@ -19,10 +21,12 @@ const { values } = parseArgs({
 
 let config: ReturnType<typeof loadGatewayConfig>;
 let gateway: ReturnType<typeof createGateway>;
+let security: Awaited<ReturnType<typeof nodeSecurity>>;
 try {
   config = loadGatewayConfig(values.config, process.env);
   // No engine in this process: `embedded` backends belong to the Worker or a backend server.
   gateway = createGateway({ config });
+  security = await nodeSecurity(process.env, values.host);
 } catch (err) {
   // Fail the start with the validation message, not a stack trace.
   console.error(`petrel gateway: ${(err as Error).message}`);
@@ -34,7 +38,8 @@ const stopChecks = gateway.startHealthChecks();
 const metrics = createMetrics({ status: () => gateway.status() });
 const app = createApp({
   gateway,
-  apiKeys: process.env.PETREL_API_KEYS?.split(",").filter(Boolean),
+  guard: security.guard,
+  limits: security.maxBodyBytes ? { maxBodyBytes: security.maxBodyBytes } : {},
   // JSON request lines on stdout (PETREL_REQUEST_LOG=off silences them); prompts only on request.
   observability: {
     log: process.env.PETREL_REQUEST_LOG === "off" ? undefined : jsonLineLog,
