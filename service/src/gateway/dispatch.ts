@@ -149,5 +149,11 @@ function abortReason(signal: AbortSignal, err?: unknown): GatewayError {
   if (signal.aborted)
     return new GatewayError(499, "Client closed the request", "client_closed_request", "client_closed");
   const message = err instanceof Error ? err.message : String(err);
-  return new GatewayError(500, `Gateway failure: ${message}`, "server_error", "gateway_error");
+  // Keep the original as the cause, so the HTTP layer's 500 log shows what actually broke.
+  return Object.assign(
+    new GatewayError(500, `Gateway failure: ${message}`, "server_error", "gateway_error"),
+    {
+      cause: err,
+    },
+  );
 }
