@@ -3,6 +3,7 @@
 // continue the conversation from the keyboard, and run the "copy as curl" command it shows.
 // Screenshots (desktop and phone) go to test-artifacts/ for a human to look at.
 import { execFile } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { resolve } from "node:path";
 import { promisify } from "node:util";
@@ -21,6 +22,11 @@ const CHROMIUM_FLAGS = [
   "--disable-component-update",
 ];
 
+const generationConfig = JSON.parse(
+  readFileSync(resolve(root, "models/petrel-mini/generation_config.json"), "utf8"),
+) as { eos_token_id: number | number[] };
+const eosIds = [generationConfig.eos_token_id].flat();
+
 let service: RunningWrangler;
 let browser: Browser;
 
@@ -36,6 +42,15 @@ afterAll(async () => {
   await browser?.close();
   await service?.stop();
 });
+
+/** The Worker's JSON request record for `requestId`, from wrangler's output (undefined until written). */
+function serverRecord(requestId: string | null): Record<string, unknown> | undefined {
+  const line = service
+    .log()
+    .split("\n")
+    .find((l) => l.includes('"msg":"request"') && requestId !== null && l.includes(`"${requestId}"`));
+  return line ? JSON.parse(line.slice(line.indexOf("{"))) : undefined;
+}
 
 const lastAssistant = (page: Page) => page.locator('li.message[data-role="assistant"]').last();
 
@@ -83,6 +98,13 @@ describe("playground page (real Chromium, real wrangler dev)", () => {
       uploadThroughput: -1,
     });
 
+    // Whatever model is shipped, this answer must outlast the Stop click: the test adds a logit_bias
+    // that forbids the model's EOS ids to the page's first request (the response streams untouched).
+    await page.route("**/v1/chat/completions", async (route) => {
+      const body = JSON.parse(route.request().postData() ?? "{}");
+      if (body.max_tokens === 200) body.logit_bias = Object.fromEntries(eosIds.map((id) => [id, -100]));
+      await route.continue({ postData: JSON.stringify(body) });
+    });
     await page.getByLabel("System prompt").fill("You are a terse assistant.");
     await page.getByLabel("Max tokens").fill("200");
     await page.getByLabel("Seed").fill("7");
@@ -106,6 +128,13 @@ describe("playground page (real Chromium, real wrangler dev)", () => {
     expect(await page.getByRole("button", { name: "Send" }).isEnabled()).toBe(true);
     expect(await page.getByRole("button", { name: "Stop" }).isDisabled()).toBe(true);
     expect(chatResponses[0]?.["server-timing"]).toMatch(/queue;dur=/);
+    // The server saw the hang-up: its record for this request says cancelled, before 200 tokens.
+    const requestId = await answer.getAttribute("data-request-id");
+    expect(requestId).toMatch(/^req_/);
+    await expect
+      .poll(() => serverRecord(requestId), { timeout: 10_000 })
+      .toMatchObject({ outcome: "cancelled", stream: true });
+    expect(serverRecord(requestId)?.completion_tokens).toBeLessThan(200);
     await page.screenshot({ path: resolve(artifacts, "playground-stopped.png"), fullPage: true });
 
     // Keyboard only, full speed: Enter sends the follow-up; the request carries the whole conversation.
@@ -159,7 +188,7 @@ describe("playground page (real Chromium, real wrangler dev)", () => {
     // The command, run by a shell, streams a real answer (the quote in "It's" survives the quoting).
     const { stdout } = await run("bash", ["-c", curl], { timeout: 60_000 });
     expect(stdout).toContain("data: [DONE]");
-    expect(stdout).toContain('"completion_tokens":5');
+    expect(stdout).toMatch(/"completion_tokens":[1-5]\b/);
     await page.keyboard.press("Escape");
     await expect.poll(() => dialog.isVisible()).toBe(false);
     await context.close();

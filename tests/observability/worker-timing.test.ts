@@ -1,9 +1,16 @@
 // Server-Timing and request records from the real Worker (wrangler dev → workerd, the bundled model on
 // onnxruntime-web): JSON and streamed chat responses carry Server-Timing, and workerd's stdout carries
 // one JSON record per request with the model, the embedded backend and token counts — no prompt.
+import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningWrangler, startWrangler } from "../helpers/wrangler.js";
 import { parseServerTiming } from "./helpers/server-timing.js";
+
+// The shipped model's EOS ids, suppressed so token counts are exact whatever model is bundled.
+const generation = JSON.parse(
+  readFileSync(new URL("../../models/petrel-mini/generation_config.json", import.meta.url), "utf8"),
+) as { eos_token_id: number | number[] };
+const eosIds = [generation.eos_token_id].flat();
 
 let service: RunningWrangler;
 beforeAll(async () => {
@@ -20,7 +27,7 @@ const chat = (extra: Record<string, unknown>) =>
       model: "petrel-mini",
       messages: [{ role: "user", content: SECRET }],
       max_tokens: 6,
-      logit_bias: { "0": -100, "2": -100 },
+      logit_bias: Object.fromEntries(eosIds.map((id) => [id, -100])), // runs to max_tokens
       ...extra,
     }),
   });
