@@ -136,9 +136,8 @@ describe("kill a backend under load (3 real backends, real Node gateway)", () =>
     }
     leaving.kill("SIGTERM");
     const outcomes = await Promise.all(results);
-    console.log(
-      `[backends] drain under load: ${total} requests → ${JSON.stringify(outcomes.map((o) => o.outcome))}`,
-    );
+    const ok = outcomes.filter((o) => o.outcome === "ok").length;
+    console.log(`[backends] drain under load: ${total} requests → ok ${ok}, others ${total - ok}`);
     expect(outcomes.map((o) => o.outcome)).toEqual(Array(total).fill("ok"));
     expect(await leaving.exited).toBe(0);
   });
