@@ -1,0 +1,131 @@
+// Concurrency benchmark: N simultaneous streaming chat requests (N = 1, 2, 4, 8, 16) against one
+// Petrel backend server (a real process, `npm run backend`), greedy, EOS banned so every stream
+// decodes exactly max_tokens. Per level: aggregate tokens/s (all completion tokens / wall time of the
+// round), p50/p99 time to first token, per-stream decode tokens/s. Levels rotate each repetition;
+// medians over repetitions. Writes <out>/concurrency.json (one row per level).
+//   npx tsx bench/concurrency.ts [--model models/petrel-mini] [--reps 5] [--tokens 128]
+//     [--levels 1,2,4,8,16] [--backend-flags "--threads 1"] [--out bench/results]
+
+import { writeFileSync } from "node:fs";
+import { Agent } from "node:http";
+import { parseArgs } from "node:util";
+import { chatOnce, type Sample } from "./lib/http-load.js";
+import { type Proc, startBackend, stopAll } from "./lib/procs.js";
+import { loadNow, machineInfo, median, percentile, rotate, round } from "./lib/stats.js";
+
+const { values } = parseArgs({
+  options: {
+    model: { type: "string", default: "models/petrel-mini" },
+    reps: { type: "string", default: "5" },
+    tokens: { type: "string", default: "128" },
+    levels: { type: "string", default: "1,2,4,8,16" },
+    "backend-flags": { type: "string", default: "" },
+    out: { type: "string", default: "bench/results" },
+  },
+});
+const reps = Number(values.reps);
+const maxTokens = Number(values.tokens);
+const levels = (values.levels as string).split(",").map(Number);
+const backendFlags = (values["backend-flags"] as string).split(" ").filter(Boolean);
+const questions = ["Tell me about petrels.", "What is 12 plus 7?", "Describe the sea at night.", "Hello!"];
+
+function body(i: number): string {
+  return JSON.stringify({
+    model: "petrel-mini",
+    messages: [{ role: "user", content: questions[i % questions.length] }],
+    stream: true,
+    stream_options: { include_usage: true },
+    max_tokens: maxTokens,
+    temperature: 0,
+    logit_bias: { "2": -100 }, // EOS: every stream does the same amount of work
+  });
+}
+
+interface Round {
+  rep: number;
+  wallMs: number;
+  tokens: number;
+  aggregateTokS: number;
+  ttftMs: number[];
+  streamTokS: number[];
+}
+
+async function round_(backend: Proc, level: number, rep: number): Promise<Round> {
+  const agent = new Agent({ keepAlive: true, maxSockets: level });
+  const start = performance.now();
+  const samples: Sample[] = await Promise.all(
+    Array.from({ length: level }, (_, i) => chatOnce(agent, backend.url, body(i), true)),
+  );
+  const wallMs = performance.now() - start;
+  agent.destroy();
+  const bad = samples.find((s) => s.status !== 200);
+  if (bad) throw new Error(`backend answered ${bad.status}`);
+  const tokens = samples.reduce((n, s) => n + (s.completionTokens ?? 0), 0);
+  return {
+    rep,
+    wallMs: round(wallMs),
+    tokens,
+    aggregateTokS: round((tokens / wallMs) * 1000, 1),
+    ttftMs: samples.map((s) => round(s.firstMs)),
+    // a client's view of decode speed: tokens after the first over the time after the first
+    streamTokS: samples.map((s) =>
+      round((((s.completionTokens ?? 1) - 1) / (s.totalMs - s.firstMs)) * 1000, 1),
+    ),
+  };
+}
+
+async function capacity(backend: Proc): Promise<unknown> {
+  const res = await fetch(`${backend.url}/v1/load`);
+  return res.json();
+}
+
+const machine = machineInfo();
+const backend = await startBackend(values.model as string, backendFlags);
+try {
+  const agent = new Agent({ keepAlive: true });
+  for (let i = 0; i < 2; i++) await chatOnce(agent, backend.url, body(i), true); // warm-up
+  agent.destroy();
+  const loadReport = await capacity(backend);
+  const rounds = new Map<number, Round[]>(levels.map((l) => [l, []]));
+  for (let rep = 0; rep < reps; rep++) {
+    for (const level of rotate(levels, rep)) rounds.get(level)?.push(await round_(backend, level, rep));
+  }
+  const rows = levels.map((level) => {
+    const rs = rounds.get(level) as Round[];
+    const ttfts = rs.flatMap((r) => r.ttftMs);
+    return {
+      concurrency: level,
+      aggregate_tok_s: round(median(rs.map((r) => r.aggregateTokS)), 1),
+      ttft_p50_ms: round(percentile(ttfts, 50)),
+      ttft_p99_ms: round(percentile(ttfts, 99)),
+      stream_tok_s_p50: round(median(rs.flatMap((r) => r.streamTokS)), 1),
+      runs: rs,
+    };
+  });
+  const base = rows[0]?.aggregate_tok_s ?? Number.NaN;
+  const report = {
+    benchmark: "concurrency",
+    model: values.model,
+    maxTokens,
+    reps,
+    // the server under test exactly as started; rerun with other flags (e.g. batching) to compare
+    backend: {
+      command: `npm run backend -- ${backend.args.slice(3).join(" ")}`,
+      flags: backendFlags,
+      load: loadReport,
+    },
+    machine: { ...machine, loadAverage1mAtEnd: loadNow() },
+    rows: rows.map((r) => ({ ...r, scaling_vs_1: round(r.aggregate_tok_s / base) })),
+  };
+  writeFileSync(`${values.out}/concurrency.json`, `${JSON.stringify(report, null, 2)}\n`);
+  console.log(
+    JSON.stringify(
+      report.rows.map(({ runs: _, ...r }) => r),
+      null,
+      2,
+    ),
+  );
+} finally {
+  await stopAll();
+}
+process.exit(0);

@@ -1,0 +1,153 @@
+// Child processes for the benchmarks: the Petrel backend server, the Node gateway, `wrangler dev`
+// (real workerd) and the instant fake upstream. Each runs in its own process group on 127.0.0.1 with
+// a port picked by the OS; stop() ends the whole group (SIGTERM, then SIGKILL after a grace period),
+// and stopAll() runs on exit, so nothing outlives a benchmark.
+import { type ChildProcess, spawn } from "node:child_process";
+import { createServer } from "node:net";
+import { fileURLToPath } from "node:url";
+
+export interface Proc {
+  url: string;
+  args: string[];
+  log(): string;
+  stop(): Promise<void>;
+}
+
+export const root = fileURLToPath(new URL("../../", import.meta.url));
+const running = new Set<Proc>();
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
+    });
+  });
+}
+
+function stopper(child: ChildProcess): () => Promise<void> {
+  return async () => {
+    if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
+    const exited = new Promise((resolve) => child.once("exit", resolve));
+    const kill = (signal: NodeJS.Signals) => {
+      try {
+        process.kill(-(child.pid as number), signal);
+      } catch {
+        // already gone
+      }
+    };
+    kill("SIGTERM");
+    const timer = setTimeout(() => kill("SIGKILL"), 5_000);
+    await exited;
+    clearTimeout(timer);
+  };
+}
+
+interface SpawnOptions {
+  args: string[];
+  env?: Record<string, string>;
+  /** Resolves the URL: from a line the process prints, or a fixed URL polled until it answers. */
+  ready: { line: RegExp } | { poll: string };
+  timeoutMs?: number;
+}
+
+/** Spawns `node <args>` (the Node 22 running this script) and waits until it is ready. */
+export async function startNode(options: SpawnOptions): Promise<Proc> {
+  const child = spawn(process.execPath, options.args, {
+    cwd: root,
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "1", ...options.env },
+  });
+  // Keep only the head of the output: request logs would otherwise grow without bound.
+  let output = "";
+  const keep = (d: Buffer) => {
+    if (output.length < 64_000) output += d.toString();
+  };
+  child.stdout?.on("data", keep);
+  child.stderr?.on("data", keep);
+  const proc: Proc = { url: "", args: options.args, log: () => output, stop: stopper(child) };
+  running.add(proc);
+  const deadline = Date.now() + (options.timeoutMs ?? 180_000);
+  try {
+    proc.url = await waitReady(options.ready, child, () => output, deadline);
+  } catch (err) {
+    await proc.stop();
+    throw err;
+  }
+  return proc;
+}
+
+async function waitReady(
+  ready: SpawnOptions["ready"],
+  child: ChildProcess,
+  log: () => string,
+  deadline: number,
+): Promise<string> {
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`process exited (${child.exitCode}):\n${log()}`);
+    if ("line" in ready) {
+      const match = ready.line.exec(log());
+      if (match) return match[1] as string;
+    } else {
+      try {
+        const res = await fetch(`${ready.poll}/health`, { signal: AbortSignal.timeout(5_000) });
+        await res.arrayBuffer();
+        if (res.status === 200) return ready.poll;
+      } catch {
+        // not listening yet
+      }
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`not ready in time:\n${log()}`);
+}
+
+const tsx = ["--import", "tsx"];
+
+export function startBackend(model: string, flags: string[] = []): Promise<Proc> {
+  return startNode({
+    args: [...tsx, "service/src/entry/node.ts", "--model", model, "--port", "0", ...flags],
+    ready: { line: /listening on (http:\/\/\S+)/ },
+  });
+}
+
+export function startNodeGateway(config: unknown): Promise<Proc> {
+  return startNode({
+    args: [...tsx, "service/src/entry/node-gateway.ts", "--port", "0"],
+    env: { PETREL_BACKENDS: JSON.stringify(config), PETREL_OPEN_ACCESS: "1" },
+    ready: { line: /listening on (http:\/\/\S+)/ },
+  });
+}
+
+export async function startWrangler(vars: Record<string, string>): Promise<Proc> {
+  const [port, inspector] = [await freePort(), await freePort()];
+  const bin = "node_modules/wrangler/bin/wrangler.js";
+  const args = [
+    bin,
+    "dev",
+    "--ip",
+    "127.0.0.1",
+    "--port",
+    String(port),
+    "--inspector-port",
+    String(inspector),
+  ];
+  args.push("--show-interactive-dev-session=false");
+  for (const [key, value] of Object.entries(vars)) args.push("--var", `${key}:${value}`);
+  return startNode({ args, ready: { poll: `http://127.0.0.1:${port}` } });
+}
+
+export function startFakeUpstream(): Promise<Proc> {
+  return startNode({
+    args: [...tsx, "bench/lib/fake-openai.ts"],
+    ready: { line: /listening on (http:\/\/\S+)/ },
+  });
+}
+
+export async function stopAll(): Promise<void> {
+  await Promise.all([...running].map((p) => p.stop()));
+  running.clear();
+}
