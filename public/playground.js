@@ -72,9 +72,38 @@ function showStats(bubble, t) {
   bubble.setMeta(parts);
 }
 
+/** Reads the stream into the bubble, keeping times, token count and the text in `t`. */
+async function readAnswer(stream, bubble, t) {
+  for await (const chunk of stream) {
+    const choice = chunk.choices[0];
+    const delta = choice?.delta?.content ?? "";
+    if (delta) {
+      t.first ??= performance.now();
+      t.last = performance.now();
+      t.tokens += 1;
+      t.answer += delta;
+      bubble.append(delta);
+      if (t.tokens % 8 === 1) showStats(bubble, t);
+    }
+    if (choice?.finish_reason) t.finish = choice.finish_reason;
+    if (chunk.usage) t.usage = chunk.usage;
+  }
+}
+
+/** The answer is over (finished or stopped): it joins the conversation, even when cut short. */
+function settle(bubble, t, stopped) {
+  t.stopped = stopped;
+  if (t.usage) t.tokens = t.usage.completion_tokens;
+  conversation.push({ role: "assistant", content: t.answer });
+  if (stopped && !t.answer) bubble.setText("(stopped)");
+  bubble.setState(stopped ? "stopped" : "done");
+  if (t.first !== null || !stopped) showStats(bubble, t);
+  setStatus(stopped ? "Stopped" : "Done", "ok");
+}
+
 async function send(text) {
-  const request = buildRequest(text);
-  if (!request.model) return setStatus("Pick a model first", "error");
+  const { model, messages, stream: _s, stream_options: _o, ...params } = buildRequest(text);
+  if (!model) return setStatus("Pick a model first", "error");
   conversation.push({ role: "user", content: text });
   addMessage("user", text);
   const bubble = addMessage("assistant");
@@ -86,48 +115,18 @@ async function send(text) {
     first: null,
     last: null,
     tokens: 0,
+    answer: "",
     usage: null,
     finish: null,
-    stopped: false,
   };
-  let answer = "";
   try {
-    const { model, messages, stream: _s, stream_options: _o, ...params } = request;
-    const stream = await client().chat.completions.stream(
-      { model, messages, ...params },
-      { signal: controller.signal },
-    );
+    const options = { signal: controller.signal };
+    const stream = await client().chat.completions.stream({ model, messages, ...params }, options);
     bubble.item.dataset.requestId = stream.requestId ?? "";
-    for await (const chunk of stream) {
-      const choice = chunk.choices[0];
-      const delta = choice?.delta?.content ?? "";
-      if (delta) {
-        t.first ??= performance.now();
-        t.last = performance.now();
-        t.tokens += 1;
-        answer += delta;
-        bubble.append(delta);
-        if (t.tokens % 8 === 1) showStats(bubble, t);
-      }
-      if (choice?.finish_reason) t.finish = choice.finish_reason;
-      if (chunk.usage) t.usage = chunk.usage;
-    }
-    t.stopped = controller.signal.aborted;
-    if (t.usage) t.tokens = t.usage.completion_tokens;
-    conversation.push({ role: "assistant", content: answer });
-    bubble.setState(t.stopped ? "stopped" : "done");
-    showStats(bubble, t);
-    setStatus(t.stopped ? "Stopped" : "Done", "ok");
+    await readAnswer(stream, bubble, t);
+    settle(bubble, t, controller.signal.aborted);
   } catch (err) {
-    if (controller.signal.aborted) {
-      // Stopped before the first byte: keep the turn (an empty answer) so the screen and the next
-      // request agree.
-      conversation.push({ role: "assistant", content: "" });
-      bubble.setState("stopped");
-      bubble.setText("(stopped)");
-      setStatus("Stopped", "ok");
-      return;
-    }
+    if (controller.signal.aborted) return settle(bubble, t, true);
     conversation.pop();
     bubble.item.remove();
     addMessage("error", `${err?.message ?? err}`).setState("error");

@@ -82,56 +82,64 @@ function backendGauges(registry: Registry, status: MetricsOptions["status"]) {
   });
 }
 
+/** The series fed from request records. */
+function requestSeries(registry: Registry) {
+  const registers = [registry];
+  const model = ["model"] as const;
+  return {
+    requests: new Counter({
+      name: "petrel_requests_total",
+      help: "Finished API requests by route, model, backend, HTTP status and outcome.",
+      labelNames: ["route", "model", "backend", "status", "outcome"],
+      registers,
+    }),
+    promptTokens: new Counter({
+      name: "petrel_prompt_tokens_total",
+      help: "Prompt tokens processed.",
+      labelNames: model,
+      registers,
+    }),
+    completionTokens: new Counter({
+      name: "petrel_generation_tokens_total",
+      help: "Completion tokens generated (streamed to clients, including cancelled requests).",
+      labelNames: model,
+      registers,
+    }),
+    ttft: new Histogram({
+      name: "petrel_time_to_first_token_seconds",
+      help: "From request arrival to the first content token.",
+      labelNames: model,
+      buckets: TTFT_BUCKETS,
+      registers,
+    }),
+    tpot: new Histogram({
+      name: "petrel_time_per_output_token_seconds",
+      help: "Mean time between output tokens after the first, per request.",
+      labelNames: model,
+      buckets: TPOT_BUCKETS,
+      registers,
+    }),
+    latency: new Histogram({
+      name: "petrel_request_duration_seconds",
+      help: "From request arrival to its last byte (streams: last chunk or client gone).",
+      labelNames: ["route", "outcome"],
+      buckets: LATENCY_BUCKETS,
+      registers,
+    }),
+    queue: new Histogram({
+      name: "petrel_request_queue_seconds",
+      help: "From request arrival until a backend accepted it (waiting, dispatch, retries).",
+      labelNames: model,
+      buckets: TTFT_BUCKETS,
+      registers,
+    }),
+  };
+}
+
 export function createMetrics(options: MetricsOptions): Metrics {
   const registry = new Registry();
   if (options.processMetrics !== false) collectDefaultMetrics({ register: registry, prefix: "petrel_" });
-  const registers = [registry];
-  const requests = new Counter({
-    name: "petrel_requests_total",
-    help: "Finished API requests by route, model, backend, HTTP status and outcome.",
-    labelNames: ["route", "model", "backend", "status", "outcome"],
-    registers,
-  });
-  const promptTokens = new Counter({
-    name: "petrel_prompt_tokens_total",
-    help: "Prompt tokens processed.",
-    labelNames: ["model"],
-    registers,
-  });
-  const completionTokens = new Counter({
-    name: "petrel_generation_tokens_total",
-    help: "Completion tokens generated (streamed to clients, including cancelled requests).",
-    labelNames: ["model"],
-    registers,
-  });
-  const ttft = new Histogram({
-    name: "petrel_time_to_first_token_seconds",
-    help: "From request arrival to the first content token.",
-    labelNames: ["model"],
-    buckets: TTFT_BUCKETS,
-    registers,
-  });
-  const tpot = new Histogram({
-    name: "petrel_time_per_output_token_seconds",
-    help: "Mean time between output tokens after the first, per request.",
-    labelNames: ["model"],
-    buckets: TPOT_BUCKETS,
-    registers,
-  });
-  const latency = new Histogram({
-    name: "petrel_request_duration_seconds",
-    help: "From request arrival to its last byte (streams: last chunk or client gone).",
-    labelNames: ["route", "outcome"],
-    buckets: LATENCY_BUCKETS,
-    registers,
-  });
-  const queue = new Histogram({
-    name: "petrel_request_queue_seconds",
-    help: "From request arrival until a backend accepted it (waiting, dispatch, retries).",
-    labelNames: ["model"],
-    buckets: TTFT_BUCKETS,
-    registers,
-  });
+  const { requests, promptTokens, completionTokens, ttft, tpot, latency, queue } = requestSeries(registry);
   backendGauges(registry, options.status);
 
   function observe(r: RequestRecord) {
