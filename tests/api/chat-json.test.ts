@@ -162,10 +162,13 @@ describe("chat completions (JSON) with a fake gateway", () => {
       null,
       3,
     );
-    const { response, json } = await post(createApp({ gateway: fakeGateway({ startError }) }), {
-      model: "petrel-mini",
-      messages: user,
-    });
+    const { response, json } = await post(
+      createApp({ gateway: fakeGateway({ startError }), logError: () => {} }),
+      {
+        model: "petrel-mini",
+        messages: user,
+      },
+    );
     expect(response.status).toBe(503);
     expect(response.headers.get("retry-after")).toBe("3");
     expect(response.headers.get("retry-after-ms")).toBe("3000");

@@ -49,7 +49,10 @@ describe("chat completion streams with a fake gateway", () => {
 
   it("gives a failure before the first chunk a real HTTP status, not a 200 stream", async () => {
     const startError = new GatewayError(503, "all backends down", "server_error", "no_backend", null, 2);
-    const { response, events } = await stream(createApp({ gateway: fakeGateway({ startError }) }), base);
+    const { response, events } = await stream(
+      createApp({ gateway: fakeGateway({ startError }), logError: () => {} }),
+      base,
+    );
     expect(response.status).toBe(503);
     expect(response.headers.get("content-type")).toMatch(/^application\/json/);
     expect(events).toEqual([]);
