@@ -14,6 +14,8 @@ import { sampleToken } from "./sampling/sampler.js";
 import { StopStringMatcher } from "./stop-strings.js";
 import type { FinishReason, GenerateEvent, TokenLogprob } from "./types.js";
 
+const GREEDY_BELOW_TEMPERATURE = 1e-5;
+
 /** Parameters after defaults and validation. */
 export interface ResolvedParams {
   maxTokens: number;
@@ -70,7 +72,8 @@ export class Choice {
     // logprobs describe the distribution before temperature and truncation (see logprobs.ts)
     const describe = (id: number) =>
       p.logprobs ? tokenLogprob(logits, id, p.topLogprobs, this.deps.describe) : undefined;
-    if (p.temperature === 0) {
+    // Below vLLM's sampling epsilon, logits/T overflows float32 to Infinity (then NaN): greedy, as in vLLM.
+    if (p.temperature < GREEDY_BELOW_TEMPERATURE) {
       const id = argmax(logits);
       return { id, logprob: describe(id) };
     }
