@@ -130,14 +130,13 @@ describe("official openai SDK against wrangler dev", () => {
     expect(retrieve).toBeInstanceOf(NotFoundError);
   });
 
-  it("aborts a stream mid-way, and the service keeps serving", async () => {
+  it("aborts a stream mid-way: generation stops in the Worker, and the service keeps serving", async () => {
     const controller = new AbortController();
     // Plain client: an aborted body cannot be validated afterwards.
     const plain = new OpenAI({ baseURL: `${worker.url}/v1`, apiKey: "sk-local", maxRetries: 0 });
-    const stream = await plain.chat.completions.create(
-      { model: MODEL, messages, max_tokens: 200, stream: true },
-      { signal: controller.signal },
-    );
+    const { data: stream, request_id } = await plain.chat.completions
+      .create({ model: MODEL, messages, max_tokens: 200, stream: true }, { signal: controller.signal })
+      .withResponse();
     let received = 0;
     // openai-node ends the iteration quietly when its own signal aborts the body.
     for await (const _chunk of stream) {
@@ -145,6 +144,16 @@ describe("official openai SDK against wrangler dev", () => {
     }
     expect(received).toBe(3);
     expect(stream.controller.signal.aborted).toBe(true);
+    // The Worker's request record (one JSON line per request) shows the engine stopped early.
+    const record = () =>
+      worker
+        .log()
+        .split("\n")
+        .find((line) => line.includes(`"request_id":"${request_id}"`));
+    await expect.poll(record, { timeout: 15_000 }).toBeDefined();
+    const { outcome, completion_tokens } = JSON.parse(record()?.slice(record()?.indexOf("{")) ?? "{}");
+    expect(outcome).toBe("cancelled");
+    expect(completion_tokens).toBeLessThan(200);
     const after = await client().chat.completions.create({ model: MODEL, messages, max_tokens: 3 });
     expect(after.choices[0]?.message.content?.length).toBeGreaterThan(0);
   });
