@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import json
 import logging
 import re
 import subprocess
@@ -97,6 +98,7 @@ def build_corpus(out_dir: Path, val_percent: int = 4) -> Dict[str, Dict[str, int
         log.info("corpus %s: %s", name, stats[name])
     for split, docs in splits.items():
         (out_dir / f"corpus-{split}.txt").write_text(BOS.join(docs), encoding="utf-8")
+    (out_dir / "stats.json").write_text(json.dumps(stats, indent=1))
     return stats
 
 

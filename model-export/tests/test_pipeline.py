@@ -34,3 +34,20 @@ def test_tiny_pipeline_end_to_end_and_resume(tmp_path):
     again = run(cfg, tmp_path / "model2", runs)
     assert again["sft_final_val_loss"] == summary["sft_final_val_loss"]
     assert (tmp_path / "model2" / "model.safetensors").read_bytes() == (out / "model.safetensors").read_bytes()
+
+
+def test_evaluate_reports_rates_and_onnx_parity(exported, model, tok):
+    from petrel_export.dialogues import generate
+    from petrel_export.evaluate import heldout_evals, onnx_evals, samples
+    from petrel_export.golden import write_golden
+
+    heldout = generate(1337, 0, 0).heldout
+    picked = heldout[:3] + [c for c in heldout if c["category"] != "arithmetic"][:2]
+    ev = heldout_evals(model, tok, picked, 6)
+    assert ev["arithmetic_n"] == 3 and ev["heldout_n"] == 5
+    assert 0.0 <= ev["arithmetic_accuracy"] <= 1.0 and 0.0 <= ev["im_end_rate"] <= 1.0
+    write_golden(model, tok, "tiny", exported / "golden.json", [2, 0], max_new_tokens=6)
+    onnx = onnx_evals(model, exported)
+    assert onnx["onnx_fp32_vs_torch_max_abs_diff"] <= 1e-4
+    assert onnx["onnx_fp32_greedy_agreement_with_torch"] == 1.0
+    assert len(samples(model, tok, 4)) >= 10
