@@ -1,6 +1,8 @@
 // createEngine: a model directory (as a file map) plus an onnxruntime flavour's session factory
 // becomes an Engine. Tokenizing and validation happen eagerly in generate(); the run itself waits
 // its turn in a FIFO queue, so one engine never interleaves two requests on its session.
+import { BatchRunner } from "./batching/batch-runner.js";
+import { type BatchingOptions, BatchScheduler } from "./batching/scheduler.js";
 import type { ChoiceDeps } from "./choice.js";
 import { Decoder } from "./decoder.js";
 import { FifoQueue } from "./fifo-queue.js";
@@ -26,6 +28,8 @@ export interface EngineOptions {
   sessions: SessionFactory;
   /** Which onnx/ file to load; default int8 (`model_quantized.onnx`). */
   variant?: OnnxVariant;
+  /** Iteration-level batching: concurrent requests share decode steps (batching/README.md). */
+  batching?: BatchingOptions;
 }
 
 /** The Engine plus a token-level entry point (golden tests, benchmarks, completions). */
@@ -47,7 +51,7 @@ export async function createEngine(options: EngineOptions): Promise<PetrelEngine
   const eosIds = new Set(config.eosTokenIds);
   if (tokenEos !== undefined) eosIds.add(tokenEos);
   const session = await options.sessions.create(readBytes(files, onnxPath(options.variant ?? "int8")), {
-    freeDimensionOverrides: { batch_size: 1 },
+    freeDimensionOverrides: options.batching ? undefined : { batch_size: 1 },
   });
   fillShapeFromSession(config, session);
   const bytesOf = makeTokenBytes(
@@ -62,6 +66,9 @@ export async function createEngine(options: EngineOptions): Promise<PetrelEngine
   };
   const decoder = new Decoder(session, config);
   const queue = new FifoQueue(1);
+  const batch = options.batching
+    ? new BatchScheduler(new BatchRunner(session, config), deps, config.contextLength, options.batching)
+    : undefined;
   const info: ModelInfo = {
     id: options.id ?? "petrel",
     contextLength: config.contextLength,
@@ -78,6 +85,7 @@ export async function createEngine(options: EngineOptions): Promise<PetrelEngine
       throw new ContextLengthExceededError(promptIds.length, params.maxTokens ?? 1, config.contextLength);
     }
     const resolved = resolveParams(params, config, room);
+    if (batch) return batch.generate(promptIds, resolved, signal);
     return queued(queue, signal, () =>
       runGeneration(decoder, promptIds, resolved, deps, config.contextLength, signal),
     );
@@ -89,7 +97,7 @@ export async function createEngine(options: EngineOptions): Promise<PetrelEngine
     tokenizer,
     generateFromIds,
     generate: (params, signal) => generateFromIds(tokenizer.encodeChat(params.messages), params, signal),
-    load: () => ({ queued: queue.queued, active: queue.active, capacity: queue.capacity }),
+    load: () => batch?.load() ?? { queued: queue.queued, active: queue.active, capacity: queue.capacity },
     dispose: () => session.release(),
   };
 }

@@ -1,5 +1,6 @@
 // The engine's public surface: gateway and entries import only from here.
 
+export type { BatchingOptions } from "./batching/scheduler.js";
 export type { EngineOptions, PetrelEngine } from "./engine.js";
 export { createEngine } from "./engine.js";
 export type { ModelConfig } from "./model-config.js";

@@ -1,0 +1,248 @@
+// Iteration-level (continuous) batching: one loop serves every request of an engine. Each
+// iteration admits waiting requests in arrival order (within the row and KV caps), runs a budget
+// of prompt tokens as prefill chunks, lets every row accept its pending token, then runs ONE
+// decode step over all active rows. Requests join and leave only at these step boundaries.
+import type { ChoiceDeps, ResolvedParams } from "../choice.js";
+import type { GenerateEvent } from "../types.js";
+import { BatchRequest, type Row } from "./batch-request.js";
+import type { BatchRunner } from "./batch-runner.js";
+import { type KvBlock, packRows } from "./kv-pack.js";
+
+export interface BatchingOptions {
+  /** Rows (choices) decoded together per step; default 8. */
+  maxBatchSize?: number;
+  /** Cap on KV positions reserved by admitted requests, Σ n·(prompt + max_tokens); default 8 contexts. */
+  maxKvTokens?: number;
+  /** Prompt tokens run per iteration, in chunks, between decode steps; default 32. */
+  prefillChunk?: number;
+}
+
+export class BatchScheduler {
+  readonly maxBatchSize: number;
+  private readonly maxKvTokens: number;
+  private readonly prefillChunk: number;
+  private readonly waiting: BatchRequest[] = [];
+  private readonly admitted: BatchRequest[] = [];
+  private rows: Row[] = [];
+  private block: KvBlock = {};
+  private columns = 0;
+  private packed = true;
+  private running = false;
+
+  constructor(
+    private readonly runner: BatchRunner,
+    private readonly deps: ChoiceDeps,
+    private readonly contextLength: number,
+    options: BatchingOptions = {},
+  ) {
+    this.maxBatchSize = Math.max(1, options.maxBatchSize ?? 8);
+    this.maxKvTokens = options.maxKvTokens ?? this.maxBatchSize * contextLength;
+    this.prefillChunk = Math.max(1, options.prefillChunk ?? 32);
+  }
+
+  load(): { queued: number; active: number; capacity: number } {
+    return { queued: this.waiting.length, active: this.admitted.length, capacity: this.maxBatchSize };
+  }
+
+  /** Joins the batch on first pull; leaving the loop early (break, abort) drops only this request. */
+  async *generate(
+    promptIds: readonly number[],
+    params: ResolvedParams,
+    signal?: AbortSignal,
+  ): AsyncGenerator<GenerateEvent> {
+    signal?.throwIfAborted();
+    const request = new BatchRequest(promptIds, params, signal);
+    const onAbort = () => this.cancel(request, signal?.reason);
+    signal?.addEventListener("abort", onAbort, { once: true });
+    this.waiting.push(request);
+    this.kick();
+    try {
+      yield* request.channel.drain();
+    } finally {
+      signal?.removeEventListener("abort", onAbort);
+      if (!request.channel.closed) this.cancel(request, undefined);
+    }
+  }
+
+  private cancel(request: BatchRequest, reason: unknown): void {
+    request.cancelled = true;
+    if (reason !== undefined) request.channel.fail(reason);
+    else request.channel.end();
+  }
+
+  private kick(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop().finally(() => {
+      this.running = false;
+      if (this.waiting.length > 0) this.kick();
+    });
+  }
+
+  private async loop(): Promise<void> {
+    while (this.waiting.length + this.admitted.length > 0) {
+      this.sweep();
+      this.admit();
+      await this.prefill();
+      this.acceptPending();
+      if (this.rows.length > 0) await this.decode();
+      // nothing ran a session this iteration (all cancelled): give producers and readers a turn
+      else await new Promise((resolve) => setTimeout(resolve, 0));
+    }
+  }
+
+  /** Drops cancelled requests wherever they are; their rows leave the block at this boundary. */
+  private sweep(): void {
+    const gone = (r: BatchRequest) => r.cancelled || r.channel.closed;
+    for (const list of [this.waiting, this.admitted]) {
+      for (let i = list.length - 1; i >= 0; i--) if (gone(list[i] as BatchRequest)) list.splice(i, 1);
+    }
+    this.removeRows((row) => gone(row.request));
+  }
+
+  /** Strict FIFO: the head waits until it fits, and nobody behind it overtakes (no starvation). */
+  private admit(): void {
+    while (this.waiting.length > 0) {
+      const head = this.waiting[0] as BatchRequest;
+      const rows = this.admitted.reduce((sum, r) => sum + r.params.n, 0);
+      const kv = this.admitted.reduce((sum, r) => sum + r.reservedKv, 0);
+      const fits = rows + head.params.n <= this.maxBatchSize && kv + head.reservedKv <= this.maxKvTokens;
+      // an oversized request still runs, alone, rather than never
+      if (!fits && this.admitted.length > 0) return;
+      this.admitted.push(head);
+      this.waiting.shift();
+    }
+  }
+
+  /** Runs up to `prefillChunk` prompt tokens, oldest request first; finished prompts become rows. */
+  private async prefill(): Promise<void> {
+    let budget = this.prefillChunk;
+    for (const request of [...this.admitted]) {
+      if (budget <= 0) return;
+      if (request.prefillDone || request.cancelled) continue;
+      const take = Math.min(budget, request.promptIds.length - request.prefilled);
+      budget -= take;
+      const ids = request.promptIds.slice(request.prefilled, request.prefilled + take);
+      try {
+        const out = await this.runner.prefillChunk(ids, request.kv);
+        request.kv = out.kv;
+        request.prefilled += take;
+        if (request.prefillDone && !request.cancelled) {
+          this.rows.push(...request.startRows(out.logits, this.deps));
+          this.packed = false;
+        }
+      } catch (error) {
+        this.fail(request, error);
+      }
+    }
+  }
+
+  /** Every row accepts the token picked last step: events out, finished choices leave. */
+  private acceptPending(): void {
+    for (const row of this.rows) {
+      const { request, choice } = row;
+      if (request.cancelled) continue;
+      try {
+        request.channel.push(
+          choice.accept(row.next.id, row.next.logprob, this.contextLength - (row.length + 1)),
+        );
+      } catch (error) {
+        this.fail(request, error);
+      }
+    }
+    this.removeRows((row) => row.request.cancelled || row.choice.finishReason !== undefined);
+    for (let i = this.admitted.length - 1; i >= 0; i--) {
+      const request = this.admitted[i] as BatchRequest;
+      if (request.prefillDone && request.finishIfDone()) this.admitted.splice(i, 1);
+    }
+  }
+
+  /** ONE session run for every active row; a failed batch is retried row by row to find the culprit. */
+  private async decode(): Promise<void> {
+    if (!this.packed) this.pack();
+    const rows = this.rows;
+    let out: Awaited<ReturnType<BatchRunner["decode"]>>;
+    try {
+      out = await this.runner.decode(
+        this.block,
+        this.columns,
+        rows.map((r) => ({ id: r.next.id, length: r.length })),
+      );
+    } catch (error) {
+      if (rows.length === 1) this.fail((rows[0] as Row).request, error);
+      else await this.isolate(rows);
+      return;
+    }
+    this.block = out.block;
+    this.columns = out.columns;
+    rows.forEach((row, b) => {
+      row.length++;
+      this.pick(row, out.logits[b] as Float32Array);
+    });
+  }
+
+  /** Each row steps alone from its own slice of the block; only rows that fail alone are failed. */
+  private async isolate(rows: readonly Row[]): Promise<void> {
+    for (const row of rows) {
+      const own = packRows(this.runner.shape, [this.sourceOf(row)]);
+      try {
+        const step = await this.runner.prefillChunk([row.next.id], {
+          block: own.block,
+          batchIndex: 0,
+          columns: own.columns,
+          length: row.length,
+        });
+        row.compact = step.kv;
+        row.length++;
+        this.pick(row, step.logits);
+      } catch (error) {
+        this.fail(row.request, error);
+      }
+    }
+    this.packed = false;
+    this.removeRows((row) => row.request.cancelled);
+  }
+
+  private pick(row: Row, logits: Float32Array): void {
+    if (row.request.cancelled) return;
+    try {
+      row.next = row.choice.pick(logits);
+    } catch (error) {
+      this.fail(row.request, error);
+    }
+  }
+
+  /** Rebuilds the left-padded block from the current rows (after joins or leaves). */
+  private pack(): void {
+    const packed = packRows(
+      this.runner.shape,
+      this.rows.map((row) => this.sourceOf(row)),
+    );
+    this.block = packed.block;
+    this.columns = packed.columns;
+    this.rows.forEach((row, b) => {
+      row.slot = b;
+      row.compact = undefined;
+    });
+    this.packed = true;
+  }
+
+  private sourceOf(row: Row) {
+    return (
+      row.compact ?? { block: this.block, batchIndex: row.slot, columns: this.columns, length: row.length }
+    );
+  }
+
+  private removeRows(leaves: (row: Row) => boolean): void {
+    const kept = this.rows.filter((row) => !leaves(row));
+    if (kept.length !== this.rows.length) this.packed = false;
+    this.rows = kept;
+  }
+
+  private fail(request: BatchRequest, error: unknown): void {
+    request.cancelled = true;
+    request.channel.fail(error);
+    const at = this.admitted.indexOf(request);
+    if (at >= 0) this.admitted.splice(at, 1);
+  }
+}
