@@ -9,6 +9,7 @@
 import { writeFileSync } from "node:fs";
 import { Agent } from "node:http";
 import { parseArgs } from "node:util";
+import { sseEvent } from "../service/src/http/sse.js";
 import { chatOnce, type Sample } from "./lib/http-load.js";
 import { type Proc, startBackend, stopAll } from "./lib/procs.js";
 import { loadNow, machineInfo, median, percentile, rotate, round } from "./lib/stats.js";
@@ -79,6 +80,25 @@ async function capacity(backend: Proc): Promise<unknown> {
   return res.json();
 }
 
+/** µs to turn one token's chunk into SSE bytes with the server's own writer (JSON + encode). */
+function sseEventUs(): number {
+  const chunk = {
+    id: "chatcmpl-5003c6d279484a709879353d4d9e7b41",
+    object: "chat.completion.chunk",
+    created: 1795876776,
+    model: "petrel-mini",
+    choices: [{ index: 0, delta: { content: " petrel" }, logprobs: null, finish_reason: null }],
+    usage: null,
+  };
+  const calls = 20_000;
+  let bytes = 0;
+  const start = performance.now();
+  for (let i = 0; i < calls; i++) bytes += sseEvent(JSON.stringify(chunk)).length;
+  const us = ((performance.now() - start) / calls) * 1000;
+  if (bytes === 0) throw new Error("no bytes"); // uses the result, so the loop is not optimised away
+  return round(us, 3);
+}
+
 const machine = machineInfo();
 const backend = await startBackend(values.model as string, backendFlags);
 try {
@@ -109,6 +129,9 @@ try {
     maxTokens,
     reps,
     // the server under test exactly as started; rerun with other flags (e.g. batching) to compare
+    // per token, at concurrency 1, as a client sees it; compare engine.json's decode step
+    clientMsPerTokenAt1: round(1000 / (rows[0]?.stream_tok_s_p50 ?? Number.NaN), 3),
+    sseEventUs: sseEventUs(),
     backend: {
       command: `npm run backend -- ${backend.args.slice(3).join(" ")}`,
       flags: backendFlags,

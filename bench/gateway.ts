@@ -38,6 +38,9 @@ interface Cell {
   reqPerS: number;
   requests: number;
   errors: number;
+  errorKinds: Record<string, number>;
+  /** medians of the gateway's own Server-Timing: how much of the latency is inside the app */
+  serverTimingP50Ms: Record<string, number>;
 }
 
 function cell(rep: number, r: LoadResult): Cell {
@@ -49,6 +52,13 @@ function cell(rep: number, r: LoadResult): Cell {
     reqPerS: round((r.samples.length / r.wallMs) * 1000, 1),
     requests: r.samples.length,
     errors: r.errors,
+    errorKinds: r.errorKinds,
+    serverTimingP50Ms: Object.fromEntries(
+      ["queue", "ttft", "total"]
+        .map((k) => [k, r.samples.flatMap((s) => s.serverTiming[k] ?? [])] as const)
+        .filter(([, xs]) => xs.length > 0)
+        .map(([k, xs]) => [k, round(median(xs), 3)]),
+    ),
   };
 }
 
@@ -100,6 +110,12 @@ function summarize(cells: Map<string, Cell[]>, names: string[]) {
           added_p99_ms: paired((r, d) => r.p99Ms - d.p99Ms, 3),
           req_per_s_ratio_vs_direct: paired((r, d) => r.reqPerS / d.reqPerS, 3),
           errors: runs.reduce((n, r) => n + r.errors, 0),
+          server_timing_p50_ms: Object.fromEntries(
+            Object.keys(runs[0]?.serverTimingP50Ms ?? {}).map((k) => [
+              k,
+              round(median(runs.map((r) => r.serverTimingP50Ms[k] ?? Number.NaN)), 3),
+            ]),
+          ),
           runs,
         };
       }),

@@ -12,6 +12,15 @@ export interface Sample {
   /** send → end of body */
   totalMs: number;
   completionTokens?: number;
+  /** the response's Server-Timing durations (queue, ttft, total), where it sent them */
+  serverTiming: Record<string, number>;
+}
+
+function serverTiming(header: string | string[] | undefined): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const m of String(header ?? "").matchAll(/([\w-]+)(?:;[^,]*?)?;dur=([\d.]+)/g))
+    out[m[1] as string] = Number(m[2]);
+  return out;
 }
 
 export function chatOnce(
@@ -49,6 +58,7 @@ export function chatOnce(
             firstMs: stream ? (firstMs ?? totalMs) : totalMs,
             totalMs,
             completionTokens: usage ? Number(usage[1]) : undefined,
+            serverTiming: serverTiming(res.headers["server-timing"]),
           });
         });
         res.on("error", reject);
@@ -64,6 +74,8 @@ export interface LoadResult {
   samples: Sample[];
   wallMs: number;
   errors: number;
+  /** what the errors were: an HTTP status or an exception message, with counts */
+  errorKinds: Record<string, number>;
 }
 
 /** `connections` clients share `requests` requests; `makeBody(i)` builds request i. */
@@ -78,15 +90,20 @@ export async function runLoad(options: {
   const samples: Sample[] = [];
   let next = 0;
   let errors = 0;
+  const errorKinds: Record<string, number> = {};
+  const fail = (kind: string) => {
+    errors++;
+    errorKinds[kind] = (errorKinds[kind] ?? 0) + 1;
+  };
   const client = async () => {
     while (next < options.requests) {
       const i = next++;
       try {
         const s = await chatOnce(agent, options.url, options.makeBody(i), options.stream);
         if (s.status === 200) samples.push(s);
-        else errors++;
-      } catch {
-        errors++;
+        else fail(`HTTP ${s.status}`);
+      } catch (err) {
+        fail((err as Error).message);
       }
     }
   };
@@ -94,5 +111,5 @@ export async function runLoad(options: {
   await Promise.all(Array.from({ length: options.connections }, client));
   const wallMs = performance.now() - start;
   agent.destroy();
-  return { samples, wallMs, errors };
+  return { samples, wallMs, errors, errorKinds };
 }

@@ -1,0 +1,91 @@
+"""Draw one PNG per benchmark result in a results folder: python3 bench/plot.py bench/results"""
+import argparse
+import json
+import logging
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+log = logging.getLogger("plot")
+
+
+def bars(ax, groups: list[str], series: dict[str, list[float]], ylabel: str) -> None:
+    width = 0.8 / max(1, len(series))
+    for i, (name, ys) in enumerate(series.items()):
+        xs = [g + (i - (len(series) - 1) / 2) * width for g in range(len(groups))]
+        drawn = ax.bar(xs, ys, width, label=name)
+        ax.bar_label(drawn, fmt=lambda v: f"{v:,.0f}" if v >= 100 else f"{v:.3g}", fontsize=7)
+    ax.set_xticks(range(len(groups)), groups)
+    ax.set_ylabel(ylabel)
+    ax.legend(fontsize=8)
+
+
+def engine(r: dict, fig) -> None:
+    names = list(r["results"])
+    short = [n.replace("petrel+onnxruntime-", "petrel ").replace("(ort-default-threads)", "\n(ORT threads)") for n in names]
+    for ax, key, title in zip(fig.subplots(1, 2), ["prefillTokPerS", "decodeTokPerS"], ["prefill", "decode"]):
+        bars(ax, short, {f"{title} tok/s": [r["results"][n][key] for n in names]}, "tokens/s")
+        ax.set_title(f"{title} ({r['model']}, {r['variant']})")
+        ax.tick_params(axis="x", labelsize=7)
+
+
+def concurrency(r: dict, fig) -> None:
+    rows = r["rows"]
+    levels = [row["concurrency"] for row in rows]
+    left, right = fig.subplots(1, 2)
+    left.plot(levels, [row["aggregate_tok_s"] for row in rows], "o-", label="aggregate tok/s")
+    left.plot(levels, [row["stream_tok_s_p50"] for row in rows], "s--", label="per-stream tok/s (p50)")
+    left.set(xscale="log", xlabel="concurrent streams", ylabel="tokens/s", title="throughput", ylim=(0, None))
+    left.set_xticks(levels, [str(x) for x in levels])
+    left.legend(fontsize=8)
+    right.plot(levels, [row["ttft_p50_ms"] for row in rows], "o-", label="TTFT p50")
+    right.plot(levels, [row["ttft_p99_ms"] for row in rows], "s--", label="TTFT p99")
+    right.set(xscale="log", yscale="log", xlabel="concurrent streams", ylabel="ms", title="time to first token")
+    right.set_xticks(levels, [str(x) for x in levels])
+    right.legend(fontsize=8)
+    fig.suptitle(f"Petrel backend server, {r['model']}, {r['maxTokens']} tokens/stream, flags: {' '.join(r['backend']['flags']) or 'defaults'}")
+
+
+def gateway(r: dict, fig) -> None:
+    rows = r["rows"]
+    targets = list(dict.fromkeys(row["target"] for row in rows))
+    conns = sorted({row["connections"] for row in rows})
+    for ax, mode in zip(fig.subplots(1, 2), ["non-stream", "stream"]):
+        pick = {(row["target"], row["connections"]): row for row in rows if row["mode"] == mode}
+        bars(ax, [f"{c} conn" for c in conns], {t: [pick[(t, c)]["p50_ms"] for c in conns] for t in targets}, "p50 latency, ms (log)")
+        ax.set_yscale("log")
+        ax.set_title(f"{mode}: p50 {'latency' if mode == 'non-stream' else 'time to first chunk'}")
+    fig.suptitle("latency in front of an instant upstream (direct vs Node gateway vs wrangler dev)")
+
+
+def sdk(r: dict, fig) -> None:
+    rows = r["rows"]
+    deliveries = list(dict.fromkeys(row["delivery"] for row in rows))
+    clients = list(dict.fromkeys(row["client"] for row in rows))
+    pick = {(row["client"], row["delivery"]): row["chunks_per_s"] for row in rows}
+    ax = fig.subplots()
+    bars(ax, deliveries, {c: [pick[(c, d)] for d in deliveries] for c in clients}, "chunks/s (median)")
+    ax.set_title(f"SSE chunks parsed per second, {r['streamChunks']} chunks from memory")
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    parser = argparse.ArgumentParser()
+    parser.add_argument("results", type=Path)
+    args = parser.parse_args()
+    for name, draw, size in [("engine", engine, (11, 4)), ("concurrency", concurrency, (11, 4)), ("gateway", gateway, (12, 4.5)), ("sdk", sdk, (7, 4))]:
+        path = args.results / f"{name}.json"
+        if not path.exists():
+            continue
+        fig = plt.figure(figsize=size, layout="constrained")
+        draw(json.loads(path.read_text()), fig)
+        fig.savefig(args.results / f"{name}.png", dpi=110)
+        plt.close(fig)
+        log.info("wrote %s", args.results / f"{name}.png")
+
+
+if __name__ == "__main__":
+    main()

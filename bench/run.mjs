@@ -1,0 +1,66 @@
+// `npm run bench [-- --quick] [-- --only engine,concurrency,gateway,sdk]`: runs each benchmark as
+// its own process (Node 22 + tsx) with a hard time limit, then draws a PNG per result (bench/plot.py,
+// Debian's python3 + matplotlib) and, for a full run, rewrites the results table in bench/README.md.
+// --quick (≤3 min): fewer repetitions and shorter streams, written to bench/results/quick/ (ignored
+// by git) so a quick run never replaces the committed full results in bench/results/.
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { tables } from "./tables.mjs";
+
+const { values } = parseArgs({
+  options: { quick: { type: "boolean", default: false }, only: { type: "string" } },
+});
+const quick = values.quick;
+const out = quick ? "bench/results/quick" : "bench/results";
+
+// [script, full-run args, quick-run args, time limit in seconds]
+const benches = {
+  engine: ["bench/engine.ts", [], ["--tokens", "16", "--reps", "2"], 900],
+  concurrency: ["bench/concurrency.ts", [], ["--reps", "2", "--tokens", "32"], 900],
+  gateway: ["bench/gateway.ts", [], ["--reps", "1", "--per-connection", "2", "--min-requests", "20"], 900],
+  sdk: ["bench/sdk.ts", [], ["--chunks", "5000", "--reps", "3"], 300],
+};
+const chosen = values.only ? values.only.split(",") : Object.keys(benches);
+for (const name of chosen) if (!(name in benches)) throw new Error(`unknown benchmark ${name}`);
+
+function node(args, timeoutS) {
+  // process.execPath: the Node 22 that npm put first on PATH for this script
+  const r = spawnSync(process.execPath, args, {
+    stdio: "inherit",
+    timeout: timeoutS * 1000,
+    killSignal: "SIGTERM",
+  });
+  if (r.error) throw r.error;
+  return r.status;
+}
+
+mkdirSync(out, { recursive: true });
+// The sdk benchmark measures the package as users get it: its built dist/.
+if (chosen.includes("sdk") && !existsSync("sdk/dist/index.js"))
+  node(["node_modules/typescript/bin/tsc", "-p", "sdk"], 300);
+
+const summary = {};
+for (const name of chosen) {
+  const [script, full, short, limit] = benches[name];
+  const outArg = name === "engine" ? `${out}/engine` : out;
+  const start = Date.now();
+  console.error(`\n== bench ${name}${quick ? " (quick)" : ""}`);
+  const status = node(["--import", "tsx", script, ...(quick ? short : full), "--out", outArg], limit);
+  if (name === "engine" && status === 0)
+    node(["--import", "tsx", "bench/lib/annotate.ts", `${out}/engine.json`], 60);
+  summary[name] = { status, seconds: Math.round((Date.now() - start) / 1000) };
+}
+
+const plot = spawnSync("/usr/bin/python3", ["bench/plot.py", out], { stdio: "inherit" });
+if (plot.status !== 0) console.error("plots not drawn (needs /usr/bin/python3 with matplotlib)");
+
+const markdown = tables(out);
+if (!quick) {
+  const readme = readFileSync("bench/README.md", "utf8");
+  const marked = /(<!-- results:start -->\n)[\s\S]*(<!-- results:end -->)/;
+  writeFileSync("bench/README.md", readme.replace(marked, `$1${markdown}\n$2`));
+}
+console.log(markdown);
+console.error(JSON.stringify(summary));
+process.exit(Object.values(summary).every((s) => s.status === 0) ? 0 : 1);

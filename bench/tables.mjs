@@ -1,0 +1,77 @@
+// Markdown tables of the latest results in a results folder (the README's "Latest results" section).
+import { existsSync, readFileSync } from "node:fs";
+
+const read = (dir, name) =>
+  existsSync(`${dir}/${name}.json`) ? JSON.parse(readFileSync(`${dir}/${name}.json`, "utf8")) : undefined;
+
+const table = (header, rows) =>
+  [
+    `| ${header.join(" | ")} |`,
+    `|${header.map(() => "---").join("|")}|`,
+    ...rows.map((r) => `| ${r.join(" | ")} |`),
+  ].join("\n");
+
+const machine = (m) =>
+  m
+    ? `_${m.cpus}× ${m.cpuModel ?? "cpu"}, Node ${m.node}, load average ${m.loadAverage1mAtStart ?? m.loadAverage1m ?? "?"} at start${m.loadAverage1mAtEnd !== undefined ? `, ${m.loadAverage1mAtEnd} at end` : ""}; commit ${m.gitCommit ?? "?"}_`
+    : "";
+
+function engine(r) {
+  const rows = Object.entries(r.results).map(([name, x]) => [
+    name,
+    x.prefillTokPerS,
+    x.decodeTokPerS,
+    x.decodeMsPerToken,
+  ]);
+  const b = r.perTokenBreakdownMs;
+  const parts = b
+    ? `\n\nPer decode step on onnxruntime-node (ms): step ${b.decodeStep} = session.run ${b.sessionRun} + greedy sampling ${b.samplingGreedy} + detokenize ${b.detokenize} + feeds/async ${b.feedsAndAsyncOverhead} (top-p sampling instead: ${b.samplingTopP}).`
+    : "";
+  const ratios = Object.entries(r.ratiosVsTransformersJs)
+    .map(([k, v]) => `${k} ${v}×`)
+    .join(", ");
+  return `### engine (${r.model}, ${r.variant}, ${r.newTokens} new tokens, ${r.reps} reps)\n\n${table(["system", "prefill tok/s", "decode tok/s", "decode ms/token"], rows)}\n\nRatios vs transformers.js: ${ratios}.${parts}\n\n${machine(r.machine)}`;
+}
+
+function concurrency(r) {
+  const rows = r.rows.map((x) => [
+    x.concurrency,
+    x.aggregate_tok_s,
+    x.scaling_vs_1,
+    x.ttft_p50_ms,
+    x.ttft_p99_ms,
+    x.stream_tok_s_p50,
+  ]);
+  const flags = r.backend.flags.length ? r.backend.flags.join(" ") : "(defaults)";
+  return `### concurrency (${r.model}, ${r.maxTokens} tokens per stream, ${r.reps} reps, backend flags ${flags}, capacity ${r.backend.load?.capacity})\n\n${table(["streams", "aggregate tok/s", "× vs 1", "TTFT p50 ms", "TTFT p99 ms", "per-stream tok/s p50"], rows)}\n\n${machine(r.machine)}`;
+}
+
+function gateway(r) {
+  const rows = r.rows.map((x) => [
+    x.target,
+    x.mode,
+    x.connections,
+    x.p50_ms,
+    x.p99_ms,
+    x.target === "direct" ? "—" : `+${x.added_p50_ms}`,
+    x.target === "direct" ? "—" : `+${x.added_p99_ms}`,
+    x.req_per_s,
+    x.req_per_s_ratio_vs_direct,
+  ]);
+  return `### gateway (instant fake upstream, ${r.reps} reps; stream latency = time to first content chunk)\n\n${table(["target", "mode", "conns", "p50 ms", "p99 ms", "added p50 ms", "added p99 ms", "req/s", "req/s vs direct"], rows)}\n\n${machine(r.machine)}`;
+}
+
+function sdk(r) {
+  const rows = r.rows.map((x) => [x.client, x.delivery, x.chunks_per_s, x.us_per_chunk, x.ratio_vs_openai]);
+  return `### sdk (${r.streamChunks} chunks, ${r.streamBytes} bytes, replayed from ${r.fixture}; ${r.reps} reps)\n\n${table(["client", "delivery", "chunks/s", "µs/chunk", "× vs openai"], rows)}\n\n${machine(r.machine)}`;
+}
+
+export function tables(dir) {
+  const parts = { engine, concurrency, gateway, sdk };
+  return Object.entries(parts)
+    .map(([name, fmt]) => {
+      const r = read(dir, name);
+      return r ? fmt(r) : `### ${name}\n\nnot run yet.`;
+    })
+    .join("\n\n");
+}
