@@ -3,8 +3,25 @@
 // counted when a client aborts a stream, and the admin endpoint.
 import { describe, expect, it } from "vitest";
 import { GatewayError } from "../../service/src/gateway/types.js";
-import { DEFAULT_REQUEST_LIMITS, UNLIMITED } from "../../service/src/security/index.js";
-import { assertOpenAIError, bearer, chatBody, KEYS, keyRecord, SECRETS, securedApp } from "./helpers.js";
+import { createApp } from "../../service/src/http/index.js";
+import {
+  createGuard,
+  DEFAULT_REQUEST_LIMITS,
+  type Limiter,
+  memoryLimiter,
+  UNLIMITED,
+} from "../../service/src/security/index.js";
+import { fakeGateway } from "../helpers/fake-gateway.js";
+import {
+  assertOpenAIError,
+  bearer,
+  chatBody,
+  KEYS,
+  keyRecord,
+  SECRETS,
+  securedApp,
+  securityConfig,
+} from "./helpers.js";
 
 type App = ReturnType<typeof securedApp>["app"];
 const json = { "content-type": "application/json" };
@@ -183,6 +200,25 @@ describe("rate limits with a fake gateway (in-memory limiter)", () => {
     const tooBig = await post(app, bearer(KEYS.alice), chatBody({ max_tokens: 1000 }));
     expect(tooBig.status).toBe(429);
     expect(await errorOf(tooBig)).toMatchObject({ message: expect.stringMatching(/tokens per minute/) });
+  });
+});
+
+describe("limiter failure (fake limiter that throws)", () => {
+  it("answers a retryable 503 without passing the request through unlimited", async () => {
+    const broken: Limiter = {
+      ...memoryLimiter(),
+      acquire: () => Promise.reject(new Error("Durable Object reset because its code was updated")),
+    };
+    const warnings: string[] = [];
+    const guard = createGuard({ config: securityConfig(), limiter: broken, warn: (m) => warnings.push(m) });
+    const gateway = fakeGateway();
+    const app = createApp({ gateway, guard });
+    const response = await post(app, bearer(KEYS.alice));
+    expect(response.status).toBe(503);
+    expect(response.headers.get("retry-after")).toBe("1");
+    expect(await errorOf(response)).toMatchObject({ code: "rate_limiter_unavailable" });
+    expect(gateway.requests).toHaveLength(0);
+    expect(warnings.join("\n")).toMatch(/rate limiter unavailable for key 'alice'/);
   });
 });
 

@@ -26,15 +26,17 @@ const keysDoc = {
 let worker: RunningWrangler;
 const bodies: string[] = [];
 
-// wrangler dev reloads the Worker when any file in the checkout changes (other work in progress) and
-// answers the request in flight itself with a plain-text 503; that is the dev server, not the Worker.
+// wrangler dev reloads the Worker when a source file changes (other work in progress in this checkout):
+// the request in flight gets the dev server's own plain-text 503, and the reset Durable Object may
+// refuse a moment longer (our retryable 503 rate_limiter_unavailable). Both are retried, as a client
+// honouring retry-after would; any other status is returned as is.
 async function send(path: string, init: RequestInit = {}): Promise<Response> {
   for (let attempt = 0; ; attempt++) {
     const response = await fetch(`${worker.url}${path}`, init);
-    const reloaded =
-      response.status === 503 && !(response.headers.get("content-type") ?? "").includes("json");
-    if (!reloaded || attempt === 3) return response;
-    await response.text();
+    if (response.status !== 503 || attempt === 3) return response;
+    const text = await response.clone().text();
+    const reloading = !(response.headers.get("content-type") ?? "").includes("json");
+    if (!reloading && !text.includes("rate_limiter_unavailable")) return response;
     await new Promise((r) => setTimeout(r, 2_000));
   }
 }

@@ -45,6 +45,20 @@ const missingKey = () =>
 const wrongKey = () =>
   new ApiError(401, "Incorrect API key provided.", "invalid_request_error", "invalid_api_key");
 
+// A Durable Object can be briefly unreachable (a deploy or dev reload resets it): a retryable 503,
+// never an unlimited pass.
+const limiterUnavailable = () =>
+  new ApiError(
+    503,
+    "The rate limiter is briefly unavailable; please retry.",
+    "server_error",
+    "rate_limiter_unavailable",
+    null,
+    {
+      "retry-after": "1",
+    },
+  );
+
 export function bearerToken(c: Context): string | undefined {
   const header = c.req.header("authorization") ?? "";
   return /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(header)?.[1];
@@ -128,9 +142,10 @@ export function createGuard({ config, limiter, warn = console.warn }: GuardOptio
         facts.model === undefined ? undefined : gateway.getModel(facts.model)?.contextLength;
       const completion = Math.min(facts.maxTokens, contextLength ?? facts.maxTokens) * facts.n;
       const limits = key.limits;
-      const decision = await limiter.acquire(key.id, {
-        limits,
-        reserveTokens: facts.promptTokensEstimate + completion,
+      const reserveTokens = facts.promptTokensEstimate + completion;
+      const decision = await limiter.acquire(key.id, { limits, reserveTokens }).catch((err) => {
+        warn(`petrel: rate limiter unavailable for key '${key.id}': ${(err as Error)?.message}`);
+        throw limiterUnavailable();
       });
       if (!decision.ok) throw rateLimited(decision, key.id);
       const settle = (used: UsedTokens) => {
