@@ -18,6 +18,9 @@ const { values } = parseArgs({
     "min-requests": { type: "string", default: "200" },
     connections: { type: "string", default: "1,16,64" },
     out: { type: "string", default: "bench/results" },
+    // "off" silences both gateways' per-request JSON log line, to see what logging costs
+    "request-log": { type: "string", default: "on" },
+    name: { type: "string", default: "gateway" },
   },
 });
 const reps = Number(values.reps);
@@ -130,8 +133,9 @@ const config = {
   models: { bench: { backends: [{ id: "fake", url: upstream.url, kind: "openai" }] } },
 };
 try {
-  const nodeGateway = await startNodeGateway(config);
-  const worker = await startWrangler({ PETREL_BACKENDS: JSON.stringify(config) });
+  const logOff: Record<string, string> = values["request-log"] === "off" ? { PETREL_REQUEST_LOG: "off" } : {};
+  const nodeGateway = await startNodeGateway(config, logOff);
+  const worker = await startWrangler({ PETREL_BACKENDS: JSON.stringify(config), ...logOff });
   const targets: Targets = {
     direct: upstream.url,
     "node-gateway": nodeGateway.url,
@@ -141,19 +145,19 @@ try {
   const report = {
     benchmark: "gateway",
     reps,
+    requestLog: values["request-log"],
     requestsPerCell: Object.fromEntries(levels.map((c) => [c, requestsAt(c)])),
     upstream:
       "bench/lib/fake-openai.ts: precomputed answer, one write (role, 1 content chunk, finish, usage, [DONE])",
     targets: {
       direct: "client → fake upstream",
-      "node-gateway":
-        "client → service/src/entry/node-gateway.ts (open mode, request log on) → fake upstream",
-      "wrangler-dev": "client → wrangler dev (workerd, open mode via .env, request log on) → fake upstream",
+      "node-gateway": `client → service/src/entry/node-gateway.ts (open mode, request log ${values["request-log"]}) → fake upstream`,
+      "wrangler-dev": `client → wrangler dev (workerd, open mode via .env, request log ${values["request-log"]}) → fake upstream`,
     },
     machine: { ...machine, loadAverage1mAtEnd: loadNow() },
     rows,
   };
-  writeFileSync(`${values.out}/gateway.json`, `${JSON.stringify(report, null, 2)}\n`);
+  writeFileSync(`${values.out}/${values.name}.json`, `${JSON.stringify(report, null, 2)}\n`);
   console.log(JSON.stringify(rows.map(({ runs: _, ...r }) => r)));
 } finally {
   await stopAll();

@@ -17,7 +17,7 @@ def bars(ax, groups: list[str], series: dict[str, list[float]], ylabel: str) -> 
     for i, (name, ys) in enumerate(series.items()):
         xs = [g + (i - (len(series) - 1) / 2) * width for g in range(len(groups))]
         drawn = ax.bar(xs, ys, width, label=name)
-        ax.bar_label(drawn, fmt=lambda v: f"{v:,.0f}" if v >= 100 else f"{v:.3g}", fontsize=7)
+        ax.bar_label(drawn, labels=[f"{v:,.0f}" if v >= 100 else f"{v:.3g}" for v in ys], fontsize=7)
     ax.set_xticks(range(len(groups)), groups)
     ax.set_ylabel(ylabel)
     ax.legend(fontsize=8)
@@ -58,7 +58,7 @@ def gateway(r: dict, fig) -> None:
         bars(ax, [f"{c} conn" for c in conns], {t: [pick[(t, c)]["p50_ms"] for c in conns] for t in targets}, "p50 latency, ms (log)")
         ax.set_yscale("log")
         ax.set_title(f"{mode}: p50 {'latency' if mode == 'non-stream' else 'time to first chunk'}")
-    fig.suptitle("latency in front of an instant upstream (direct vs Node gateway vs wrangler dev)")
+    fig.suptitle(f"latency in front of an instant upstream (direct vs Node gateway vs wrangler dev), request log {r.get('requestLog', 'on')}")
 
 
 def sdk(r: dict, fig) -> None:
@@ -76,7 +76,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("results", type=Path)
     args = parser.parse_args()
-    for name, draw, size in [("engine", engine, (11, 4)), ("concurrency", concurrency, (11, 4)), ("gateway", gateway, (12, 4.5)), ("sdk", sdk, (7, 4))]:
+    for name, draw, size in [("engine", engine, (11, 4)), ("concurrency", concurrency, (11, 4)), ("gateway", gateway, (12, 4.5)), ("gateway-log-off", gateway, (12, 4.5)), ("sdk", sdk, (7, 4))]:
         path = args.results / f"{name}.json"
         if not path.exists():
             continue

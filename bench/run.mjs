@@ -1,4 +1,4 @@
-// `npm run bench [-- --quick] [-- --only engine,concurrency,gateway,sdk]`: runs each benchmark as
+// `npm run bench [-- --quick] [--only engine,concurrency,gateway,sdk] [--backend-flags "..."]`: runs each benchmark as
 // its own process (Node 22 + tsx) with a hard time limit, then draws a PNG per result (bench/plot.py,
 // Debian's python3 + matplotlib) and, for a full run, rewrites the results table in bench/README.md.
 // --quick (≤3 min): fewer repetitions and shorter streams, written to bench/results/quick/ (ignored
@@ -9,7 +9,12 @@ import { parseArgs } from "node:util";
 import { tables } from "./tables.mjs";
 
 const { values } = parseArgs({
-  options: { quick: { type: "boolean", default: false }, only: { type: "string" } },
+  options: {
+    quick: { type: "boolean", default: false },
+    only: { type: "string" },
+    // passed to the backend server in the concurrency bench, e.g. a batching flag (issue 10)
+    "backend-flags": { type: "string" },
+  },
 });
 const quick = values.quick;
 const out = quick ? "bench/results/quick" : "bench/results";
@@ -20,8 +25,12 @@ const benches = {
   concurrency: ["bench/concurrency.ts", [], ["--reps", "2", "--tokens", "32"], 900],
   gateway: ["bench/gateway.ts", [], ["--reps", "1", "--per-connection", "2", "--min-requests", "20"], 900],
   sdk: ["bench/sdk.ts", [], ["--chunks", "5000", "--reps", "3"], 300],
+  // the gateway again with both gateways' request log off: what the log line costs (full runs only)
+  "gateway-log-off": ["bench/gateway.ts", ["--request-log", "off", "--name", "gateway-log-off"], null, 900],
 };
-const chosen = values.only ? values.only.split(",") : Object.keys(benches);
+const chosen = values.only
+  ? values.only.split(",")
+  : Object.keys(benches).filter((name) => !quick || benches[name][2] !== null);
 for (const name of chosen) if (!(name in benches)) throw new Error(`unknown benchmark ${name}`);
 
 function node(args, timeoutS) {
@@ -44,9 +53,15 @@ const summary = {};
 for (const name of chosen) {
   const [script, full, short, limit] = benches[name];
   const outArg = name === "engine" ? `${out}/engine` : out;
+  if (quick && short === null) throw new Error(`${name} has no quick mode`);
   const start = Date.now();
   console.error(`\n== bench ${name}${quick ? " (quick)" : ""}`);
-  const status = node(["--import", "tsx", script, ...(quick ? short : full), "--out", outArg], limit);
+  const extra =
+    name === "concurrency" && values["backend-flags"] ? ["--backend-flags", values["backend-flags"]] : [];
+  const status = node(
+    ["--import", "tsx", script, ...(quick ? short : full), ...extra, "--out", outArg],
+    limit,
+  );
   if (name === "engine" && status === 0)
     node(["--import", "tsx", "bench/lib/annotate.ts", `${out}/engine.json`], 60);
   summary[name] = { status, seconds: Math.round((Date.now() - start) / 1000) };

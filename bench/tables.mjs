@@ -46,7 +46,10 @@ function concurrency(r) {
   return `### concurrency (${r.model}, ${r.maxTokens} tokens per stream, ${r.reps} reps, backend flags ${flags}, capacity ${r.backend.load?.capacity})\n\n${table(["streams", "aggregate tok/s", "× vs 1", "TTFT p50 ms", "TTFT p99 ms", "per-stream tok/s p50"], rows)}\n\n${machine(r.machine)}`;
 }
 
-function gateway(r) {
+// the gateway's own Server-Timing: whole response (non-stream) or until the upstream answered (stream)
+const inApp = (x) => x.server_timing_p50_ms?.total ?? x.server_timing_p50_ms?.queue ?? "—";
+
+function gateway(r, title = "gateway") {
   const rows = r.rows.map((x) => [
     x.target,
     x.mode,
@@ -57,8 +60,9 @@ function gateway(r) {
     x.target === "direct" ? "—" : `+${x.added_p99_ms}`,
     x.req_per_s,
     x.req_per_s_ratio_vs_direct,
+    inApp(x),
   ]);
-  return `### gateway (instant fake upstream, ${r.reps} reps; stream latency = time to first content chunk)\n\n${table(["target", "mode", "conns", "p50 ms", "p99 ms", "added p50 ms", "added p99 ms", "req/s", "req/s vs direct"], rows)}\n\n${machine(r.machine)}`;
+  return `### ${title} (instant fake upstream, request log ${r.requestLog ?? "on"}, ${r.reps} reps; stream latency = time to first content chunk)\n\n${table(["target", "mode", "conns", "p50 ms", "p99 ms", "added p50 ms", "added p99 ms", "req/s", "req/s vs direct", "in app p50 ms"], rows)}\n\n${machine(r.machine)}`;
 }
 
 function sdk(r) {
@@ -67,11 +71,18 @@ function sdk(r) {
 }
 
 export function tables(dir) {
-  const parts = { engine, concurrency, gateway, sdk };
+  const parts = {
+    engine,
+    concurrency,
+    gateway,
+    "gateway-log-off": (r) => gateway(r, "gateway-log-off"),
+    sdk,
+  };
   return Object.entries(parts)
     .map(([name, fmt]) => {
       const r = read(dir, name);
-      return r ? fmt(r) : `### ${name}\n\nnot run yet.`;
+      return r ? fmt(r) : name === "gateway-log-off" ? "" : `### ${name}\n\nnot run yet.`;
     })
+    .filter(Boolean)
     .join("\n\n");
 }

@@ -114,10 +114,10 @@ export function startBackend(model: string, flags: string[] = []): Promise<Proc>
   });
 }
 
-export function startNodeGateway(config: unknown): Promise<Proc> {
+export function startNodeGateway(config: unknown, env: Record<string, string> = {}): Promise<Proc> {
   return startNode({
     args: [...tsx, "service/src/entry/node-gateway.ts", "--port", "0"],
-    env: { PETREL_BACKENDS: JSON.stringify(config), PETREL_OPEN_ACCESS: "1" },
+    env: { PETREL_BACKENDS: JSON.stringify(config), PETREL_OPEN_ACCESS: "1", ...env },
     ready: { line: /listening on (http:\/\/\S+)/ },
   });
 }
