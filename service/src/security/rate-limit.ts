@@ -123,7 +123,9 @@ export class KeyLimiterState {
       return refuse("requests", requests.snapshot().limit, requests.waitMs(1));
     if (tokens && tokens.waitMs(reserve) > 0)
       return refuse("tokens", tokens.snapshot().limit, tokens.waitMs(reserve));
-    if (limits.concurrent !== null && this.liveLeases(now) >= limits.concurrent)
+    // Pruned on every admission, so leases that are never settled cannot pile up even when unlimited.
+    const inFlight = this.liveLeases(now);
+    if (limits.concurrent !== null && inFlight >= limits.concurrent)
       return refuse("concurrency", limits.concurrent, CONCURRENCY_RETRY_MS);
     requests?.add(-1);
     tokens?.add(-reserve);
