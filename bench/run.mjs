@@ -4,7 +4,7 @@
 // --quick (≤3 min): fewer repetitions and shorter streams, written to bench/results/quick/ (ignored
 // by git) so a quick run never replaces the committed full results in bench/results/.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { tables } from "./tables.mjs";
 
@@ -45,9 +45,6 @@ function node(args, timeoutS) {
 }
 
 mkdirSync(out, { recursive: true });
-// The sdk benchmark measures the package as users get it: its built dist/.
-if (chosen.includes("sdk") && !existsSync("sdk/dist/index.js"))
-  node(["node_modules/typescript/bin/tsc", "-p", "sdk"], 300);
 
 const summary = {};
 for (const name of chosen) {

@@ -7,8 +7,9 @@
 //   npx tsx bench/sdk.ts [--chunks 20000] [--reps 7] [--out bench/results]
 import { readFileSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { Petrel } from "@petrel/sdk";
 import OpenAI from "openai";
+// the SDK's source (what its dist/ is compiled from), so no build step is needed first
+import { Petrel } from "../sdk/src/index.js";
 import { loadNow, machineInfo, median, rotate, round } from "./lib/stats.js";
 
 const { values } = parseArgs({
