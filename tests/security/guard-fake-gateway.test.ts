@@ -168,6 +168,8 @@ describe("rate limits with a fake gateway (in-memory limiter)", () => {
     });
     const first = await post(app, bearer(KEYS.alice), chatBody({ stream: true }));
     expect(first.status).toBe(200);
+    expect(first.headers.get("content-type")).toMatch(/^text\/event-stream/);
+    expect(first.headers.get("x-ratelimit-limit-requests")).toBeNull(); // no request limit on this key
     const second = await post(app, bearer(KEYS.alice), chatBody({ stream: true }));
     expect(second.status).toBe(429);
     expect(await errorOf(second)).toMatchObject({ code: "concurrency_limit_exceeded" });
@@ -212,9 +214,11 @@ describe("limiter failure (fake limiter that throws)", () => {
     const warnings: string[] = [];
     const guard = createGuard({ config: securityConfig(), limiter: broken, warn: (m) => warnings.push(m) });
     const gateway = fakeGateway();
-    const app = createApp({ gateway, guard });
+    const logged: unknown[] = [];
+    const app = createApp({ gateway, guard, logError: (err) => logged.push(err) });
     const response = await post(app, bearer(KEYS.alice));
     expect(response.status).toBe(503);
+    expect(logged).toHaveLength(1); // a 5xx is logged by the app, as every server-side failure
     expect(response.headers.get("retry-after")).toBe("1");
     expect(await errorOf(response)).toMatchObject({ code: "rate_limiter_unavailable" });
     expect(gateway.requests).toHaveLength(0);

@@ -36,18 +36,21 @@ const USAGE_KEY = "usage";
 
 export class RateLimiterDO {
   private readonly limiter = new KeyLimiterState();
+  // workerd holds events until blockConcurrencyWhile settles; awaiting it too keeps other hosts honest.
+  private readonly loaded: Promise<void>;
 
   constructor(
     private readonly state: DurableObjectStateLike,
     _env: unknown,
   ) {
-    void state.blockConcurrencyWhile(async () => {
+    this.loaded = state.blockConcurrencyWhile(async () => {
       const saved = await state.storage.get<Usage>(USAGE_KEY);
       if (saved) Object.assign(this.limiter.usage, saved);
     });
   }
 
   async fetch(request: Request): Promise<Response> {
+    await this.loaded;
     const op = new URL(request.url).pathname;
     if (op === "/usage") return Response.json(this.limiter.usage);
     if (request.method !== "POST") return new Response("method not allowed", { status: 405 });

@@ -1,0 +1,75 @@
+// The Durable Object's request protocol and persistence, driven from Node through a fake namespace
+// and fake storage (eviction can't be caused on demand in wrangler dev). workerd.test.ts covers the
+// real object under parallel load.
+import { describe, expect, it } from "vitest";
+import {
+  type DurableObjectNamespaceLike,
+  durableObjectLimiter,
+  RateLimiterDO,
+} from "../../service/src/security/index.js";
+
+const unlimited = { requestsPerMinute: null, tokensPerMinute: null, concurrent: null };
+
+function fakeNamespace() {
+  const storage = new Map<string, Map<string, unknown>>();
+  const live = new Map<string, RateLimiterDO>();
+  const instance = (name: string) => {
+    let object = live.get(name);
+    if (!object) {
+      const data = storage.get(name) ?? new Map<string, unknown>();
+      storage.set(name, data);
+      const state = {
+        storage: {
+          get: async <T>(key: string) => structuredClone(data.get(key)) as T | undefined,
+          put: async <T>(key: string, value: T) => void data.set(key, structuredClone(value)),
+        },
+        blockConcurrencyWhile: <T>(callback: () => Promise<T>) => callback(),
+      };
+      object = new RateLimiterDO(state, {});
+      live.set(name, object);
+    }
+    return object;
+  };
+  const namespace: DurableObjectNamespaceLike = {
+    idFromName: (name) => name,
+    get: (id) => ({ fetch: (input, init) => instance(id as string).fetch(new Request(input, init)) }),
+  };
+  return { namespace, evict: () => live.clear() };
+}
+
+describe("rate-limiter Durable Object protocol (fake namespace)", () => {
+  it("acquires, settles and reports usage per key; usage survives eviction", async () => {
+    const { namespace, evict } = fakeNamespace();
+    const limiter = durableObjectLimiter(namespace);
+    const limits = { ...unlimited, requestsPerMinute: 2 };
+    const a = await limiter.acquire("alice", { limits, reserveTokens: 10 });
+    expect(a).toMatchObject({ ok: true, requests: { limit: 2, remaining: 1 } });
+    if (!a.ok) throw new Error("unreachable");
+    await limiter.settle("alice", a, { promptTokens: 3, completionTokens: 4 }, limits);
+    expect(await limiter.acquire("alice", { limits, reserveTokens: 0 })).toMatchObject({ ok: true });
+    expect(await limiter.acquire("alice", { limits, reserveTokens: 0 })).toMatchObject({
+      ok: false,
+      reason: "requests",
+    });
+    expect(await limiter.usage("bob")).toEqual({
+      requests: 0,
+      rejected: 0,
+      promptTokens: 0,
+      completionTokens: 0,
+    });
+    evict();
+    expect(await limiter.usage("alice")).toEqual({
+      requests: 2,
+      rejected: 1,
+      promptTokens: 3,
+      completionTokens: 4,
+    });
+  });
+
+  it("answers 404/405 to anything but its own operations", async () => {
+    const { namespace } = fakeNamespace();
+    const stub = namespace.get(namespace.idFromName("x"));
+    expect((await stub.fetch("https://rate-limiter/acquire")).status).toBe(405);
+    expect((await stub.fetch("https://rate-limiter/other", { method: "POST", body: "{}" })).status).toBe(404);
+  });
+});
