@@ -1,0 +1,168 @@
+// Batching keeps every request's own semantics: aborts, early leaves and errors touch only their
+// own sequence; n>1 and seeded sampling give what the unbatched engine gives; admission is FIFO
+// under the row and KV caps.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { DecoderSession, PetrelEngine, SessionFactory } from "../../service/src/engine/index.js";
+import { nodeSessions } from "../../service/src/ort/node.js";
+import { drain, enginePair, mixedPrompts, recordingSessions } from "./batching-helpers.js";
+import { type Collected, collect } from "./helpers.js";
+
+const model = "petrel-mini";
+const prompts = mixedPrompts(model, 6);
+const greedy = (maxTokens: number) => ({ temperature: 0, maxTokens });
+
+/** Real onnxruntime-node, but a run whose input_ids hold `poison` throws (a fault a real model can't be made to raise mid-decode). */
+function poisonedSessions(poison: number): SessionFactory {
+  const inner = nodeSessions();
+  return {
+    name: "fake-poisoned",
+    async create(bytes, options): Promise<DecoderSession> {
+      const session = await inner.create(bytes, options);
+      return {
+        ...session,
+        inputNames: session.inputNames,
+        outputNames: session.outputNames,
+        inputMetadata: session.inputMetadata,
+        run(feeds) {
+          const ids = feeds.input_ids?.data as BigInt64Array;
+          if (ids.includes(BigInt(poison))) return Promise.reject(new Error(`poisoned token ${poison}`));
+          return session.run(feeds);
+        },
+      };
+    },
+  };
+}
+
+describe("batching: cancellation, errors, sampling, admission", () => {
+  let plain: PetrelEngine;
+  let batched: PetrelEngine;
+  const reference: number[][] = [];
+  beforeAll(async () => {
+    ({ plain, batched } = await enginePair(model, nodeSessions(), { maxBatchSize: 8, prefillChunk: 16 }));
+    for (const ids of prompts)
+      reference.push((await collect(plain.generateFromIds(ids, greedy(30)))).ids[0] ?? []);
+  });
+  afterAll(async () => {
+    await plain?.dispose();
+    await batched?.dispose();
+  });
+
+  it("an abort mid-stream and a consumer that walks away leave the other rows' output unchanged", async () => {
+    const abort = new AbortController();
+    const runs = prompts.map((ids, i) => {
+      if (i === 1)
+        return drain(
+          batched.generateFromIds(ids, greedy(30), abort.signal),
+          (n) => n === 3 && abort.abort(new Error("client gone")),
+        );
+      if (i === 2) {
+        return (async () => {
+          let seen = 0;
+          for await (const event of batched.generateFromIds(ids, greedy(30)))
+            if (event.type === "delta" && ++seen === 2) break;
+          return undefined;
+        })();
+      }
+      return drain(batched.generateFromIds(ids, greedy(30)));
+    });
+    const settled = await Promise.allSettled(runs);
+    expect(settled[1]).toMatchObject({ status: "rejected", reason: { message: "client gone" } });
+    for (const i of [0, 3, 4, 5]) {
+      const result = settled[i] as PromiseFulfilledResult<Collected>;
+      expect(result.value.ids[0] ?? []).toEqual(reference[i]);
+    }
+    expect(batched.load()).toMatchObject({ active: 0, queued: 0 });
+  });
+
+  it("a prompt the model rejects (token id out of vocabulary) fails alone", async () => {
+    const bad = [5, 6, 999_999];
+    const runs = [
+      drain(batched.generateFromIds(prompts[0] as number[], greedy(30))),
+      drain(batched.generateFromIds(bad, greedy(5))),
+    ];
+    const [good, failed] = await Promise.allSettled(runs);
+    expect(failed?.status).toBe("rejected");
+    expect((good as PromiseFulfilledResult<Collected>).value.ids[0] ?? []).toEqual(reference[0]);
+  });
+
+  it("fake fault: a decode step that fails for one row is retried row by row; only that request fails", async () => {
+    const poison = 777;
+    expect(reference.flat()).not.toContain(poison);
+    const recorded = recordingSessions(poisonedSessions(poison));
+    const { batched: faulty, plain: unused } = await enginePair(model, recorded, { maxBatchSize: 8 });
+    await unused.dispose();
+    try {
+      const runs = prompts.map((ids, i) =>
+        drain(
+          faulty.generateFromIds(ids, i === 3 ? { ...greedy(30), logitBias: { [poison]: 100 } } : greedy(30)),
+        ),
+      );
+      const settled = await Promise.allSettled(runs);
+      expect(settled[3]).toMatchObject({
+        status: "rejected",
+        reason: { message: `poisoned token ${poison}` },
+      });
+      for (const i of [0, 1, 2, 4, 5]) {
+        expect((settled[i] as PromiseFulfilledResult<Collected>).value.ids[0] ?? []).toEqual(reference[i]);
+      }
+      expect(recorded.shapes.some(([batch, seq]) => batch > 1 && seq === 1)).toBe(true);
+    } finally {
+      await faulty.dispose();
+    }
+  });
+
+  it("n=3 seeded sampling with stop strings: the same choices, texts and usage as unbatched", async () => {
+    const params = {
+      temperature: 0.9,
+      topP: 0.95,
+      seed: 1234,
+      n: 3,
+      maxTokens: 25,
+      stop: ["e "],
+      logprobs: true,
+    };
+    const want = await collect(plain.generateFromIds(prompts[4] as number[], params));
+    const [got] = await Promise.all([
+      drain(batched.generateFromIds(prompts[4] as number[], params)),
+      drain(batched.generateFromIds(prompts[5] as number[], greedy(20))),
+      drain(batched.generateFromIds(prompts[2] as number[], { ...params, seed: 99, n: 2 })),
+    ]);
+    expect(got.ids).toEqual(want.ids);
+    expect(got.texts).toEqual(want.texts);
+    expect(got.finish).toEqual(want.finish);
+    expect(got.usage).toEqual(want.usage);
+  });
+});
+
+describe("batching: admission caps", () => {
+  it("maxBatchSize 2: at most 2 rows per decode run, the rest wait and are admitted in arrival order", async () => {
+    const recorded = recordingSessions(nodeSessions());
+    const { batched, plain } = await enginePair(model, recorded, { maxBatchSize: 2, prefillChunk: 64 });
+    await plain.dispose();
+    let sawQueue = false;
+    const runs = prompts.map((ids) =>
+      drain(batched.generateFromIds(ids, greedy(12)), () => {
+        sawQueue ||= batched.load().queued > 0;
+      }),
+    );
+    await Promise.all(runs);
+    await batched.dispose();
+    expect(sawQueue).toBe(true);
+    expect(Math.max(...recorded.shapes.map(([batch]) => batch))).toBe(2);
+    // each prompt is prefilled in one run of its own length: their order is the admission order
+    const prefills = recorded.shapes.filter(([, seq]) => seq > 1).map(([, seq]) => seq);
+    expect(prefills).toEqual(prompts.map((p) => p.length).filter((n) => n > 1));
+  });
+
+  it("maxKvTokens: a request that would overflow the KV budget waits for room", async () => {
+    const recorded = recordingSessions(nodeSessions());
+    // each request reserves prompt + 12 positions; the budget admits only the first two of these
+    const short = prompts.slice(0, 3);
+    const budget = (short[0]?.length ?? 0) + (short[1]?.length ?? 0) + 24;
+    const { batched, plain } = await enginePair(model, recorded, { maxBatchSize: 8, maxKvTokens: budget });
+    await plain.dispose();
+    await Promise.all(short.map((ids) => drain(batched.generateFromIds(ids, greedy(12)))));
+    await batched.dispose();
+    expect(Math.max(...recorded.shapes.map(([batch]) => batch))).toBe(2);
+  });
+});
