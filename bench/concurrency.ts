@@ -4,7 +4,9 @@
 // round), p50/p99 time to first token, per-stream decode tokens/s. Levels rotate each repetition;
 // medians over repetitions. Writes <out>/concurrency.json (one row per level).
 //   npx tsx bench/concurrency.ts [--model models/petrel-mini] [--reps 5] [--tokens 128]
-//     [--levels 1,2,4,8,16] [--backend-flags "--threads 1"] [--out bench/results]
+//     [--levels 1,2,4,8,16] [--backend-flags "|--batch-size 1"] [--out bench/results]
+// --backend-flags takes backend server flag sets separated by "|"; each gets its own server and the
+// rounds alternate between them (A/B), e.g. batching on (defaults) vs off.
 
 import { writeFileSync } from "node:fs";
 import { Agent } from "node:http";
@@ -27,7 +29,8 @@ const { values } = parseArgs({
 const reps = Number(values.reps);
 const maxTokens = Number(values.tokens);
 const levels = (values.levels as string).split(",").map(Number);
-const backendFlags = (values["backend-flags"] as string).split(" ").filter(Boolean);
+// "|" separates configurations compared in the same run: "|--batch-size 1" = defaults vs FIFO engine
+const configFlags = (values["backend-flags"] as string).split("|").map((c) => c.split(" ").filter(Boolean));
 const questions = ["Tell me about petrels.", "What is 12 plus 7?", "Describe the sea at night.", "Hello!"];
 
 function body(i: number): string {
@@ -75,6 +78,9 @@ async function round_(backend: Proc, level: number, rep: number): Promise<Round>
   };
 }
 
+const pairRatios = (a: Round[], b: Round[]) =>
+  a.map((r, i) => r.aggregateTokS / (b[i]?.aggregateTokS ?? Number.NaN));
+
 async function capacity(backend: Proc): Promise<unknown> {
   const res = await fetch(`${backend.url}/v1/load`);
   return res.json();
@@ -99,19 +105,16 @@ function sseEventUs(): number {
   return round(us, 3);
 }
 
-const machine = machineInfo();
-const backend = await startBackend(values.model as string, backendFlags);
-try {
-  const agent = new Agent({ keepAlive: true });
-  for (let i = 0; i < 2; i++) await chatOnce(agent, backend.url, body(i), true); // warm-up
-  agent.destroy();
-  const loadReport = await capacity(backend);
-  const rounds = new Map<number, Round[]>(levels.map((l) => [l, []]));
-  for (let rep = 0; rep < reps; rep++) {
-    for (const level of rotate(levels, rep)) rounds.get(level)?.push(await round_(backend, level, rep));
-  }
+interface Config {
+  name: string;
+  flags: string[];
+  backend: Proc;
+  rounds: Map<number, Round[]>;
+}
+
+function summarize(config: Config) {
   const rows = levels.map((level) => {
-    const rs = rounds.get(level) as Round[];
+    const rs = config.rounds.get(level) as Round[];
     const ttfts = rs.flatMap((r) => r.ttftMs);
     return {
       concurrency: level,
@@ -123,31 +126,70 @@ try {
     };
   });
   const base = rows[0]?.aggregate_tok_s ?? Number.NaN;
+  return rows.map((r) => ({ ...r, scaling_vs_1: round(r.aggregate_tok_s / base) }));
+}
+
+async function describe(config: Config) {
+  return {
+    name: config.name,
+    // the server under test exactly as started
+    command: `npm run backend -- ${config.backend.args.slice(3).join(" ")}`,
+    flags: config.flags,
+    load: await capacity(config.backend),
+    // per token at concurrency 1 as a client sees it; compare engine.json's decode step
+    clientMsPerTokenAt1: 0,
+    rows: summarize(config),
+  };
+}
+
+const machine = machineInfo();
+// One backend server per configuration, all started up front; rounds alternate between them.
+const configs: Config[] = [];
+for (const flags of configFlags) {
+  const backend = await startBackend(values.model as string, flags);
+  configs.push({
+    name: flags.join(" ") || "defaults",
+    flags,
+    backend,
+    rounds: new Map(levels.map((l) => [l, []])),
+  });
+}
+try {
+  for (const c of configs) {
+    const agent = new Agent({ keepAlive: true });
+    for (let i = 0; i < 2; i++) await chatOnce(agent, c.backend.url, body(i), true); // warm-up
+    agent.destroy();
+  }
+  for (let rep = 0; rep < reps; rep++) {
+    for (const level of rotate(levels, rep)) {
+      for (const c of rotate(configs, rep)) c.rounds.get(level)?.push(await round_(c.backend, level, rep));
+    }
+  }
+  const described = await Promise.all(configs.map(describe));
+  for (const d of described)
+    d.clientMsPerTokenAt1 = round(1000 / (d.rows[0]?.stream_tok_s_p50 ?? Number.NaN), 3);
+  const first = described[0] as (typeof described)[number];
   const report = {
     benchmark: "concurrency",
     model: values.model,
     maxTokens,
     reps,
-    // the server under test exactly as started; rerun with other flags (e.g. batching) to compare
-    // per token, at concurrency 1, as a client sees it; compare engine.json's decode step
-    clientMsPerTokenAt1: round(1000 / (rows[0]?.stream_tok_s_p50 ?? Number.NaN), 3),
     sseEventUs: sseEventUs(),
-    backend: {
-      command: `npm run backend -- ${backend.args.slice(3).join(" ")}`,
-      flags: backendFlags,
-      load: loadReport,
-    },
+    // the first configuration (the server's defaults unless told otherwise): one row per level
+    backend: { command: first.command, flags: first.flags, load: first.load },
+    rows: first.rows,
+    // every configuration, paired per level: aggregate tok/s of each over the first's, same repetitions
+    configs: described.map((d) => ({
+      ...d,
+      aggregate_ratio_vs_first: levels.map((level, i) => ({
+        concurrency: level,
+        ratio: round(median(pairRatios(d.rows[i]?.runs ?? [], first.rows[i]?.runs ?? [])), 3),
+      })),
+    })),
     machine: { ...machine, loadAverage1mAtEnd: loadNow() },
-    rows: rows.map((r) => ({ ...r, scaling_vs_1: round(r.aggregate_tok_s / base) })),
   };
   writeFileSync(`${values.out}/concurrency.json`, `${JSON.stringify(report, null, 2)}\n`);
-  console.log(
-    JSON.stringify(
-      report.rows.map(({ runs: _, ...r }) => r),
-      null,
-      2,
-    ),
-  );
+  for (const d of report.configs) console.log(d.name, JSON.stringify(d.rows.map(({ runs: _, ...r }) => r)));
 } finally {
   await stopAll();
 }

@@ -33,20 +33,21 @@ def engine(r: dict, fig) -> None:
 
 
 def concurrency(r: dict, fig) -> None:
-    rows = r["rows"]
-    levels = [row["concurrency"] for row in rows]
+    configs = r.get("configs") or [{"name": "defaults", "rows": r["rows"]}]
+    levels = [row["concurrency"] for row in configs[0]["rows"]]
     left, right = fig.subplots(1, 2)
-    left.plot(levels, [row["aggregate_tok_s"] for row in rows], "o-", label="aggregate tok/s")
-    left.plot(levels, [row["stream_tok_s_p50"] for row in rows], "s--", label="per-stream tok/s (p50)")
+    for c in configs:
+        rows = c["rows"]
+        left.plot(levels, [row["aggregate_tok_s"] for row in rows], "o-", label=f"aggregate, {c['name']}")
+        left.plot(levels, [row["stream_tok_s_p50"] for row in rows], "s--", label=f"per stream p50, {c['name']}")
+        right.plot(levels, [row["ttft_p50_ms"] for row in rows], "o-", label=f"p50, {c['name']}")
+        right.plot(levels, [row["ttft_p99_ms"] for row in rows], "s--", label=f"p99, {c['name']}")
     left.set(xscale="log", xlabel="concurrent streams", ylabel="tokens/s", title="throughput", ylim=(0, None))
-    left.set_xticks(levels, [str(x) for x in levels])
-    left.legend(fontsize=8)
-    right.plot(levels, [row["ttft_p50_ms"] for row in rows], "o-", label="TTFT p50")
-    right.plot(levels, [row["ttft_p99_ms"] for row in rows], "s--", label="TTFT p99")
     right.set(xscale="log", yscale="log", xlabel="concurrent streams", ylabel="ms", title="time to first token")
-    right.set_xticks(levels, [str(x) for x in levels])
-    right.legend(fontsize=8)
-    fig.suptitle(f"Petrel backend server, {r['model']}, {r['maxTokens']} tokens/stream, flags: {' '.join(r['backend']['flags']) or 'defaults'}")
+    for ax in (left, right):
+        ax.set_xticks(levels, [str(x) for x in levels])
+        ax.legend(fontsize=7)
+    fig.suptitle(f"Petrel backend server, {r['model']}, {r['maxTokens']} tokens per stream")
 
 
 def gateway(r: dict, fig) -> None:

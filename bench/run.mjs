@@ -12,7 +12,7 @@ const { values } = parseArgs({
   options: {
     quick: { type: "boolean", default: false },
     only: { type: "string" },
-    // passed to the backend server in the concurrency bench, e.g. a batching flag (issue 10)
+    // backend server flag sets for the concurrency bench, "|"-separated, compared A/B in one run
     "backend-flags": { type: "string" },
   },
 });
@@ -32,6 +32,12 @@ const chosen = values.only
   ? values.only.split(",")
   : Object.keys(benches).filter((name) => !quick || benches[name][2] !== null);
 for (const name of chosen) if (!(name in benches)) throw new Error(`unknown benchmark ${name}`);
+
+// Server defaults vs the one-request-at-a-time engine, when the backend server has the batching flag.
+function concurrencyFlags() {
+  if (values["backend-flags"] !== undefined) return values["backend-flags"];
+  return readFileSync("service/src/entry/node.ts", "utf8").includes('"batch-size"') ? "|--batch-size 1" : "";
+}
 
 function node(args, timeoutS) {
   // process.execPath: the Node 22 that npm put first on PATH for this script

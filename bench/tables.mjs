@@ -34,16 +34,34 @@ function engine(r) {
 }
 
 function concurrency(r) {
-  const rows = r.rows.map((x) => [
-    x.concurrency,
-    x.aggregate_tok_s,
-    x.scaling_vs_1,
-    x.ttft_p50_ms,
-    x.ttft_p99_ms,
-    x.stream_tok_s_p50,
-  ]);
-  const flags = r.backend.flags.length ? r.backend.flags.join(" ") : "(defaults)";
-  return `### concurrency (${r.model}, ${r.maxTokens} tokens per stream, ${r.reps} reps, backend flags ${flags}, capacity ${r.backend.load?.capacity})\n\n${table(["streams", "aggregate tok/s", "× vs 1", "TTFT p50 ms", "TTFT p99 ms", "per-stream tok/s p50"], rows)}\n\n${machine(r.machine)}`;
+  const configs = r.configs ?? [
+    { name: "defaults", rows: r.rows, flags: r.backend.flags, load: r.backend.load },
+  ];
+  const rows = configs.flatMap((c, ci) =>
+    c.rows.map((x, i) => [
+      `\`${c.name}\``,
+      c.load?.capacity ?? "?",
+      x.concurrency,
+      x.aggregate_tok_s,
+      x.scaling_vs_1,
+      ci === 0 ? "—" : (c.aggregate_ratio_vs_first?.[i]?.ratio ?? "?"),
+      x.ttft_p50_ms,
+      x.ttft_p99_ms,
+      x.stream_tok_s_p50,
+    ]),
+  );
+  const header = [
+    "backend flags",
+    "capacity",
+    "streams",
+    "aggregate tok/s",
+    "× vs 1 stream",
+    "× vs first",
+    "TTFT p50 ms",
+    "TTFT p99 ms",
+    "per-stream tok/s p50",
+  ];
+  return `### concurrency (${r.model}, ${r.maxTokens} tokens per stream, ${r.reps} reps; SSE event ${r.sseEventUs} µs/token)\n\n${table(header, rows)}\n\n${machine(r.machine)}`;
 }
 
 // the gateway's own Server-Timing: whole response (non-stream) or until the upstream answered (stream)
