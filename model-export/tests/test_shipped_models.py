@@ -57,3 +57,12 @@ def test_int8_greedy_agrees_with_golden_on_95_percent_of_tokens(shipped):
     total = sum(len(c["greedy_ids"]) for c in golden["cases"])
     same = sum(sum(a == b for a, b in zip(g, c["greedy_ids"])) for g, c in zip(got, golden["cases"]))
     assert same / total >= 0.95, (same, total)
+
+
+def test_transformers_js_loads_the_directory_and_reproduces_golden(shipped):
+    path, _, _, golden = shipped
+    out = run_script("transformers-js-check.mjs", {"model_dir": str(path), "dtype": "fp32"})
+    assert out["chat_prompt"] == golden["cases"][0]["prompt"]
+    total = sum(len(c["greedy_ids"]) for c in golden["cases"])
+    same = sum(sum(a == b for a, b in zip(g, c["greedy_ids"])) for g, c in zip(out["greedy"], golden["cases"]))
+    assert same / total >= 0.99, (same, total)
