@@ -4,7 +4,7 @@
 // mode, default logging). For 1, 16 and 64 keep-alive connections, non-stream and stream: p50/p99 of
 // latency (non-stream: whole response; stream: first content chunk) and requests/s. Targets rotate
 // every repetition; added latency = gateway − direct within the same repetition, then medians.
-//   npx tsx bench/gateway.ts [--reps 5] [--per-connection 12] [--min-requests 200] [--out bench/results]
+//   npx tsx bench/gateway.ts [--reps 5] [--per-connection 4] [--min-requests 100] [--out bench/results]
 import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { type LoadResult, runLoad } from "./lib/http-load.js";
@@ -14,8 +14,8 @@ import { loadNow, machineInfo, median, percentile, rotate, round } from "./lib/s
 const { values } = parseArgs({
   options: {
     reps: { type: "string", default: "5" },
-    "per-connection": { type: "string", default: "12" },
-    "min-requests": { type: "string", default: "200" },
+    "per-connection": { type: "string", default: "4" },
+    "min-requests": { type: "string", default: "100" },
     connections: { type: "string", default: "1,16,64" },
     out: { type: "string", default: "bench/results" },
     // "off" silences both gateways' per-request JSON log line, to see what logging costs
