@@ -38,7 +38,8 @@ describe("petrel backend server (real process)", () => {
   it("reports its load", async () => {
     const { status, body } = await loadOf(backend.url);
     expect(status).toBe(200);
-    expect(body).toMatchObject({ queued: 0, active: 0, capacity: 1, draining: false });
+    // capacity = rows one batched decode step serves (--batch-size, default 8)
+    expect(body).toMatchObject({ queued: 0, active: 0, capacity: 8, draining: false });
   });
 
   it("client abort of a stream → the engine stops: active count drops (figure printed)", async () => {

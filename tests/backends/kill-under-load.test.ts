@@ -69,7 +69,9 @@ describe("kill a backend under load (3 real backends, real Node gateway)", () =>
   let gateway: Proc;
 
   beforeAll(async () => {
-    backends = await Promise.all([startBackend(), startBackend(), startBackend()]);
+    // one run at a time per backend (no batching): the scenario needs queues behind running streams
+    const one = () => startBackend(["--batch-size", "1"]);
+    backends = await Promise.all([one(), one(), one()]);
     procs.push(...backends);
     gateway = await startNodeGateway({
       timeouts: { connectMs: 5_000, firstTokenMs: 60_000, idleMs: 10_000, totalMs: 120_000 },

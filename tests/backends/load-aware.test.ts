@@ -36,7 +36,11 @@ describe("load-aware balancing (2 real backends)", () => {
   let stopChecks: (() => void) | undefined;
 
   beforeAll(async () => {
-    [busy, idle] = await Promise.all([startBackend(), startBackend()]);
+    // one run at a time (no batching), so eight requests make a queue the balancer can see
+    [busy, idle] = await Promise.all([
+      startBackend(["--batch-size", "1"]),
+      startBackend(["--batch-size", "1"]),
+    ]);
     procs.push(busy, idle);
     gateway = createGateway({
       config: parseGatewayConfig({

@@ -20,7 +20,8 @@ let backend: Proc;
 let gateway: Proc;
 
 beforeAll(async () => {
-  backend = await startBackend();
+  // one request at a time (no batching), so a queue forms for the queue-depth gauge
+  backend = await startBackend(["--batch-size", "1"]);
   procs.push(backend);
   gateway = await startNodeGateway({
     retry: { maxAttempts: 1 },

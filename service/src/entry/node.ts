@@ -1,5 +1,6 @@
 // Petrel backend server (Node): `npm run backend -- --model models/<name> --port 9101
-// [--host 127.0.0.1] [--provider cpu|cuda] [--variant int8|fp32] [--threads n] [--drain-timeout-ms 30000]`.
+// [--host 127.0.0.1] [--provider cpu|cuda] [--variant int8|fp32] [--threads n] [--drain-timeout-ms 30000]
+// [--batch-size 8] [--max-kv-tokens n] [--prefill-chunk 32]`. --batch-size 1 turns batching off.
 // Bearer keys for clients (the edge) come from PETREL_API_KEYS (comma-separated).
 import { parseArgs } from "node:util";
 import { jsonLineLog } from "../http/index.js";
@@ -12,9 +13,12 @@ const { values } = parseArgs({
     host: { type: "string", default: "127.0.0.1" },
     port: { type: "string", default: "9101" },
     provider: { type: "string", default: "cpu" },
-    variant: { type: "string", default: "int8" },
+    variant: { type: "string" },
     "drain-timeout-ms": { type: "string", default: "30000" },
     threads: { type: "string" },
+    "batch-size": { type: "string", default: "8" },
+    "max-kv-tokens": { type: "string" },
+    "prefill-chunk": { type: "string" },
   },
 });
 
@@ -29,11 +33,20 @@ function usage(message: string): never {
 if (!values.model) usage("--model is required");
 if (values.provider !== "cpu" && values.provider !== "cuda")
   usage(`--provider must be cpu or cuda, not ${values.provider}`);
-if (values.variant !== "int8" && values.variant !== "fp32")
+if (values.variant !== undefined && values.variant !== "int8" && values.variant !== "fp32")
   usage(`--variant must be int8 or fp32, not ${values.variant}`);
 const port = Number(values.port);
 if (!Number.isInteger(port) || port < 0 || port > 65535)
   usage(`--port must be a port number, not ${values.port}`);
+
+const count = (name: "batch-size" | "max-kv-tokens" | "prefill-chunk"): number | undefined => {
+  const raw = values[name];
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) usage(`--${name} must be a positive integer, not ${raw}`);
+  return n;
+};
+const batchSize = count("batch-size") ?? 8;
 
 const server = await startBackendServer({
   modelDir: values.model,
@@ -41,7 +54,11 @@ const server = await startBackendServer({
   host: values.host,
   port,
   provider: values.provider,
-  variant: values.variant,
+  variant: values.variant as "int8" | "fp32" | undefined,
+  batching:
+    batchSize > 1
+      ? { maxBatchSize: batchSize, maxKvTokens: count("max-kv-tokens"), prefillChunk: count("prefill-chunk") }
+      : false,
   threads: values.threads === undefined ? undefined : Number(values.threads),
   apiKeys: process.env.PETREL_API_KEYS?.split(",").filter(Boolean),
   requestLog: process.env.PETREL_REQUEST_LOG === "off" ? undefined : jsonLineLog,

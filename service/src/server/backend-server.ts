@@ -5,7 +5,7 @@
 import type { AddressInfo } from "node:net";
 import { basename, resolve } from "node:path";
 import { serve } from "@hono/node-server";
-import { createEngine, type PetrelEngine } from "../engine/index.js";
+import { type BatchingOptions, createEngine, type PetrelEngine } from "../engine/index.js";
 import { createEngineBackend } from "../gateway/engine-backend.js";
 import { createGateway, parseGatewayConfig } from "../gateway/index.js";
 import { createApp, type RequestRecord } from "../http/index.js";
@@ -23,7 +23,13 @@ export interface BackendServerOptions {
   port: number;
   provider: "cpu" | "cuda";
   apiKeys?: string[];
+  /**
+   * Default fp32 when batching, int8 otherwise: the int8 export quantizes activations with one
+   * scale per tensor (DynamicQuantizeLinear), so batched rows would change each other's numerics.
+   */
   variant?: "fp32" | "int8";
+  /** Iteration-level batching (engine/batching); default on with 8 rows. `false` = one run at a time. */
+  batching?: BatchingOptions | false;
   /** ORT intra-op threads; default ORT's choice (all physical cores). */
   threads?: number;
   /** One record per API request (entries pass a JSON-lines writer); none by default. */
@@ -49,9 +55,13 @@ type NodeServer = ReturnType<typeof serve> & {
 export async function startBackendServer(options: BackendServerOptions): Promise<BackendServer> {
   const dir = resolve(options.modelDir);
   const modelId = options.modelId ?? basename(dir);
+  const batching = options.batching === false ? undefined : (options.batching ?? {});
+  const variant = options.variant ?? (batching ? "fp32" : "int8");
   const engine = await createEngine({
     id: modelId,
-    files: await readModelDir(dir, options.variant ?? "int8"),
+    files: await readModelDir(dir, variant),
+    variant,
+    batching,
     sessions: nodeSessions({ executionProviders: [options.provider], intraOpNumThreads: options.threads }),
   });
   const config = parseGatewayConfig({
