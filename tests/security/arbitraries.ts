@@ -3,8 +3,7 @@
 // huge/negative numbers, NaN-like strings, deep nesting, invalid UTF-8, truncation, unknown roles,
 // duplicate keys, giant headers, wrong methods and paths.
 import fc from "fast-check";
-import { openapi } from "../helpers/contract.js";
-import { assertOpenAIError } from "./helpers.js";
+import { text, validRequest } from "./contract-arbitrary.js";
 
 type Json = Record<string, unknown>;
 export interface HostileRequest {
@@ -14,63 +13,6 @@ export interface HostileRequest {
   headers: Record<string, string>;
   body?: string | Uint8Array;
 }
-
-const schemas = (openapi.components as Json).schemas as Json;
-const text = fc.oneof(
-  fc.string({ unit: "grapheme", maxLength: 24 }),
-  fc.string({ unit: "binary", maxLength: 24 }),
-  fc.string({ unit: "binary-ascii", maxLength: 24 }),
-);
-
-function resolve(schema: Json): Json {
-  const ref = schema.$ref;
-  return typeof ref === "string" ? resolve(schemas[ref.split("/").pop() as string] as Json) : schema;
-}
-
-function scalar(type: string, s: Json): fc.Arbitrary<unknown> {
-  if (type === "null") return fc.constant(null);
-  if (type === "boolean") return fc.boolean();
-  if (type === "string") return text;
-  const min = (s.minimum ?? s.exclusiveMinimum ?? -1e6) as number;
-  const max = (s.maximum ?? min + 1e6) as number;
-  if (type === "integer") return fc.integer({ min: Math.ceil(min), max: Math.floor(max) });
-  return fc.double({ min, max, noNaN: true, noDefaultInfinity: true, minExcluded: "exclusiveMinimum" in s });
-}
-
-/** A value valid under `schema` (a fragment of the contract). */
-export function fromSchema(input: Json, depth = 0): fc.Arbitrary<unknown> {
-  const s = resolve(input);
-  const branches = (s.oneOf ?? s.anyOf) as Json[] | undefined;
-  if (branches) return fc.oneof(...branches.map((b) => fromSchema(b, depth + 1)));
-  if (Array.isArray(s.enum)) return fc.constantFrom(...s.enum);
-  if (Array.isArray(s.type)) return fc.oneof(...s.type.map((t) => fromSchema({ ...s, type: t }, depth)));
-  if (s.type === "array") {
-    const items = s.items ? fromSchema(s.items as Json, depth + 1) : fc.jsonValue();
-    const maxLength = Math.min((s.maxItems as number | undefined) ?? 3, 3);
-    return fc.array(items, { minLength: (s.minItems as number | undefined) ?? 0, maxLength });
-  }
-  if (s.type === "object") {
-    const props = (s.properties ?? {}) as Record<string, Json>;
-    if (Object.keys(props).length === 0 && s.additionalProperties) {
-      const digits = fc.stringMatching(/^[0-9]{1,4}$/);
-      return fc.dictionary(digits, fromSchema(s.additionalProperties as Json, depth + 1), { maxKeys: 3 });
-    }
-    const record = Object.fromEntries(Object.entries(props).map(([k, v]) => [k, fromSchema(v, depth + 1)]));
-    return fc.record(record, { requiredKeys: (s.required ?? []) as string[] });
-  }
-  return scalar(String(s.type), s);
-}
-
-const MODELS = ["petrel-mini", "petrel-mini", "petrel-mini", "petrel-large", "no-such-model"];
-
-/** Valid requests from the contract; most name a served model and ask for few tokens. */
-export const validRequest = fc
-  .tuple(
-    fromSchema(schemas.ChatCompletionRequest as Json),
-    fc.constantFrom(...MODELS),
-    fc.integer({ min: 1, max: 8 }),
-  )
-  .map(([request, model, maxTokens]) => ({ ...(request as Json), model, max_tokens: maxTokens }) as Json);
 
 const NASTY_VALUES: unknown[] = [
   "NaN",
@@ -289,31 +231,4 @@ export function hostileRequest(keys: Record<string, string>): fc.Arbitrary<Hosti
       const body = method === "GET" || method === "DELETE" ? undefined : mutate(request);
       return { kind: `${kind} (${auth})`, method, path, headers, body };
     });
-}
-
-export interface FuzzTally {
-  total: number;
-  byStatus: Record<number, number>;
-  byKind: Record<string, number>;
-}
-
-/** Sends one request and checks every property; returns the status. */
-export async function checkResponse(response: Response, request: HostileRequest, secrets: string[]) {
-  const text = await response.text();
-  const where = `${request.kind}: ${request.method} ${request.path} → ${response.status}`;
-  if (response.status >= 500) throw new Error(`${where}: ${text.slice(0, 300)}`);
-  if (response.status >= 400) assertOpenAIError(JSON.parse(text), where);
-  else if ((response.headers.get("content-type") ?? "").startsWith("application/json")) JSON.parse(text);
-  const headers = JSON.stringify([...response.headers]);
-  for (const secret of secrets) {
-    if (text.includes(secret) || headers.includes(secret)) throw new Error(`${where}: a secret leaked`);
-  }
-  return response.status;
-}
-
-export function tally(counts: FuzzTally, request: HostileRequest, status: number) {
-  counts.total++;
-  counts.byStatus[status] = (counts.byStatus[status] ?? 0) + 1;
-  const kind = request.kind.replace(/ \(.*\)$/, "");
-  counts.byKind[kind] = (counts.byKind[kind] ?? 0) + 1;
 }

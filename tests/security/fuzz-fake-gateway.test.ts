@@ -4,7 +4,8 @@
 import fc from "fast-check";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { UNLIMITED } from "../../service/src/security/index.js";
-import { checkResponse, type FuzzTally, hostileRequest, tally } from "./arbitraries.js";
+import { hostileRequest } from "./arbitraries.js";
+import { checkResponse, type FuzzTally, tally } from "./fuzz-checks.js";
 import { KEYS, keyRecord, SECRETS, securedApp } from "./helpers.js";
 
 const TIGHT = "sk-petrel-tight-3c5e7a9b1d3f5a7c9e1b3d5f7a9c1e3b";

@@ -79,3 +79,20 @@ export function assertOpenAIError(body: unknown, context: string) {
 
 export const chatBody = (extra: Record<string, unknown> = {}) =>
   JSON.stringify({ model: "petrel-mini", messages: [{ role: "user", content: "Hi" }], ...extra });
+
+type App = ReturnType<typeof securedApp>["app"];
+const json = { "content-type": "application/json" };
+
+export function post(app: App, headers: Record<string, string>, body: string | Uint8Array = chatBody()) {
+  return app.request("/v1/chat/completions", {
+    method: "POST",
+    headers: { ...json, ...headers },
+    body: body as BodyInit,
+  });
+}
+
+export async function errorOf(response: Response) {
+  const body = await response.json();
+  assertOpenAIError(body, `status ${response.status}`);
+  return body.error as { message: string; type: string; code: string | null; param: string | null };
+}

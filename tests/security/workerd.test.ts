@@ -5,7 +5,8 @@
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningWrangler, startWrangler } from "../helpers/wrangler.js";
-import { checkResponse, type FuzzTally, hostileRequest, tally } from "./arbitraries.js";
+import { hostileRequest } from "./arbitraries.js";
+import { checkResponse, type FuzzTally, tally } from "./fuzz-checks.js";
 import { assertOpenAIError, KEYS, SECRETS, sha256Hex } from "./helpers.js";
 
 const N = 6;
