@@ -154,6 +154,26 @@ describe("batching: admission caps", () => {
     expect(prefills).toEqual(prompts.map((p) => p.length).filter((n) => n > 1));
   });
 
+  it("a long prompt is prefilled in chunks with decode steps of the running stream between them", async () => {
+    const recorded = recordingSessions(nodeSessions());
+    const { batched, plain } = await enginePair(model, recorded, { maxBatchSize: 4, prefillChunk: 16 });
+    await plain.dispose();
+    const long = mixedPrompts(model, 9)[8] as number[]; // 150 tokens → 10 chunks
+    let late: Promise<unknown> | undefined;
+    await drain(batched.generateFromIds(prompts[1] as number[], greedy(60)), (n) => {
+      if (n === 1) late = drain(batched.generateFromIds(long, greedy(4)));
+    });
+    await late;
+    await batched.dispose();
+    const kinds = recorded.shapes.map(([, seq]) => (seq === 16 ? "chunk" : seq === 1 ? "step" : "other"));
+    const first = kinds.indexOf("chunk");
+    const last = kinds.lastIndexOf("chunk");
+    expect(kinds.filter((k) => k === "chunk").length).toBe(Math.floor(long.length / 16));
+    // between any two chunks of the late prompt, the running stream got a decode step
+    for (let i = first; i < last; i++)
+      if (kinds[i] === "chunk") expect(kinds.slice(i + 1, i + 3)).toContain("step");
+  });
+
   it("maxKvTokens: a request that would overflow the KV budget waits for room", async () => {
     const recorded = recordingSessions(nodeSessions());
     // each request reserves prompt + 12 positions; the budget admits only the first two of these
