@@ -62,6 +62,15 @@ def gateway(r: dict, fig) -> None:
     fig.suptitle(f"latency in front of an instant upstream (direct vs Node gateway vs wrangler dev), request log {r.get('requestLog', 'on')}")
 
 
+def gateway_profile(r: dict, fig) -> None:
+    top = r["byPackage"][:12][::-1]
+    ax = fig.subplots()
+    ax.barh([x["name"] for x in top], [x["percent"] for x in top])
+    ax.set_xlabel("% of busy CPU time (self time)")
+    ax.tick_params(axis="y", labelsize=8)
+    ax.set_title(f"Node gateway CPU profile: {r['cpuMsPerRequest']} ms CPU per request")
+
+
 def sdk(r: dict, fig) -> None:
     rows = r["rows"]
     deliveries = list(dict.fromkeys(row["delivery"] for row in rows))
@@ -77,7 +86,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("results", type=Path)
     args = parser.parse_args()
-    for name, draw, size in [("engine", engine, (11, 4)), ("concurrency", concurrency, (11, 4)), ("gateway", gateway, (12, 4.5)), ("gateway-log-off", gateway, (12, 4.5)), ("sdk", sdk, (7, 4))]:
+    for name, draw, size in [("engine", engine, (11, 4)), ("concurrency", concurrency, (11, 4)), ("gateway", gateway, (12, 4.5)), ("gateway-log-off", gateway, (12, 4.5)), ("gateway-profile", gateway_profile, (8, 5)), ("sdk", sdk, (7, 4))]:
         path = args.results / f"{name}.json"
         if not path.exists():
             continue

@@ -26,6 +26,7 @@ const benches = {
   gateway: ["bench/gateway.ts", [], ["--reps", "1", "--per-connection", "2", "--min-requests", "20"], 900],
   sdk: ["bench/sdk.ts", [], ["--chunks", "5000", "--reps", "3"], 300],
   // the gateway again with both gateways' request log off: what the log line costs (full runs only)
+  "gateway-profile": ["bench/gateway-profile.ts", [], ["--requests", "200"], 300],
   "gateway-log-off": ["bench/gateway.ts", ["--request-log", "off", "--name", "gateway-log-off"], null, 900],
 };
 const chosen = values.only

@@ -88,18 +88,24 @@ function sdk(r) {
   return `### sdk (${r.streamChunks} chunks, ${r.streamBytes} bytes, replayed from ${r.fixture}; ${r.reps} reps)\n\n${table(["client", "delivery", "chunks/s", "µs/chunk", "× vs openai"], rows)}\n\n${machine(r.machine)}`;
 }
 
+function gatewayProfile(r) {
+  const rows = r.byPackage.slice(0, 12).map((x) => [x.name, x.percent]);
+  return `### gateway-profile (Node gateway under \`--cpu-prof\`, ${r.served["non-stream"]} non-stream + ${r.served.stream} stream requests, 4 connections; ${r.cpuMsPerRequest} ms CPU per request)\n\n${table(["where (self time, idle excluded)", "%"], rows)}\n\n${machine(r.machine)}`;
+}
+
 export function tables(dir) {
   const parts = {
     engine,
     concurrency,
     gateway,
     "gateway-log-off": (r) => gateway(r, "gateway-log-off"),
+    "gateway-profile": gatewayProfile,
     sdk,
   };
   return Object.entries(parts)
     .map(([name, fmt]) => {
       const r = read(dir, name);
-      return r ? fmt(r) : name === "gateway-log-off" ? "" : `### ${name}\n\nnot run yet.`;
+      return r ? fmt(r) : name.startsWith("gateway-") ? "" : `### ${name}\n\nnot run yet.`;
     })
     .filter(Boolean)
     .join("\n\n");

@@ -8,6 +8,7 @@ import { fileURLToPath } from "node:url";
 
 export interface Proc {
   url: string;
+  pid: number;
   args: string[];
   log(): string;
   stop(): Promise<void>;
@@ -68,7 +69,13 @@ export async function startNode(options: SpawnOptions): Promise<Proc> {
   };
   child.stdout?.on("data", keep);
   child.stderr?.on("data", keep);
-  const proc: Proc = { url: "", args: options.args, log: () => output, stop: stopper(child) };
+  const proc: Proc = {
+    url: "",
+    pid: child.pid ?? 0,
+    args: options.args,
+    log: () => output,
+    stop: stopper(child),
+  };
   running.add(proc);
   const deadline = Date.now() + (options.timeoutMs ?? 180_000);
   try {

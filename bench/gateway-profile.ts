@@ -1,0 +1,123 @@
+// Where the Node gateway's time goes: the gateway under `node --cpu-prof` in front of the instant fake
+// upstream, 4 connections, non-stream then stream requests; the V8 profile's self time grouped by
+// package (undici = its fetch to the upstream, hono, @cfworker = request validation, service/... =
+// Petrel's own files, (native) = GC, socket writes, console). Writes <out>/gateway-profile.json.
+//   npx tsx bench/gateway-profile.ts [--requests 1500] [--out bench/results]
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { runLoad } from "./lib/http-load.js";
+import { startFakeUpstream, startNode, stopAll } from "./lib/procs.js";
+import { loadNow, machineInfo, round } from "./lib/stats.js";
+
+const { values } = parseArgs({
+  options: {
+    requests: { type: "string", default: "1500" },
+    out: { type: "string", default: "bench/results" },
+  },
+});
+
+interface Profile {
+  nodes: { id: number; callFrame: { functionName: string; url: string } }[];
+  samples: number[];
+  timeDeltas: number[];
+}
+
+function group(url: string, fn: string): string {
+  // native frames have no URL: GC, socket writes, console, "(program)"
+  if (!url) return `(native) ${fn}`;
+  if (url.includes("/node_modules/")) {
+    const rest = url.split("/node_modules/").pop() as string;
+    return rest.startsWith("@") ? rest.split("/").slice(0, 2).join("/") : (rest.split("/")[0] as string);
+  }
+  if (url.includes("/service/src/")) return `service/${url.split("/service/src/").pop()}`;
+  if (url.startsWith("node:") || !url.includes("/"))
+    return url ? `node:${url.replace(/^node:/, "")}` : "(native)";
+  return url.split("/").pop() as string;
+}
+
+function summarize(profile: Profile, top: number) {
+  const byId = new Map(profile.nodes.map((n) => [n.id, n.callFrame]));
+  const groups = new Map<string, number>();
+  const functions = new Map<string, number>();
+  let total = 0;
+  profile.samples.forEach((id, i) => {
+    const frame = byId.get(id);
+    const dt = profile.timeDeltas[i] ?? 0;
+    // idle: the process waiting for I/O, not work
+    if (!frame || frame.functionName === "(idle)") return;
+    total += dt;
+    const g = group(frame.url, frame.functionName);
+    groups.set(g, (groups.get(g) ?? 0) + dt);
+    const f = frame.url ? `${frame.functionName || "(anonymous)"} @ ${g}` : g;
+    functions.set(f, (functions.get(f) ?? 0) + dt);
+  });
+  const share = (m: Map<string, number>) =>
+    [...m]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, top)
+      .map(([name, us]) => ({ name, percent: round((us / total) * 100, 1) }));
+  return { busyMs: round(total / 1000), byPackage: share(groups), byFunction: share(functions) };
+}
+
+/** user+system CPU time of a process so far, from /proc/<pid>/stat (Linux; clock ticks of 10 ms). */
+function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ").pop()?.split(" ") ?? [];
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+const machine = machineInfo();
+const dir = mkdtempSync(join(tmpdir(), "petrel-gateway-profile-"));
+const upstream = await startFakeUpstream();
+const config = {
+  health: { intervalMs: 600_000 },
+  models: { bench: { backends: [{ id: "fake", url: upstream.url, kind: "openai" }] } },
+};
+const requests = Number(values.requests);
+try {
+  const gateway = await startNode({
+    args: [
+      "--cpu-prof",
+      `--cpu-prof-dir=${dir}`,
+      "--import",
+      "tsx",
+      "service/src/entry/node-gateway.ts",
+      "--port",
+      "0",
+    ],
+    env: { PETREL_BACKENDS: JSON.stringify(config), PETREL_OPEN_ACCESS: "1" },
+    ready: { line: /listening on (http:\/\/\S+)/ },
+  });
+  const cpuBefore = cpuMs(gateway.pid);
+  const served: Record<string, number> = {};
+  for (const stream of [false, true]) {
+    const body = JSON.stringify({
+      model: "bench",
+      messages: [{ role: "user", content: "Hi!" }],
+      stream,
+      max_tokens: 8,
+    });
+    const r = await runLoad({ url: gateway.url, connections: 4, requests, stream, makeBody: () => body });
+    served[stream ? "stream" : "non-stream"] = r.samples.length;
+  }
+  const cpuDuringLoad = cpuMs(gateway.pid) - cpuBefore;
+  await gateway.stop(); // SIGTERM: the gateway exits normally, and node writes the profile
+  const file = readdirSync(dir).find((f) => f.endsWith(".cpuprofile"));
+  if (!file) throw new Error("no CPU profile written");
+  const summary = summarize(JSON.parse(readFileSync(join(dir, file), "utf8")) as Profile, 25);
+  const report = {
+    benchmark: "gateway-profile",
+    served,
+    // from /proc: the gateway process's user+system CPU during the load only (no start-up)
+    cpuMsPerRequest: round(cpuDuringLoad / (requests * 2), 3),
+    // the profile also covers start-up (module loading, tsx) and shutdown
+    ...summary,
+    machine: { ...machine, loadAverage1mAtEnd: loadNow() },
+  };
+  writeFileSync(`${values.out}/gateway-profile.json`, `${JSON.stringify(report, null, 2)}\n`);
+  console.log(JSON.stringify({ ...report, byFunction: report.byFunction.slice(0, 10) }, null, 2));
+} finally {
+  await stopAll();
+}
+process.exit(0);
