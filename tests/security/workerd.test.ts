@@ -6,6 +6,7 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningWrangler, startWrangler } from "../helpers/wrangler.js";
 import { hostileRequest } from "./arbitraries.js";
+import { validRequest } from "./contract-arbitrary.js";
 import { checkResponse, type FuzzTally, tally } from "./fuzz-checks.js";
 import { assertOpenAIError, KEYS, SECRETS, sha256Hex } from "./helpers.js";
 
@@ -153,7 +154,7 @@ describe("security in workerd", () => {
     expect(ids).toEqual(["burst", "bob", "carol", "dave"]);
   });
 
-  it("300 fuzzed requests: no 5xx, errors in OpenAI's shape, no secret in responses or wrangler's output", async () => {
+  it("400 fuzzed requests (300 hostile, 100 from the contract): no 5xx, errors in OpenAI's shape, no secret in responses or wrangler's output", async () => {
     const tokens = { alice: CAROL, bob: KEYS.bob, tight: BURST, admin: KEYS.admin };
     const counts: FuzzTally = { total: 0, byStatus: {}, byKind: {} };
     await fc.assert(
@@ -164,8 +165,19 @@ describe("security in workerd", () => {
       }),
       { numRuns: 300 },
     );
+    // Plus requests straight from the contract with a valid key, so the engine itself is exercised.
+    await fc.assert(
+      fc.asyncProperty(validRequest, async (body) => {
+        const headers = { "content-type": "application/json", authorization: `Bearer ${CAROL}` };
+        const request = { kind: "contract", method: "POST", path: "/v1/chat/completions", headers };
+        const response = await send(request.path, { method: "POST", headers, body: JSON.stringify(body) });
+        tally(counts, request, await checkResponse(response, request, ALL_SECRETS));
+      }),
+      { numRuns: 100 },
+    );
     console.log(JSON.stringify({ fuzz_workerd: counts }));
-    expect(counts.total).toBe(300);
+    expect(counts.total).toBe(400);
+    expect(counts.byStatus[200] ?? 0).toBeGreaterThan(0);
     const output = worker.log();
     for (const secret of ALL_SECRETS) {
       expect(output).not.toContain(secret);
