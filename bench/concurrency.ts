@@ -14,7 +14,7 @@ import { parseArgs } from "node:util";
 import { sseEvent } from "../service/src/http/sse.js";
 import { chatOnce, type Sample } from "./lib/http-load.js";
 import { type Proc, startBackend, stopAll } from "./lib/procs.js";
-import { loadNow, machineInfo, median, percentile, rotate, round } from "./lib/stats.js";
+import { loadNow, machineInfo, median, percentile, processCpuMs, rotate, round } from "./lib/stats.js";
 
 const { values } = parseArgs({
   options: {
@@ -50,17 +50,21 @@ interface Round {
   wallMs: number;
   tokens: number;
   aggregateTokS: number;
+  /** the backend process's own CPU per token: what the wall-clock figures cost, without neighbours */
+  serverCpuMsPerToken: number;
   ttftMs: number[];
   streamTokS: number[];
 }
 
 async function round_(backend: Proc, level: number, rep: number): Promise<Round> {
   const agent = new Agent({ keepAlive: true, maxSockets: level });
+  const cpuBefore = processCpuMs(backend.pid);
   const start = performance.now();
   const samples: Sample[] = await Promise.all(
     Array.from({ length: level }, (_, i) => chatOnce(agent, backend.url, body(i), true)),
   );
   const wallMs = performance.now() - start;
+  const cpuMs = processCpuMs(backend.pid) - cpuBefore;
   agent.destroy();
   const bad = samples.find((s) => s.status !== 200);
   if (bad) throw new Error(`backend answered ${bad.status}`);
@@ -70,6 +74,7 @@ async function round_(backend: Proc, level: number, rep: number): Promise<Round>
     wallMs: round(wallMs),
     tokens,
     aggregateTokS: round((tokens / wallMs) * 1000, 1),
+    serverCpuMsPerToken: round(cpuMs / tokens, 3),
     ttftMs: samples.map((s) => round(s.firstMs)),
     // a client's view of decode speed: tokens after the first over the time after the first
     streamTokS: samples.map((s) =>
@@ -122,6 +127,7 @@ function summarize(config: Config) {
       ttft_p50_ms: round(percentile(ttfts, 50)),
       ttft_p99_ms: round(percentile(ttfts, 99)),
       stream_tok_s_p50: round(median(rs.flatMap((r) => r.streamTokS)), 1),
+      server_cpu_ms_per_token: round(median(rs.map((r) => r.serverCpuMsPerToken)), 3),
       runs: rs,
     };
   });

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { runLoad } from "./lib/http-load.js";
 import { startFakeUpstream, startNode, stopAll } from "./lib/procs.js";
-import { loadNow, machineInfo, round } from "./lib/stats.js";
+import { processCpuMs as cpuMs, loadNow, machineInfo, round } from "./lib/stats.js";
 
 const { values } = parseArgs({
   options: {
@@ -59,12 +59,6 @@ function summarize(profile: Profile, top: number) {
       .slice(0, top)
       .map(([name, us]) => ({ name, percent: round((us / total) * 100, 1) }));
   return { busyMs: round(total / 1000), byPackage: share(groups), byFunction: share(functions) };
-}
-
-/** user+system CPU time of a process so far, from /proc/<pid>/stat (Linux; clock ticks of 10 ms). */
-function cpuMs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ").pop()?.split(" ") ?? [];
-  return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
 const machine = machineInfo();

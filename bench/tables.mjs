@@ -48,6 +48,7 @@ function concurrency(r) {
       x.ttft_p50_ms,
       x.ttft_p99_ms,
       x.stream_tok_s_p50,
+      x.server_cpu_ms_per_token ?? "?",
     ]),
   );
   const header = [
@@ -60,6 +61,7 @@ function concurrency(r) {
     "TTFT p50 ms",
     "TTFT p99 ms",
     "per-stream tok/s p50",
+    "server CPU ms/token",
   ];
   return `### concurrency (${r.model}, ${r.maxTokens} tokens per stream, ${r.reps} reps; SSE event ${r.sseEventUs} µs/token)\n\n${table(header, rows)}\n\n${machine(r.machine)}`;
 }

@@ -58,6 +58,16 @@ export function machineInfo(extraPackages: string[] = []) {
   };
 }
 
+/**
+ * User+system CPU time a process has used so far, from /proc/<pid>/stat (Linux; 10 ms ticks). On a
+ * shared machine wall time also measures the neighbours; a server's own CPU time per unit of work
+ * does not.
+ */
+export function processCpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ").pop()?.split(" ") ?? [];
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
 export const loadNow = () => round(loadavg()[0] ?? 0);
 
 /** Rotate `items` by `rep` so no system always runs first (on a warmer or cooler machine). */
