@@ -34,10 +34,12 @@ const chosen = values.only
   : Object.keys(benches).filter((name) => !quick || benches[name][2] !== null);
 for (const name of chosen) if (!(name in benches)) throw new Error(`unknown benchmark ${name}`);
 
-// Server defaults vs the one-request-at-a-time engine, when the backend server has the batching flag.
+// Server defaults (batching, fp32) vs the one-request-at-a-time engine (int8 by default), and that
+// engine on fp32 too so batching and quantization are told apart — when the server has the flag.
 function concurrencyFlags() {
   if (values["backend-flags"] !== undefined) return values["backend-flags"];
-  return readFileSync("service/src/entry/node.ts", "utf8").includes('"batch-size"') ? "|--batch-size 1" : "";
+  const batching = readFileSync("service/src/entry/node.ts", "utf8").includes('"batch-size"');
+  return batching ? "|--batch-size 1|--batch-size 1 --variant fp32" : "";
 }
 
 function node(args, timeoutS) {
