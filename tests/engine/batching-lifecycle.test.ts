@@ -111,6 +111,18 @@ describe("batching: cancellation, errors, sampling, admission", () => {
     }
   });
 
+  it("a row that runs into the context limit ends with length there, beside shorter rows", async () => {
+    const long = mixedPrompts(model, 9)[8] as number[]; // 150 of 256 positions
+    const want = await collect(plain.generateFromIds(long, { temperature: 0, logitBias: { 2: -100 } }));
+    const [got] = await Promise.all([
+      drain(batched.generateFromIds(long, { temperature: 0, logitBias: { 2: -100 } })),
+      drain(batched.generateFromIds(prompts[3] as number[], greedy(30))),
+    ]);
+    expect(got.ids[0]).toEqual(want.ids[0]);
+    expect(got.ids[0]?.length).toBe(256 - long.length);
+    expect(got.finish).toEqual(["length"]);
+  });
+
   it("n=3 seeded sampling with stop strings: the same choices, texts and usage as unbatched", async () => {
     const params = {
       temperature: 0.9,
@@ -145,11 +157,17 @@ describe("batching: admission caps", () => {
         sawQueue ||= batched.load().queued > 0;
       }),
     );
+    // one more, aborted while it waits: it rejects at once and never reaches the model
+    const waiting = new AbortController();
+    const queuedRun = drain(batched.generateFromIds([9, 9, 9, 9, 9, 9, 9], greedy(12), waiting.signal));
+    waiting.abort(new Error("gave up waiting"));
+    await expect(queuedRun).rejects.toThrow("gave up waiting");
     await Promise.all(runs);
     await batched.dispose();
     expect(sawQueue).toBe(true);
     expect(Math.max(...recorded.shapes.map(([batch]) => batch))).toBe(2);
     // each prompt is prefilled in one run of its own length: their order is the admission order
+    // (the aborted 7-token prompt is not among them)
     const prefills = recorded.shapes.filter(([, seq]) => seq > 1).map(([, seq]) => seq);
     expect(prefills).toEqual(prompts.map((p) => p.length).filter((n) => n > 1));
   });
