@@ -62,8 +62,7 @@ for (const name of chosen) {
   if (quick && short === null) throw new Error(`${name} has no quick mode`);
   const start = Date.now();
   console.error(`\n== bench ${name}${quick ? " (quick)" : ""}`);
-  const extra =
-    name === "concurrency" && values["backend-flags"] ? ["--backend-flags", values["backend-flags"]] : [];
+  const extra = name === "concurrency" ? ["--backend-flags", concurrencyFlags()] : [];
   const status = node(
     ["--import", "tsx", script, ...(quick ? short : full), ...extra, "--out", outArg],
     limit,
