@@ -35,19 +35,24 @@ def engine(r: dict, fig) -> None:
 def concurrency(r: dict, fig) -> None:
     configs = r.get("configs") or [{"name": "defaults", "rows": r["rows"]}]
     levels = [row["concurrency"] for row in configs[0]["rows"]]
-    left, right = fig.subplots(1, 2)
-    for c in configs:
-        rows = c["rows"]
-        left.plot(levels, [row["aggregate_tok_s"] for row in rows], "o-", label=f"aggregate, {c['name']}")
-        left.plot(levels, [row["stream_tok_s_p50"] for row in rows], "s--", label=f"per stream p50, {c['name']}")
-        right.plot(levels, [row["ttft_p50_ms"] for row in rows], "o-", label=f"p50, {c['name']}")
-        right.plot(levels, [row["ttft_p99_ms"] for row in rows], "s--", label=f"p99, {c['name']}")
-    left.set(xscale="log", xlabel="concurrent streams", ylabel="tokens/s", title="throughput", ylim=(0, None))
-    right.set(xscale="log", yscale="log", xlabel="concurrent streams", ylabel="ms", title="time to first token")
-    for ax in (left, right):
+    left, mid, right = fig.subplots(1, 3)
+    for i, c in enumerate(configs):
+        rows, color, name = c["rows"], f"C{i}", c["name"]
+        left.plot(levels, [row["aggregate_tok_s"] for row in rows], "o-", color=color, label=f"aggregate: {name}")
+        left.plot(levels, [row["stream_tok_s_p50"] for row in rows], "s:", color=color, label=f"per stream p50: {name}")
+        mid.plot(levels, [row["ttft_p50_ms"] for row in rows], "o-", color=color, label=f"p50: {name}")
+        mid.plot(levels, [row["ttft_p99_ms"] for row in rows], "s:", color=color, label=f"p99: {name}")
+        cpu = [row.get("server_cpu_ms_per_token") for row in rows]
+        if all(x is not None for x in cpu):
+            right.plot(levels, cpu, "o-", color=color, label=name)
+    left.set(xlabel="concurrent streams", ylabel="tokens/s", title="throughput (wall clock)", ylim=(0, None))
+    mid.set(yscale="log", xlabel="concurrent streams", ylabel="ms", title="time to first token")
+    right.set(xlabel="concurrent streams", ylabel="ms", title="server CPU per token", ylim=(0, None))
+    for ax in (left, mid, right):
+        ax.set_xscale("log")
         ax.set_xticks(levels, [str(x) for x in levels])
-        ax.legend(fontsize=7)
-    fig.suptitle(f"Petrel backend server, {r['model']}, {r['maxTokens']} tokens per stream")
+        ax.legend(fontsize=6)
+    fig.suptitle(f"Petrel backend server, {r['model']}, {r['maxTokens']} tokens per stream (backend flags per line)")
 
 
 def gateway(r: dict, fig) -> None:
@@ -86,7 +91,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("results", type=Path)
     args = parser.parse_args()
-    for name, draw, size in [("engine", engine, (11, 4)), ("concurrency", concurrency, (11, 4)), ("gateway", gateway, (12, 4.5)), ("gateway-log-off", gateway, (12, 4.5)), ("gateway-profile", gateway_profile, (8, 5)), ("sdk", sdk, (7, 4))]:
+    for name, draw, size in [("engine", engine, (11, 4)), ("concurrency", concurrency, (15, 4.5)), ("gateway", gateway, (12, 4.5)), ("gateway-log-off", gateway, (12, 4.5)), ("gateway-profile", gateway_profile, (8, 5)), ("sdk", sdk, (7, 4))]:
         path = args.results / f"{name}.json"
         if not path.exists():
             continue
