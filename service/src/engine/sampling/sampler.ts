@@ -100,6 +100,9 @@ export function sampleToken(logits: Float32Array, params: TruncationParams, rng:
     while (end < kept.length && cumulative < limit) cumulative += probs[kept[end++] as number] as number;
     kept = kept.slice(0, Math.max(1, end));
   }
+  // Draw in vocabulary order, not rank order: runtimes differ in the last bits of the logits, which
+  // may swap two near-equal ranks and would shift the draw; the kept set is far less sensitive.
+  kept.sort((x, y) => x - y);
   let keptTotal = 0;
   for (const id of kept) keptTotal += probs[id] as number;
   let target = rng.nextFloat() * keptTotal;
