@@ -1,6 +1,7 @@
 // The hand-off between the batch scheduler (producer, one loop for all requests) and one request's
 // async iterator (consumer). The scheduler never waits for a slow reader: events queue here, so
-// one stalled client cannot hold back the decode step of everyone else.
+// one stalled client cannot hold back the decode step of everyone else; what it has not taken yet
+// is merged into one delta.
 import type { GenerateEvent } from "../types.js";
 
 export class EventChannel {
@@ -15,8 +16,28 @@ export class EventChannel {
 
   push(events: Iterable<GenerateEvent>): void {
     if (this.closed) return;
-    for (const event of events) this.buffered.push(event);
+    for (const event of events) if (!this.mergeIntoLast(event)) this.buffered.push(event);
     this.notify();
+  }
+
+  /**
+   * A reader that is behind gets one delta for the tokens it has not taken yet, not one per token:
+   * fewer, larger chunks (one SSE write instead of several) exactly when writing is the bottleneck,
+   * and no added latency for a reader that keeps up (then nothing is buffered to merge with).
+   */
+  private mergeIntoLast(event: GenerateEvent): boolean {
+    const last = this.buffered[this.buffered.length - 1];
+    if (event.type !== "delta" || last?.type !== "delta" || last.index !== event.index) return false;
+    const merged: GenerateEvent = {
+      type: "delta",
+      index: event.index,
+      text: last.text + event.text,
+      tokenIds: [...last.tokenIds, ...event.tokenIds],
+    };
+    if (last.logprobs || event.logprobs)
+      merged.logprobs = [...(last.logprobs ?? []), ...(event.logprobs ?? [])];
+    this.buffered[this.buffered.length - 1] = merged;
+    return true;
   }
 
   end(): void {
