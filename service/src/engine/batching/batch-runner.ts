@@ -41,7 +41,7 @@ export class BatchRunner {
     if (pastBlock.columns !== length) throw new Error("prefill needs a compact (unpadded) cache");
     const outputs = await this.run(pastBlock.block, length, [length], [ids]);
     return {
-      logits: this.rowLogits(outputs.logits, 0, true),
+      logits: this.rowLogits(outputs.logits, 0),
       kv: {
         block: this.presentBlock(outputs),
         batchIndex: 0,
@@ -63,7 +63,7 @@ export class BatchRunner {
       rows.map((r) => r.length),
       rows.map((r) => [r.id]),
     );
-    const logits = rows.map((_, b) => this.rowLogits(outputs.logits, b, false));
+    const logits = rows.map((_, b) => this.rowLogits(outputs.logits, b));
     return { logits, block: this.presentBlock(outputs), columns: columns + 1 };
   }
 
@@ -99,13 +99,13 @@ export class BatchRunner {
     return s.run(feeds);
   }
 
-  /** Row b's last-position logits (B, T, V) → (V); a copy when the caller keeps several rows. */
-  private rowLogits(logits: SessionTensor | undefined, b: number, last: boolean): Float32Array {
+  /** Row b's last-position logits, (B, T, V) → (V), copied out of the runtime's buffer. */
+  private rowLogits(logits: SessionTensor | undefined, b: number): Float32Array {
     const data = floatData(logits?.data, "logits");
     const dims = logits?.dims ?? [];
     const vocab = dims[dims.length - 1] as number;
     const seq = dims[1] as number;
-    const start = (b * seq + (last ? seq - 1 : 0)) * vocab;
+    const start = (b * seq + seq - 1) * vocab;
     return data.slice(start, start + vocab);
   }
 

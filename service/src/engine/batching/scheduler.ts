@@ -51,6 +51,7 @@ export class BatchScheduler {
     signal?: AbortSignal,
   ): AsyncGenerator<GenerateEvent> {
     signal?.throwIfAborted();
+    if (promptIds.length === 0) throw new Error("a prompt needs at least one token");
     const request = new BatchRequest(promptIds, params, signal);
     const onAbort = () => this.cancel(request, signal?.reason);
     signal?.addEventListener("abort", onAbort, { once: true });
@@ -73,10 +74,12 @@ export class BatchScheduler {
   private kick(): void {
     if (this.running) return;
     this.running = true;
-    this.loop().finally(() => {
-      this.running = false;
-      if (this.waiting.length > 0) this.kick();
-    });
+    this.loop()
+      .catch((error) => this.failAll(error))
+      .finally(() => {
+        this.running = false;
+        if (this.waiting.length > 0) this.kick();
+      });
   }
 
   private async loop(): Promise<void> {
@@ -237,6 +240,16 @@ export class BatchScheduler {
     const kept = this.rows.filter((row) => !leaves(row));
     if (kept.length !== this.rows.length) this.packed = false;
     this.rows = kept;
+  }
+
+  /** A fault of the loop itself (not of one request): everyone admitted gets it; the queue goes on. */
+  private failAll(error: unknown): void {
+    for (const request of this.admitted) request.channel.fail(error);
+    this.admitted.length = 0;
+    this.rows = [];
+    this.block = {};
+    this.columns = 0;
+    this.packed = true;
   }
 
   private fail(request: BatchRequest, error: unknown): void {
