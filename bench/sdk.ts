@@ -18,6 +18,8 @@ const { values } = parseArgs({
     chunks: { type: "string", default: "20000" },
     reps: { type: "string", default: "7" },
     out: { type: "string", default: "bench/results" },
+    // one client only (e.g. to profile it with node --cpu-prof); the ratios then need both
+    clients: { type: "string", default: "@petrel/sdk,openai" },
   },
 });
 
@@ -90,7 +92,7 @@ const clients: Record<string, Client> = {
 
 const machine = machineInfo(["openai", "eventsource-parser"]);
 const reps = Number(values.reps);
-const names = Object.keys(clients);
+const names = (values.clients as string).split(",").filter((n) => n in clients);
 const runs: { client: string; delivery: string; rep: number; ms: number; chunksPerS: number }[] = [];
 const seen: Record<string, string> = {};
 for (const [delivery, pieces] of Object.entries(deliveries)) {
