@@ -57,7 +57,7 @@ function concurrency(r) {
     "streams",
     "aggregate tok/s",
     "× vs 1 stream",
-    "× vs first",
+    "aggregate × vs 1st config",
     "TTFT p50 ms",
     "TTFT p99 ms",
     "per-stream tok/s p50",

@@ -154,6 +154,13 @@ export function startFakeUpstream(): Promise<Proc> {
   });
 }
 
+// A benchmark stopped from outside (run.mjs's time limit, Ctrl-C) still takes its servers with it.
+for (const signal of ["SIGTERM", "SIGINT"] as const) {
+  process.once(signal, () => {
+    stopAll().finally(() => process.exit(1));
+  });
+}
+
 export async function stopAll(): Promise<void> {
   await Promise.all([...running].map((p) => p.stop()));
   running.clear();
