@@ -1,0 +1,110 @@
+// sseBody on its own: the pull-driven SSE stream (no TransformStream in between) keeps the framing,
+// heartbeats, error events and abort semantics of the chat route's stream.
+import { describe, expect, it } from "vitest";
+import type { ChatCompletionChunk } from "../../service/src/gateway/types.js";
+import { type StartedStream, sseBody } from "../../service/src/http/sse.js";
+
+const head = { id: "chatcmpl-x", object: "chat.completion.chunk" as const, created: 1, model: "m" };
+const delta = (content: string): ChatCompletionChunk => ({
+  ...head,
+  choices: [{ index: 0, delta: { content }, logprobs: null, finish_reason: null }],
+  usage: null,
+});
+const usage: ChatCompletionChunk = {
+  ...head,
+  choices: [],
+  usage: { prompt_tokens: 1, completion_tokens: 2, total_tokens: 3 },
+} as ChatCompletionChunk;
+
+/** A backend iterator over `chunks`; records whether return() was called. */
+function source(chunks: ChatCompletionChunk[], failAt?: number) {
+  const seen = { returned: false, pulled: 0 };
+  let i = 0;
+  const iterator: AsyncIterator<ChatCompletionChunk> = {
+    async next() {
+      seen.pulled++;
+      if (failAt !== undefined && i === failAt) throw new Error("backend died");
+      if (i < chunks.length) return { done: false, value: chunks[i++] as ChatCompletionChunk };
+      return { done: true, value: undefined };
+    },
+    async return() {
+      seen.returned = true;
+      return { done: true, value: undefined };
+    },
+  };
+  return { iterator, seen };
+}
+
+async function started(iterator: AsyncIterator<ChatCompletionChunk>): Promise<StartedStream> {
+  return { iterator, first: await iterator.next() };
+}
+
+const text = (body: ReadableStream<Uint8Array>) => new Response(body).text();
+
+describe("sseBody", () => {
+  it("frames each chunk as one data event, filters usage unless asked, ends with [DONE]", async () => {
+    const make = (includeUsage: boolean) => {
+      const { iterator } = source([delta("a"), delta("b"), usage]);
+      const abort = new AbortController();
+      return text(sseBody({ started: started(iterator), includeUsage, heartbeatMs: 10_000, abort }));
+    };
+    const frame = (c: ChatCompletionChunk) => `data: ${JSON.stringify(c)}\n\n`;
+    expect(await make(false)).toBe(`${frame(delta("a"))}${frame(delta("b"))}data: [DONE]\n\n`);
+    expect(await make(true)).toBe(`${frame(delta("a"))}${frame(delta("b"))}${frame(usage)}data: [DONE]\n\n`);
+  });
+
+  it("sends keep-alive comments while the first chunk is pending", async () => {
+    const { iterator } = source([delta("late")]);
+    const late = new Promise<StartedStream>((resolve) => setTimeout(() => resolve(started(iterator)), 80));
+    const body = sseBody({
+      started: late,
+      includeUsage: false,
+      heartbeatMs: 15,
+      abort: new AbortController(),
+    });
+    const out = await text(body);
+    expect(out.startsWith(": keep-alive\n\n")).toBe(true);
+    expect(out.endsWith(`data: ${JSON.stringify(delta("late"))}\n\ndata: [DONE]\n\n`)).toBe(true);
+  });
+
+  it("a backend failure mid-stream becomes an error event, then [DONE]", async () => {
+    const { iterator } = source([delta("a"), delta("b")], 1);
+    const abort = new AbortController();
+    const out = await text(
+      sseBody({ started: started(iterator), includeUsage: false, heartbeatMs: 10_000, abort }),
+    );
+    const events = out.split("\n\n").filter(Boolean);
+    expect(events[0]).toBe(`data: ${JSON.stringify(delta("a"))}`);
+    expect(JSON.parse((events[1] as string).slice(6)).error).toBeDefined();
+    expect(events[2]).toBe("data: [DONE]");
+    expect(events).toHaveLength(3);
+  });
+
+  it("cancelling the body (client gone) aborts the signal and returns the backend iterator", async () => {
+    const { iterator, seen } = source(Array.from({ length: 1000 }, (_, i) => delta(String(i))));
+    const abort = new AbortController();
+    const body = sseBody({ started: started(iterator), includeUsage: false, heartbeatMs: 10_000, abort });
+    const reader = body.getReader();
+    await reader.read();
+    await reader.cancel(new Error("gone"));
+    expect(abort.signal.aborted).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(seen.returned).toBe(true);
+  });
+
+  it("pulls from the backend only as the reader reads (at most one chunk ahead)", async () => {
+    const { iterator, seen } = source(Array.from({ length: 50 }, (_, i) => delta(String(i))));
+    const body = sseBody({
+      started: started(iterator),
+      includeUsage: false,
+      heartbeatMs: 10_000,
+      abort: new AbortController(),
+    });
+    const reader = body.getReader();
+    await reader.read();
+    await reader.read();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(seen.pulled).toBeLessThanOrEqual(3);
+    await reader.cancel();
+  });
+});
