@@ -1,8 +1,8 @@
 // sseBody on its own: the pull-driven SSE stream (no TransformStream in between) keeps the framing,
 // heartbeats, error events and abort semantics of the chat route's stream.
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import type { ChatCompletionChunk } from "../../service/src/gateway/types.js";
-import { type StartedStream, sseBody } from "../../service/src/http/sse.js";
+import { Heartbeat, type StartedStream, sseBody } from "../../service/src/http/sse.js";
 
 const head = { id: "chatcmpl-x", object: "chat.completion.chunk" as const, created: 1, model: "m" };
 const delta = (content: string): ChatCompletionChunk => ({
@@ -106,5 +106,43 @@ describe("sseBody", () => {
     await new Promise((resolve) => setTimeout(resolve, 20));
     expect(seen.pulled).toBeLessThanOrEqual(3);
     await reader.cancel();
+  });
+});
+
+describe("Heartbeat (one timer per stream)", () => {
+  const tick = (ms: number) => vi.advanceTimersByTimeAsync(ms);
+
+  it("beats every interval of one continuous wait, not during short waits", async () => {
+    vi.useFakeTimers();
+    try {
+      let beats = 0;
+      const heart = new Heartbeat(
+        100,
+        () => beats++,
+        () => Date.now(),
+      );
+      // 40 short waits of 10 ms each: 400 ms of streaming, never 100 ms waiting at once
+      for (let i = 0; i < 40; i++) {
+        const wait = heart.during(new Promise((resolve) => setTimeout(resolve, 10)));
+        await tick(10);
+        await wait;
+      }
+      expect(beats).toBe(0);
+      const long = heart.during(new Promise((resolve) => setTimeout(resolve, 350)));
+      await tick(350);
+      await long;
+      expect(beats).toBe(3);
+      await tick(1000);
+      expect(beats).toBe(3); // not waiting: no beats
+      const again = heart.during(new Promise(() => {}));
+      await tick(250);
+      expect(beats).toBe(5);
+      heart.stop();
+      await tick(1000);
+      expect(beats).toBe(5);
+      void again;
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

@@ -74,19 +74,18 @@ export function sseBody(options: SseOptions): ReadableStream<Uint8Array> {
 async function* sseFrames(options: SseOptions, beat: () => void): AsyncGenerator<Uint8Array, void> {
   const { abort } = options;
   let iterator: AsyncIterator<ChatCompletionChunk> | undefined;
-  const waiting = <T>(promise: Promise<T>) =>
-    withHeartbeat(promise, options.heartbeatMs, async () => {
-      if (!abort.signal.aborted) beat();
-    });
+  const heart = new Heartbeat(options.heartbeatMs, () => {
+    if (!abort.signal.aborted) beat();
+  });
   try {
-    const started = await waiting(options.started);
+    const started = await heart.during(options.started);
     iterator = started.iterator;
     let result = started.first;
     while (!result.done) {
       const chunk = result.value;
       if ((options.includeUsage || !isUsageChunk(chunk)) && !abort.signal.aborted)
         yield sseEvent(JSON.stringify(chunk));
-      result = await waiting(iterator.next());
+      result = await heart.during(iterator.next());
     }
     if (!abort.signal.aborted) yield sseEvent("[DONE]");
   } catch (err) {
@@ -95,22 +94,54 @@ async function* sseFrames(options: SseOptions, beat: () => void): AsyncGenerator
       yield sseEvent("[DONE]");
     }
   } finally {
+    heart.stop();
     if (abort.signal.aborted) await iterator?.return?.().catch(() => {});
   }
 }
 
-/** Awaits `promise`, calling `beat` every `intervalMs` until it settles. */
-async function withHeartbeat<T>(
-  promise: Promise<T>,
-  intervalMs: number,
-  beat: () => Promise<void>,
-): Promise<T> {
-  const timer = setInterval(() => {
-    beat().catch(() => {});
-  }, intervalMs);
-  try {
-    return await promise;
-  } finally {
-    clearInterval(timer);
+/**
+ * Calls `beat` every `intervalMs` of one continuous wait, like a setInterval per awaited chunk, but
+ * with ONE timer per stream that is re-armed only when it fires: a fresh interval timer per token
+ * (insert + unenroll in Node's timer lists) was a visible per-token cost with many streams.
+ */
+export class Heartbeat {
+  #since: number | undefined;
+  #nextBeat = 0;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(
+    private readonly intervalMs: number,
+    private readonly beat: () => void,
+    private readonly now: () => number = () => performance.now(),
+  ) {}
+
+  async during<T>(promise: Promise<T>): Promise<T> {
+    this.#since = this.now();
+    this.#nextBeat = this.#since + this.intervalMs;
+    this.#timer ??= setTimeout(() => this.#fire(), this.intervalMs);
+    try {
+      return await promise;
+    } finally {
+      this.#since = undefined;
+    }
+  }
+
+  stop(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#since = undefined;
+  }
+
+  #fire(): void {
+    this.#timer = undefined;
+    if (this.#since === undefined) return; // not waiting: the next wait arms it again
+    const now = this.now();
+    // timers may fire up to a millisecond early (rounding); that still counts as due
+    if (now >= this.#nextBeat - 1) {
+      this.beat();
+      this.#nextBeat += this.intervalMs;
+      if (this.#nextBeat <= now) this.#nextBeat = now + this.intervalMs;
+    }
+    this.#timer = setTimeout(() => this.#fire(), Math.max(1, this.#nextBeat - now));
   }
 }
