@@ -12,6 +12,7 @@ import {
   argmax,
 } from "../../service/src/engine/sampling/processors.js";
 import { sampleToken } from "../../service/src/engine/sampling/sampler.js";
+import { kthLargest } from "../../service/src/engine/sampling/select.js";
 
 const logitsArb = fc
   .array(fc.float({ min: -20, max: 20, noNaN: true, noDefaultInfinity: true }), {
@@ -108,6 +109,18 @@ describe("truncation samplers keep only allowed tokens (brute force oracle)", ()
     counts.forEach((c, i) => {
       expect(c / draws).toBeCloseTo((i + 1) / 10, 2);
     });
+  });
+});
+
+describe("quickselect", () => {
+  it("kthLargest equals the k-th value of a descending sort (duplicates included)", () => {
+    fc.assert(
+      fc.property(logitsArb, fc.nat(), (values, n) => {
+        const k = (n % values.length) + 1;
+        const sorted = [...values].sort((a, b) => b - a);
+        expect(kthLargest(values, k)).toBe(sorted[k - 1]);
+      }),
+    );
   });
 });
 

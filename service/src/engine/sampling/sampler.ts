@@ -2,6 +2,7 @@
 // min-p → top-k → top-p → one multinomial draw from the seeded PRNG. Probabilities are summed in
 // float64 in a fixed order so the draw is identical on every runtime given identical logits.
 import type { Xoshiro128 } from "./prng.js";
+import { kthLargest } from "./select.js";
 
 export interface TruncationParams {
   topK?: number;
@@ -36,8 +37,9 @@ function drawFrom(probs: Float64Array, total: number, rng: Xoshiro128): number {
   return last; // rounding left a sliver of mass: the last live token takes it
 }
 
-// Tokens are bucketed by distance below the top logit (quarter-nat buckets, the last one open), so
-// only the buckets that can hold the top-k / nucleus get sorted: exact, and O(V) plus a small sort.
+// Only plausible tokens get sorted: top-k keeps logits ≥ the k-th largest (quickselect); top-p buckets
+// tokens by distance below the top logit (quarter-nat buckets, the last one open) and keeps the
+// buckets that first reach the nucleus mass. Both exact, O(V) plus a small sort.
 const bucketsPerNat = 4;
 const bucketCount = 64;
 
@@ -57,25 +59,25 @@ function candidates(
   const needK = params.topK !== undefined && params.topK > 0 ? params.topK : 0;
   const needP = params.topP !== undefined && params.topP < 1 ? params.topP * total : 0;
   const mass = new Float64Array(bucketCount);
-  const count = new Uint32Array(bucketCount);
-  for (let i = 0; i < logits.length; i++) {
-    const b = bucketOf(logits[i] as number, max);
-    mass[b] = (mass[b] as number) + (probs[i] as number);
-    count[b] = (count[b] as number) + 1;
+  if (needP > 0 && needK === 0) {
+    for (let i = 0; i < logits.length; i++) {
+      const b = bucketOf(logits[i] as number, max);
+      mass[b] = (mass[b] as number) + (probs[i] as number);
+    }
   }
-  let last = needK === 0 && needP === 0 ? bucketCount - 1 : 0; // min_p alone: every bucket
+  // top-k: exact via the k-th largest logit; the buckets then only serve top-p
+  const kth = needK > 0 && needK < logits.length ? kthLargest(logits, needK) : Number.NEGATIVE_INFINITY;
+  let last = needK > 0 || needP === 0 ? bucketCount - 1 : 0; // min_p alone: every bucket
   let cumMass = mass[0] as number;
-  let cumCount = count[0] as number;
-  // top-k is exact once k tokens are in; otherwise the nucleus once its mass is reached
-  while (last < bucketCount - 1 && (needK > 0 ? cumCount < needK : cumMass < needP)) {
+  // the nucleus lies within the buckets that first reach its mass
+  while (last < bucketCount - 1 && cumMass < needP) {
     last++;
     cumMass += mass[last] as number;
-    cumCount += count[last] as number;
   }
   const picked: number[] = [];
   for (let i = 0; i < logits.length; i++) {
     const l = logits[i] as number;
-    if (l >= minLogit && (probs[i] as number) > 0 && bucketOf(l, max) <= last) picked.push(i);
+    if (l >= minLogit && l >= kth && (probs[i] as number) > 0 && bucketOf(l, max) <= last) picked.push(i);
   }
   picked.sort((x, y) => (probs[y] as number) - (probs[x] as number) || x - y);
   return picked;
