@@ -47,6 +47,15 @@ interface ChunkUsage {
 
 const round = (ms: number) => Math.round(ms * 10) / 10;
 
+// A plain loop, not .some() with a closure: this runs once per chunk of every stream.
+function hasContent(choices: ChunkChoice[]): boolean {
+  for (const c of choices) {
+    const delta = c.delta;
+    if (delta && ((delta.content ?? "") !== "" || (delta.tool_calls?.length ?? 0) > 0)) return true;
+  }
+  return false;
+}
+
 export class RequestTrace {
   readonly #now: () => number;
   readonly #start: number;
@@ -87,10 +96,7 @@ export class RequestTrace {
   }
 
   chunk(chunk: ChatCompletionChunk) {
-    const hasContent = (chunk.choices as ChunkChoice[]).some(
-      (c) => (c.delta?.content ?? "") !== "" || (c.delta?.tool_calls?.length ?? 0) > 0,
-    );
-    if (hasContent) {
+    if (hasContent(chunk.choices as ChunkChoice[])) {
       this.contentChunks += 1;
       this.ttftMs ??= this.elapsed();
     }

@@ -85,10 +85,14 @@ async function* sseFrames(options: SseOptions, beat: () => void): AsyncGenerator
       const chunk = result.value;
       if ((options.includeUsage || !isUsageChunk(chunk)) && !abort.signal.aborted)
         yield sseEvent(JSON.stringify(chunk));
-      result = await heart.during(iterator.next());
+      // waiting()/idle() around a plain await: no wrapper promise per token
+      heart.waiting();
+      result = await iterator.next();
+      heart.idle();
     }
     if (!abort.signal.aborted) yield sseEvent("[DONE]");
   } catch (err) {
+    heart.idle();
     if (!abort.signal.aborted) {
       yield sseEvent(JSON.stringify(toErrorResponse(err).body));
       yield sseEvent("[DONE]");
@@ -116,14 +120,23 @@ export class Heartbeat {
   ) {}
 
   async during<T>(promise: Promise<T>): Promise<T> {
-    this.#since = this.now();
-    this.#nextBeat = this.#since + this.intervalMs;
-    this.#timer ??= setTimeout(() => this.#fire(), this.intervalMs);
+    this.waiting();
     try {
       return await promise;
     } finally {
-      this.#since = undefined;
+      this.idle();
     }
+  }
+
+  /** A wait starts now; beats come every interval until idle(). */
+  waiting(): void {
+    this.#since = this.now();
+    this.#nextBeat = this.#since + this.intervalMs;
+    this.#timer ??= setTimeout(() => this.#fire(), this.intervalMs);
+  }
+
+  idle(): void {
+    this.#since = undefined;
   }
 
   stop(): void {

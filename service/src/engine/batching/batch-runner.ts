@@ -63,7 +63,9 @@ export class BatchRunner {
       rows.map((r) => r.length),
       rows.map((r) => [r.id]),
     );
-    const logits = rows.map((_, b) => this.rowLogits(outputs.logits, b));
+    // Views, not copies: each row owns its own slice of this step's output and the next run
+    // allocates a fresh one, so the in-place logit processors cannot touch another row.
+    const logits = rows.map((_, b) => this.rowLogits(outputs.logits, b, true));
     return { logits, block: this.presentBlock(outputs), columns: columns + 1 };
   }
 
@@ -99,14 +101,14 @@ export class BatchRunner {
     return s.run(feeds);
   }
 
-  /** Row b's last-position logits, (B, T, V) → (V), copied out of the runtime's buffer. */
-  private rowLogits(logits: SessionTensor | undefined, b: number): Float32Array {
+  /** Row b's last-position logits, (B, T, V) → (V), copied out of the runtime's buffer unless `view`. */
+  private rowLogits(logits: SessionTensor | undefined, b: number, view = false): Float32Array {
     const data = floatData(logits?.data, "logits");
     const dims = logits?.dims ?? [];
     const vocab = dims[dims.length - 1] as number;
     const seq = dims[1] as number;
     const start = (b * seq + seq - 1) * vocab;
-    return data.slice(start, start + vocab);
+    return view ? data.subarray(start, start + vocab) : data.slice(start, start + vocab);
   }
 
   private presentBlock(outputs: Record<string, SessionTensor>): KvBlock {
