@@ -28,7 +28,12 @@ def quantize_weight(w: np.ndarray):
     return q, scale
 
 
-def quantize_model(src: Path, dst: Path) -> int:
+# The first decoder layer stays fp32: its inputs are raw embeddings, and quantizing them flipped
+# near-tied greedy choices on petrel-mini's golden prompts (91.7% → 100% token agreement without it).
+DEFAULT_SKIP = ("/model/layers.0/",)
+
+
+def quantize_model(src: Path, dst: Path, skip: tuple = DEFAULT_SKIP) -> int:
     model = onnx.load(str(src))
     graph = model.graph
     inits = {t.name: t for t in graph.initializer}
@@ -38,7 +43,8 @@ def quantize_model(src: Path, dst: Path) -> int:
             users[name] = users.get(name, 0) + 1
     new_nodes, count = [], 0
     for node in graph.node:
-        w_init = inits.get(node.input[1]) if node.op_type == "MatMul" else None
+        skipped = any(k in node.name for k in skip)
+        w_init = inits.get(node.input[1]) if node.op_type == "MatMul" and not skipped else None
         if w_init is None or len(w_init.dims) != 2 or w_init.data_type != TensorProto.FLOAT:
             new_nodes.append(node)
             continue
