@@ -2,31 +2,19 @@
 // goes away, streaming or not, must free the backend's engine slot (figures printed).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  loadOf,
   longChat,
+  msUntilIdle,
   type Proc,
   postChat,
   readSse,
   startBackend,
   startNodeGateway,
   stopAll,
+  untilActive,
 } from "./helpers/processes.js";
 
 const procs: Proc[] = [];
 afterAll(() => stopAll(procs));
-
-async function untilIdle(url: string, since: number): Promise<number> {
-  for (;;) {
-    const { body } = await loadOf(url);
-    const ms = performance.now() - since;
-    if (body.active === 0 && body.queued === 0) return ms;
-    if (ms > 10_000) throw new Error("backend never went idle");
-  }
-}
-
-async function untilActive(url: string): Promise<void> {
-  while ((await loadOf(url)).body.active === 0) await new Promise((r) => setTimeout(r, 2));
-}
 
 describe("abort through the Node gateway (real processes)", () => {
   let backend: Proc;
@@ -52,7 +40,7 @@ describe("abort through the Node gateway (real processes)", () => {
     await untilActive(backend.url);
     const t0 = performance.now();
     abort.abort();
-    const ms = await untilIdle(backend.url, t0);
+    const ms = await msUntilIdle(backend.url, t0);
     console.log(
       `[backends] stream abort via Node gateway → backend active 0 in ${ms.toFixed(1)} ms (uncancelled: ${naturalMs.toFixed(0)} ms)`,
     );
@@ -67,7 +55,7 @@ describe("abort through the Node gateway (real processes)", () => {
     await untilActive(backend.url);
     const t0 = performance.now();
     abort.abort();
-    const ms = await untilIdle(backend.url, t0);
+    const ms = await msUntilIdle(backend.url, t0);
     await pending;
     console.log(
       `[backends] non-stream abort via Node gateway → backend active 0 in ${ms.toFixed(1)} ms (uncancelled: ${naturalMs.toFixed(0)} ms)`,

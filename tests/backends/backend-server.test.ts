@@ -5,28 +5,17 @@ import { type BackendServer, startBackendServer } from "../../service/src/server
 import {
   loadOf,
   longChat,
+  msUntilIdle,
   type Proc,
   postChat,
   readSse,
   startBackend,
   stopAll,
+  untilActive,
 } from "./helpers/processes.js";
 
 const procs: Proc[] = [];
 afterAll(() => stopAll(procs));
-
-/** Polls /v1/load until `active` is 0; returns ms since `since`. */
-async function msUntilIdle(url: string, since: number): Promise<number> {
-  for (;;) {
-    const { body } = await loadOf(url);
-    if (body.active === 0 && body.queued === 0) return performance.now() - since;
-    if (performance.now() - since > 10_000) throw new Error("backend never went idle");
-  }
-}
-
-async function waitActive(url: string): Promise<void> {
-  while ((await loadOf(url)).body.active === 0) await new Promise((r) => setTimeout(r, 2));
-}
 
 describe("petrel backend server (real process)", () => {
   let backend: Proc;
@@ -52,7 +41,7 @@ describe("petrel backend server (real process)", () => {
     const res = await postChat(backend.url, longChat(), abort.signal);
     const reader = res.body?.getReader();
     await reader?.read(); // streaming has begun
-    await waitActive(backend.url);
+    await untilActive(backend.url);
     const abortedAt = performance.now();
     abort.abort();
     const dropMs = await msUntilIdle(backend.url, abortedAt);
@@ -71,7 +60,7 @@ describe("petrel backend server (real process)", () => {
     const pending = postChat(backend.url, longChat("tiny-random", false), abort.signal).catch(
       () => undefined,
     );
-    await waitActive(backend.url);
+    await untilActive(backend.url);
     const abortedAt = performance.now();
     abort.abort();
     const dropMs = await msUntilIdle(backend.url, abortedAt);
@@ -86,7 +75,7 @@ describe("petrel backend server (real process)", () => {
     const drainer = await startBackend();
     procs.push(drainer);
     const running = postChat(drainer.url, longChat()).then(readSse);
-    await waitActive(drainer.url);
+    await untilActive(drainer.url);
     drainer.kill("SIGTERM");
     // Wait for the drain to begin, then check both doors are shut for new work.
     let load = await loadOf(drainer.url);

@@ -88,6 +88,21 @@ export async function loadOf(url: string): Promise<{ status: number; body: LoadJ
 }
 
 /** A long generation on tiny-random: both EOS ids (0, 2) suppressed so it runs to max_tokens. */
+/** Polls /v1/load until nothing is active or queued; returns ms since `since`. */
+export async function msUntilIdle(url: string, since: number): Promise<number> {
+  for (;;) {
+    const { body } = await loadOf(url);
+    const ms = performance.now() - since;
+    if (body.active === 0 && body.queued === 0) return ms;
+    if (ms > 10_000) throw new Error("backend never went idle");
+  }
+}
+
+/** Polls /v1/load until a request is active. */
+export async function untilActive(url: string): Promise<void> {
+  while ((await loadOf(url)).body.active === 0) await new Promise((r) => setTimeout(r, 2));
+}
+
 export const longChat = (model = "tiny-random", stream = true, maxTokens = 240) => ({
   model,
   messages: [{ role: "user", content: "hi" }],
