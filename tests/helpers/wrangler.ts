@@ -19,6 +19,8 @@ export interface WranglerOptions {
   vars?: Record<string, string>;
   /** Give up after this long (isolate start with ORT takes seconds on a loaded 2-core box). */
   readyTimeoutMs?: number;
+  /** Where Durable Object / KV state lives (`--persist-to`); wrangler's default folder otherwise. */
+  persistTo?: string;
 }
 
 export function freePort(): Promise<number> {
@@ -55,6 +57,7 @@ export async function startWrangler(options: WranglerOptions = {}): Promise<Runn
   const args = [wranglerBin, "dev", "--ip", "127.0.0.1", "--port", String(port)];
   args.push("--inspector-port", String(inspectorPort), "--show-interactive-dev-session=false");
   if (options.config) args.push("--config", options.config);
+  if (options.persistTo) args.push("--persist-to", options.persistTo);
   for (const [key, value] of Object.entries(options.vars ?? {})) args.push("--var", `${key}:${value}`);
   // process.execPath: the Node 22 that runs vitest, not whatever `node` is first on PATH.
   const child = spawn(process.execPath, args, {
@@ -70,9 +73,17 @@ export async function startWrangler(options: WranglerOptions = {}): Promise<Runn
   const url = `http://127.0.0.1:${port}`;
   const stop = async () => {
     if (child.exitCode !== null || child.pid === undefined) return;
+    const pid = child.pid;
     const exited = new Promise((resolve) => child.once("exit", resolve));
-    process.kill(-child.pid, "SIGTERM");
+    process.kill(-pid, "SIGTERM");
+    // workerd normally exits on SIGTERM; never let a stuck one outlive the suite
+    const kill = setTimeout(() => {
+      try {
+        process.kill(-pid, "SIGKILL");
+      } catch {}
+    }, 5_000);
     await exited;
+    clearTimeout(kill);
   };
   try {
     await waitForHealth(url, child, log, options.readyTimeoutMs ?? 150_000);

@@ -45,6 +45,7 @@ export default {
       if (request.method === "POST" && url.pathname === "/generate") {
         return await generate((await request.json()) as GenerateBody);
       }
+      if (url.pathname === "/health") return new Response("ok");
       if (url.pathname === "/memory") {
         const model = url.searchParams.get("model") ?? "petrel-mini";
         const variant = (url.searchParams.get("variant") ?? "int8") as OnnxVariant;
