@@ -64,6 +64,9 @@ async function follow(res: Response, t: Tracked): Promise<{ outcome: Outcome; de
   return { outcome: "failed-before-streaming", detail: `error=${JSON.stringify(error)} done=${t.done}` };
 }
 
+/** A stream not yet seen: no content, not done. */
+const untracked = (): Tracked => ({ content: "", done: false, lastContentAt: 0 });
+
 describe("kill a backend under load (3 real backends, real Node gateway)", () => {
   let backends: Proc[];
   let gateway: Proc;
@@ -86,11 +89,7 @@ describe("kill a backend under load (3 real backends, real Node gateway)", () =>
   it("0 failures before streaming; the victim's streams end with an error event + [DONE]", async () => {
     const victim = backends[0] as Proc;
     const total = 24;
-    const tracked: Tracked[] = Array.from({ length: total }, () => ({
-      content: "",
-      done: false,
-      lastContentAt: 0,
-    }));
+    const tracked: Tracked[] = Array.from({ length: total }, untracked);
     const results = tracked.map((t) => postChat(gateway.url, longChat()).then((res) => follow(res, t)));
     // Kill when three streams are receiving content at once: with capacity 1 per backend, one of them
     // is the victim's, so it is mid-stream; more requests wait queued behind it.
@@ -114,9 +113,7 @@ describe("kill a backend under load (3 real backends, real Node gateway)", () =>
     // Afterwards the gateway routes around the dead backend: everything succeeds.
     const after = await Promise.all(
       Array.from({ length: 6 }, () =>
-        postChat(gateway.url, longChat("tiny-random", true, 8)).then((res) =>
-          follow(res, { content: "", done: false, lastContentAt: 0 }),
-        ),
+        postChat(gateway.url, longChat("tiny-random", true, 8)).then((res) => follow(res, untracked())),
       ),
     );
     expect(after.map((r) => r.outcome)).toEqual(Array(6).fill("ok"));
@@ -125,11 +122,7 @@ describe("kill a backend under load (3 real backends, real Node gateway)", () =>
   it("SIGTERM (graceful drain) under load instead: every request succeeds, none is cut", async () => {
     const leaving = backends[1] as Proc;
     const total = 12;
-    const tracked: Tracked[] = Array.from({ length: total }, () => ({
-      content: "",
-      done: false,
-      lastContentAt: 0,
-    }));
+    const tracked: Tracked[] = Array.from({ length: total }, untracked);
     const results = tracked.map((t) => postChat(gateway.url, longChat()).then((res) => follow(res, t)));
     for (;;) {
       const { body } = await loadOf(leaving.url);
