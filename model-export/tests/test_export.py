@@ -28,6 +28,17 @@ def test_onnx_io_names_and_static_heads(exported, model):
     assert len(inputs) == 3 + 2 * cfg.n_layer and len(outputs) == 1 + 2 * cfg.n_layer
 
 
+def test_onnx_graph_is_lean_shared_bias_and_no_kv_repeat(exported, model):
+    """The hand-built graph: bias and rotary tables built once, KV never expanded per query head."""
+    m = onnx.load(str(exported / "onnx" / "model.onnx"))
+    ops = [n.op_type for n in m.graph.node]
+    n_layer = model.config.n_layer
+    assert "Expand" not in ops and ops.count("Shape") == 2 and ops.count("Range") == 2
+    assert ops.count("Concat") == 2 * n_layer  # one per present K/V, nothing else
+    assert ops.count("MatMul") == 6 * n_layer + 1  # 4 weights + 2 attention products per layer, lm_head
+    assert len(ops) <= 20 + 46 * n_layer
+
+
 def test_onnx_fp32_matches_pytorch_prefill_and_5_decode_steps(exported, model, tok):
     ids = tok.encode("<|im_start|>user\nWhat is 12 + 34? 你好 🐦<|im_end|>\n<|im_start|>assistant\n")
     nxt = [7, 300, 42, 5, 99]
@@ -47,8 +58,8 @@ def test_int8_graph_has_no_float_weight_matmul_and_agrees_with_fp32(exported, mo
     ops = [n.op_type for n in q.graph.node]
     weights = {i.name for i in q.graph.initializer}
     assert not [n for n in q.graph.node if n.op_type == "MatMul" and n.input[1] in weights and "layers.0/" not in n.name]
-    # q,k,v,o,gate,up,down per layer but the first (kept fp32), + lm_head
-    assert ops.count("MatMulInteger") == 7 * (model.config.n_layer - 1) + 1
+    # qkv+rotary, o, gate+up, down per layer but the first (kept fp32), + lm_head
+    assert ops.count("MatMulInteger") == 4 * (model.config.n_layer - 1) + 1
     size_fp32 = (exported / "onnx" / "model.onnx").stat().st_size
     assert (exported / "onnx" / "model_quantized.onnx").stat().st_size < 0.7 * size_fp32
     cases = [{"input_ids": [1, 20 + i, 30 + 2 * i, 2, 1], "max_new_tokens": 12} for i in range(6)]
