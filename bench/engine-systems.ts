@@ -39,15 +39,17 @@ export async function petrelSystem(
   };
 }
 
-export async function transformersSystem(dir: string, variant: OnnxVariant): Promise<System> {
+/** transformers.js with its defaults, or with one intra-op thread (Petrel's setting for small models). */
+export async function transformersSystem(dir: string, variant: OnnxVariant, oneThread = false): Promise<System> {
   env.allowRemoteModels = false;
   env.localModelPath = `${dirname(dir)}/`;
   const model = await AutoModelForCausalLM.from_pretrained(basename(dir), {
     dtype: variant === "int8" ? "q8" : "fp32",
     device: "cpu",
+    ...(oneThread ? { session_options: { intraOpNumThreads: 1 } } : {}),
   });
   return {
-    name: "transformers.js",
+    name: oneThread ? "transformers.js(1-thread)" : "transformers.js",
     async generate(promptIds, tokens) {
       const input = new Tensor("int64", BigInt64Array.from(promptIds, BigInt), [1, promptIds.length]);
       const mask = new Tensor("int64", new BigInt64Array(promptIds.length).fill(1n), [1, promptIds.length]);
@@ -75,5 +77,7 @@ export async function allSystems(dir: string, variant: OnnxVariant): Promise<Sys
     ),
     await petrelSystem("petrel+onnxruntime-web", dir, variant, webSessions()),
     await transformersSystem(dir, variant),
+    // the same thread setting as Petrel's default: what is left of the ratio is the loop itself
+    await transformersSystem(dir, variant, true),
   ];
 }

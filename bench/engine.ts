@@ -80,8 +80,9 @@ const results = Object.fromEntries(
   ]),
 );
 const tjs = results["transformers.js"] as { decodeTokPerS: number; prefillTokPerS: number };
-const ratio = (name: string, key: "decodeTokPerS" | "prefillTokPerS") =>
-  +((results[name] as typeof tjs)[key] / tjs[key]).toFixed(2);
+const ratio = (name: string, key: "decodeTokPerS" | "prefillTokPerS", base = tjs) =>
+  +((results[name] as typeof tjs)[key] / base[key]).toFixed(2);
+const tjsOneThread = results["transformers.js(1-thread)"] as typeof tjs;
 const report = {
   model: values.model,
   variant,
@@ -98,6 +99,8 @@ const report = {
     nodePrefill: ratio("petrel+onnxruntime-node", "prefillTokPerS"),
     webDecode: ratio("petrel+onnxruntime-web", "decodeTokPerS"),
     webPrefill: ratio("petrel+onnxruntime-web", "prefillTokPerS"),
+    // both on one intra-op thread: the engine loops compared with the thread choice taken out
+    nodeDecodeSameThreads: ratio("petrel+onnxruntime-node", "decodeTokPerS", tjsOneThread),
   },
   perTokenBreakdownMs: await breakdown(dir, variant, prompts[0]?.input_ids ?? [1], tokens),
 };
