@@ -1,70 +1,77 @@
-// Concurrency benchmark: N simultaneous streaming chat requests (N = 1, 2, 4, 8, 16) against one
-// Petrel backend server (a real process, `npm run backend`), greedy, EOS banned so every stream
-// decodes exactly max_tokens. Per level: aggregate tokens/s (all completion tokens / wall time of the
-// round), p50/p99 time to first token, per-stream decode tokens/s. Levels rotate each repetition;
-// medians over repetitions. Writes <out>/concurrency.json (one row per level).
-//   npx tsx bench/concurrency.ts [--model models/petrel-mini] [--reps 5] [--tokens 128]
-//     [--levels 1,2,4,8,16] [--backend-flags "|--batch-size 1"] [--out bench/results]
-// --backend-flags takes backend server flag sets separated by "|"; each gets its own server and the
-// rounds alternate between them (A/B), e.g. batching on (defaults) vs off.
+// Concurrency benchmark: N simultaneous streaming chat requests (N = 1, 2, 4, 8, 16) against
+// Petrel backend servers (real processes, `npm run backend`), greedy, EOS (and BOS, also a stop id)
+// banned so every stream decodes exactly max_tokens. Per model, per server configuration, per level:
+// aggregate tokens/s (all completion tokens / wall time of the round), p50/p99 time to first token,
+// per-stream decode tokens/s, the server's own CPU per token. Models, levels and configurations
+// rotate within each repetition; medians over repetitions. Writes <out>/concurrency.json.
+//   npx tsx bench/concurrency.ts [--models models/petrel-mini,bench/models/bench-24m] [--reps 5]
+//     [--tokens 128] [--levels 1,2,4,8,16] [--backend-flags "|--batch-size 1"] [--out bench/results]
+//     [--name concurrency]
+// --backend-flags takes backend server flag sets separated by "|"; each gets its own server per model
+// and the rounds alternate between them (A/B), e.g. batching on (defaults) vs off. A missing
+// bench/models/<preset> is built first (random weights, bench/lib/bench-model.ts).
 
 import { writeFileSync } from "node:fs";
 import { Agent } from "node:http";
+import { basename } from "node:path";
 import { parseArgs } from "node:util";
 import { sseEvent } from "../service/src/http/sse.js";
+import { ensureModel } from "./lib/bench-model.js";
+import { levelRows, modelShape, pairedRatio, type Round, topVsOne } from "./lib/concurrency-report.js";
 import { chatOnce, type Sample } from "./lib/http-load.js";
 import { type Proc, startBackend, stopAll } from "./lib/procs.js";
-import { loadNow, machineInfo, median, percentile, processCpuMs, rotate, round } from "./lib/stats.js";
+import { loadNow, machineInfo, processCpuMs, rotate, round } from "./lib/stats.js";
 
 const { values } = parseArgs({
   options: {
-    model: { type: "string", default: "models/petrel-mini" },
+    models: { type: "string", default: "models/petrel-mini,bench/models/bench-24m" },
     reps: { type: "string", default: "5" },
     tokens: { type: "string", default: "128" },
     levels: { type: "string", default: "1,2,4,8,16" },
     "backend-flags": { type: "string", default: "" },
     out: { type: "string", default: "bench/results" },
+    // the JSON's file name: another name keeps a side run from replacing concurrency.json
+    name: { type: "string", default: "concurrency" },
   },
 });
 const reps = Number(values.reps);
 const maxTokens = Number(values.tokens);
 const levels = (values.levels as string).split(",").map(Number);
+const models = (values.models as string).split(",").filter(Boolean).map(ensureModel);
 // "|" separates configurations compared in the same run: "|--batch-size 1" = defaults vs FIFO engine
 const configFlags = (values["backend-flags"] as string).split("|").map((c) => c.split(" ").filter(Boolean));
 const questions = ["Tell me about petrels.", "What is 12 plus 7?", "Describe the sea at night.", "Hello!"];
 
-function body(i: number): string {
+function body(model: string, i: number): string {
   return JSON.stringify({
-    model: "petrel-mini",
+    model: basename(model),
     messages: [{ role: "user", content: questions[i % questions.length] }],
     stream: true,
     stream_options: { include_usage: true },
     max_tokens: maxTokens,
     temperature: 0,
-    logit_bias: { "2": -100 }, // EOS: every stream does the same amount of work
+    // the stop ids (EOS 2, BOS 0): every stream does the same amount of work, random weights or not
+    logit_bias: { "0": -100, "2": -100 },
   });
 }
 
-interface Round {
-  rep: number;
-  wallMs: number;
-  tokens: number;
-  aggregateTokS: number;
-  /** the backend process's own CPU per token: what the wall-clock figures cost, without neighbours */
-  serverCpuMsPerToken: number;
-  ttftMs: number[];
-  streamTokS: number[];
+interface Config {
+  model: string;
+  name: string;
+  flags: string[];
+  backend: Proc;
+  rounds: Map<number, Round[]>;
 }
 
-async function round_(backend: Proc, level: number, rep: number): Promise<Round> {
+async function round_(c: Config, level: number, rep: number): Promise<Round> {
   const agent = new Agent({ keepAlive: true, maxSockets: level });
-  const cpuBefore = processCpuMs(backend.pid);
+  const cpuBefore = processCpuMs(c.backend.pid);
   const start = performance.now();
   const samples: Sample[] = await Promise.all(
-    Array.from({ length: level }, (_, i) => chatOnce(agent, backend.url, body(i), true)),
+    Array.from({ length: level }, (_, i) => chatOnce(agent, c.backend.url, body(c.model, i), true)),
   );
   const wallMs = performance.now() - start;
-  const cpuMs = processCpuMs(backend.pid) - cpuBefore;
+  const cpuMs = processCpuMs(c.backend.pid) - cpuBefore;
   agent.destroy();
   const bad = samples.find((s) => s.status !== 200);
   if (bad) throw new Error(`backend answered ${bad.status}`);
@@ -81,14 +88,6 @@ async function round_(backend: Proc, level: number, rep: number): Promise<Round>
       round((((s.completionTokens ?? 1) - 1) / (s.totalMs - s.firstMs)) * 1000, 1),
     ),
   };
-}
-
-const pairRatios = (a: Round[], b: Round[]) =>
-  a.map((r, i) => r.aggregateTokS / (b[i]?.aggregateTokS ?? Number.NaN));
-
-async function capacity(backend: Proc): Promise<unknown> {
-  const res = await fetch(`${backend.url}/v1/load`);
-  return res.json();
 }
 
 /** µs to turn one token's chunk into SSE bytes with the server's own writer (JSON + encode). */
@@ -110,92 +109,84 @@ function sseEventUs(): number {
   return round(us, 3);
 }
 
-interface Config {
-  name: string;
-  flags: string[];
-  backend: Proc;
-  rounds: Map<number, Round[]>;
-}
-
-function summarize(config: Config) {
-  const rows = levels.map((level) => {
-    const rs = config.rounds.get(level) as Round[];
-    const ttfts = rs.flatMap((r) => r.ttftMs);
-    return {
-      concurrency: level,
-      aggregate_tok_s: round(median(rs.map((r) => r.aggregateTokS)), 1),
-      ttft_p50_ms: round(percentile(ttfts, 50)),
-      ttft_p99_ms: round(percentile(ttfts, 99)),
-      stream_tok_s_p50: round(median(rs.flatMap((r) => r.streamTokS)), 1),
-      server_cpu_ms_per_token: round(median(rs.map((r) => r.serverCpuMsPerToken)), 3),
-      runs: rs,
-    };
-  });
-  const base = rows[0]?.aggregate_tok_s ?? Number.NaN;
-  return rows.map((r) => ({ ...r, scaling_vs_1: round(r.aggregate_tok_s / base) }));
-}
-
-async function describe(config: Config) {
+async function describe(config: Config, first: Config) {
+  const rows = levelRows(levels, config.rounds);
   return {
     name: config.name,
     // the server under test exactly as started
     command: `npm run backend -- ${config.backend.args.slice(3).join(" ")}`,
     flags: config.flags,
-    load: await capacity(config.backend),
-    // per token at concurrency 1 as a client sees it; compare engine.json's decode step
-    clientMsPerTokenAt1: 0,
-    rows: summarize(config),
+    load: await (await fetch(`${config.backend.url}/v1/load`)).json(),
+    // per token at concurrency 1 as a client sees it; compare step-cost's B=1 step
+    clientMsPerTokenAt1: round(1000 / (rows[0]?.stream_tok_s_p50 ?? Number.NaN), 3),
+    rows,
+    top_vs_1: topVsOne(rows),
+    // aggregate tok/s of this configuration over the first's (same model), paired per repetition
+    aggregate_ratio_vs_first: levels.map((level) => ({
+      concurrency: level,
+      ratio: pairedRatio(config.rounds.get(level) ?? [], first.rounds.get(level) ?? []),
+    })),
+  };
+}
+
+async function report(configs: Config[], machine: ReturnType<typeof machineInfo>) {
+  const perModel = [];
+  for (const model of models) {
+    const own = configs.filter((c) => c.model === model);
+    const described = [];
+    for (const c of own) described.push(await describe(c, own[0] as Config));
+    perModel.push({ model, shape: modelShape(model), configs: described });
+  }
+  const first = perModel[0] as (typeof perModel)[number];
+  const defaults = first.configs[0] as (typeof first.configs)[number];
+  return {
+    benchmark: "concurrency",
+    // the first model and its first configuration, as one-model runs wrote them
+    model: first.model,
+    maxTokens,
+    reps,
+    sseEventUs: sseEventUs(),
+    backend: { command: defaults.command, flags: defaults.flags, load: defaults.load },
+    rows: defaults.rows,
+    configs: first.configs,
+    // every model: its shape and every configuration's rows
+    models: perModel,
+    machine: { ...machine, loadAverage1mAtEnd: loadNow() },
   };
 }
 
 const machine = machineInfo();
-// One backend server per configuration, all started up front; rounds alternate between them.
+// One backend server per model and configuration, all started up front; rounds alternate between them.
 const configs: Config[] = [];
-for (const flags of configFlags) {
-  const backend = await startBackend(values.model as string, flags);
-  configs.push({
-    name: flags.join(" ") || "defaults",
-    flags,
-    backend,
-    rounds: new Map(levels.map((l) => [l, []])),
-  });
-}
+for (const model of models)
+  for (const flags of configFlags)
+    configs.push({
+      model,
+      name: flags.join(" ") || "defaults",
+      flags,
+      backend: await startBackend(model, flags),
+      rounds: new Map(levels.map((l) => [l, []])),
+    });
 try {
   for (const c of configs) {
     const agent = new Agent({ keepAlive: true });
-    for (let i = 0; i < 2; i++) await chatOnce(agent, c.backend.url, body(i), true); // warm-up
+    for (let i = 0; i < 2; i++) await chatOnce(agent, c.backend.url, body(c.model, i), true); // warm-up
     agent.destroy();
   }
   for (let rep = 0; rep < reps; rep++) {
-    for (const level of rotate(levels, rep)) {
-      for (const c of rotate(configs, rep)) c.rounds.get(level)?.push(await round_(c.backend, level, rep));
-    }
+    for (const model of rotate(models, rep))
+      for (const level of rotate(levels, rep))
+        for (const c of rotate(
+          configs.filter((x) => x.model === model),
+          rep,
+        ))
+          c.rounds.get(level)?.push(await round_(c, level, rep));
+    console.error(`rep ${rep + 1}/${reps} done, load ${loadNow()}`);
   }
-  const described = await Promise.all(configs.map(describe));
-  for (const d of described)
-    d.clientMsPerTokenAt1 = round(1000 / (d.rows[0]?.stream_tok_s_p50 ?? Number.NaN), 3);
-  const first = described[0] as (typeof described)[number];
-  const report = {
-    benchmark: "concurrency",
-    model: values.model,
-    maxTokens,
-    reps,
-    sseEventUs: sseEventUs(),
-    // the first configuration (the server's defaults unless told otherwise): one row per level
-    backend: { command: first.command, flags: first.flags, load: first.load },
-    rows: first.rows,
-    // every configuration, paired per level: aggregate tok/s of each over the first's, same repetitions
-    configs: described.map((d) => ({
-      ...d,
-      aggregate_ratio_vs_first: levels.map((level, i) => ({
-        concurrency: level,
-        ratio: round(median(pairRatios(d.rows[i]?.runs ?? [], first.rows[i]?.runs ?? [])), 3),
-      })),
-    })),
-    machine: { ...machine, loadAverage1mAtEnd: loadNow() },
-  };
-  writeFileSync(`${values.out}/concurrency.json`, `${JSON.stringify(report, null, 2)}\n`);
-  for (const d of report.configs) console.log(d.name, JSON.stringify(d.rows.map(({ runs: _, ...r }) => r)));
+  const out = await report(configs, machine);
+  writeFileSync(`${values.out}/${values.name}.json`, `${JSON.stringify(out, null, 2)}\n`);
+  for (const m of out.models)
+    for (const c of m.configs) console.log(m.model, c.name, JSON.stringify(c.top_vs_1));
 } finally {
   await stopAll();
 }

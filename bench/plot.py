@@ -1,4 +1,4 @@
-"""Draw one PNG per benchmark result in a results folder: python3 bench/plot.py bench/results"""
+"""Draw one PNG per benchmark result in a results folder: python3 bench/plot.py bench/results [--only concurrency]"""
 import argparse
 import json
 import logging
@@ -32,10 +32,9 @@ def engine(r: dict, fig) -> None:
         ax.tick_params(axis="x", labelsize=7)
 
 
-def concurrency(r: dict, fig) -> None:
-    configs = r.get("configs") or [{"name": "defaults", "rows": r["rows"]}]
+def concurrency_row(axes, model: str, configs: list) -> None:
     levels = [row["concurrency"] for row in configs[0]["rows"]]
-    left, mid, right = fig.subplots(1, 3)
+    left, mid, right = axes
     for i, c in enumerate(configs):
         rows, color, name = c["rows"], f"C{i}", c["name"]
         left.plot(levels, [row["aggregate_tok_s"] for row in rows], "o-", color=color, label=f"aggregate: {name}")
@@ -45,14 +44,23 @@ def concurrency(r: dict, fig) -> None:
         cpu = [row.get("server_cpu_ms_per_token") for row in rows]
         if all(x is not None for x in cpu):
             right.plot(levels, cpu, "o-", color=color, label=name)
-    left.set(xlabel="concurrent streams", ylabel="tokens/s", title="throughput (wall clock)", ylim=(0, None))
-    mid.set(yscale="log", xlabel="concurrent streams", ylabel="ms", title="time to first token")
-    right.set(xlabel="concurrent streams", ylabel="ms", title="server CPU per token", ylim=(0, None))
+    short = model.rsplit("/", 1)[-1]
+    left.set(xlabel="concurrent streams", ylabel="tokens/s", title=f"{short}: throughput (wall clock)", ylim=(0, None))
+    mid.set(yscale="log", xlabel="concurrent streams", ylabel="ms", title=f"{short}: time to first token")
+    right.set(xlabel="concurrent streams", ylabel="ms", title=f"{short}: server CPU per token", ylim=(0, None))
     for ax in (left, mid, right):
         ax.set_xscale("log")
         ax.set_xticks(levels, [str(x) for x in levels])
+        ax.minorticks_off()
         ax.legend(fontsize=6)
-    fig.suptitle(f"Petrel backend server, {r['model']}, {r['maxTokens']} tokens per stream (backend flags per line)")
+
+
+def concurrency(r: dict, fig) -> None:
+    models = r.get("models") or [{"model": r["model"], "configs": r.get("configs") or [{"name": "defaults", "rows": r["rows"]}]}]
+    grid = fig.subplots(len(models), 3, squeeze=False)
+    for axes, m in zip(grid, models):
+        concurrency_row(axes, m["model"], m["configs"])
+    fig.suptitle(f"Petrel backend server, {r['maxTokens']} tokens per stream, one line per backend flag set")
 
 
 def gateway(r: dict, fig) -> None:
@@ -86,17 +94,28 @@ def sdk(r: dict, fig) -> None:
     ax.set_title(f"SSE chunks parsed per second, {r['streamChunks']} chunks from memory")
 
 
+def concurrency_size(r: dict) -> tuple:
+    return (15, 4.5 * len(r.get("models") or [r]))
+
+
+DRAWN = [("engine", engine, (11, 4)), ("concurrency", concurrency, concurrency_size), ("gateway", gateway, (12, 4.5)),
+         ("gateway-log-off", gateway, (12, 4.5)), ("gateway-profile", gateway_profile, (8, 5)), ("sdk", sdk, (7, 4))]
+
+
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     parser = argparse.ArgumentParser()
     parser.add_argument("results", type=Path)
+    parser.add_argument("--only", help="comma-separated result names (default: every result present)")
     args = parser.parse_args()
-    for name, draw, size in [("engine", engine, (11, 4)), ("concurrency", concurrency, (15, 4.5)), ("gateway", gateway, (12, 4.5)), ("gateway-log-off", gateway, (12, 4.5)), ("gateway-profile", gateway_profile, (8, 5)), ("sdk", sdk, (7, 4))]:
+    only = set(args.only.split(",")) if args.only else None
+    for name, draw, size in DRAWN:
         path = args.results / f"{name}.json"
-        if not path.exists():
+        if not path.exists() or (only is not None and name not in only):
             continue
-        fig = plt.figure(figsize=size, layout="constrained")
-        draw(json.loads(path.read_text()), fig)
+        r = json.loads(path.read_text())
+        fig = plt.figure(figsize=size(r) if callable(size) else size, layout="constrained")
+        draw(r, fig)
         fig.savefig(args.results / f"{name}.png", dpi=110)
         plt.close(fig)
         log.info("wrote %s", args.results / f"{name}.png")

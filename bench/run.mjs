@@ -22,7 +22,15 @@ const out = quick ? "bench/results/quick" : "bench/results";
 // [script, full-run args, quick-run args, time limit in seconds]
 const benches = {
   engine: ["bench/engine.ts", [], ["--tokens", "16", "--reps", "2"], 900],
-  concurrency: ["bench/concurrency.ts", [], ["--reps", "2", "--tokens", "32"], 900],
+  // petrel-mini and bench-24m (random weights, built on first use); ~10 min on 2 cores
+  concurrency: [
+    "bench/concurrency.ts",
+    ["--levels", "1,2,4,8"],
+    ["--reps", "2", "--tokens", "32", "--levels", "1,8"],
+    1800,
+  ],
+  // raw session.run per decode step at B = 1, 2, 4, 8 for the same two models: the cost model a + B·b
+  "concurrency-step-cost": ["bench/step-cost.ts", [], ["--reps", "2", "--steps", "32"], 600],
   gateway: ["bench/gateway.ts", [], ["--reps", "1", "--per-connection", "2", "--min-requests", "20"], 900],
   sdk: ["bench/sdk.ts", [], ["--chunks", "5000", "--reps", "3"], 300],
   // the gateway again with both gateways' request log off: what the log line costs (full runs only)
@@ -34,12 +42,13 @@ const chosen = values.only
   : Object.keys(benches).filter((name) => !quick || benches[name][2] !== null);
 for (const name of chosen) if (!(name in benches)) throw new Error(`unknown benchmark ${name}`);
 
-// Server defaults (batching, fp32) vs the one-request-at-a-time engine (int8 by default), and that
-// engine on fp32 too so batching and quantization are told apart — when the server has the flag.
+// Server defaults (batching, fp32), the same with one ORT thread (the default for bench-24m, a model
+// over 64 MiB, is ORT's own: all physical cores), the one-request-at-a-time engine on fp32 (batching
+// alone) and on its default int8 — when the server has the flag.
 function concurrencyFlags() {
   if (values["backend-flags"] !== undefined) return values["backend-flags"];
   const batching = readFileSync("service/src/entry/node.ts", "utf8").includes('"batch-size"');
-  return batching ? "|--batch-size 1|--batch-size 1 --variant fp32" : "";
+  return batching ? "|--threads 1|--batch-size 1 --variant fp32|--batch-size 1" : "";
 }
 
 function node(args, timeoutS) {
@@ -62,7 +71,8 @@ for (const name of chosen) {
   if (quick && short === null) throw new Error(`${name} has no quick mode`);
   const start = Date.now();
   console.error(`\n== bench ${name}${quick ? " (quick)" : ""}`);
-  const extra = name === "concurrency" ? ["--backend-flags", concurrencyFlags()] : [];
+  // "=": a flag set may itself start with "--"
+  const extra = name === "concurrency" ? [`--backend-flags=${concurrencyFlags()}`] : [];
   const status = node(
     ["--import", "tsx", script, ...(quick ? short : full), ...extra, "--out", outArg],
     limit,

@@ -33,11 +33,8 @@ function engine(r) {
   return `### engine (${r.model}, ${r.variant}, ${r.newTokens} new tokens, ${r.reps} reps)\n\n${table(["system", "prefill tok/s", "decode tok/s", "decode ms/token"], rows)}\n\nRatios vs transformers.js: ${ratios}.${parts}\n\n${machine(r.machine)}`;
 }
 
-function concurrency(r) {
-  const configs = r.configs ?? [
-    { name: "defaults", rows: r.rows, flags: r.backend.flags, load: r.backend.load },
-  ];
-  const rows = configs.flatMap((c, ci) =>
+function concurrencyModel(r, m) {
+  const rows = m.configs.flatMap((c, ci) =>
     c.rows.map((x, i) => [
       `\`${c.name}\``,
       c.load?.capacity ?? "?",
@@ -63,7 +60,41 @@ function concurrency(r) {
     "per-stream tok/s p50",
     "server CPU ms/token",
   ];
-  return `### concurrency (${r.model}, ${r.maxTokens} tokens per stream, ${r.reps} reps; SSE event ${r.sseEventUs} µs/token)\n\n${table(header, rows)}\n\n${machine(r.machine)}`;
+  const shape = m.shape ? `, ${m.shape.layers} layers × ${m.shape.hidden}, ${m.shape.params_m}M params` : "";
+  const top = m.configs[0]?.top_vs_1;
+  const verdict = top
+    ? `\n\n${m.configs[0].name}: ${top.streams} streams ${top.aggregate_tok_s_top} tok/s vs 1 stream ${top.aggregate_tok_s_1} = **${top.ratio}×** (paired per repetition ${top.ratio_paired}×); TTFT at ${top.streams} streams p50 ${top.ttft_p50_ms_top} ms, p99 ${top.ttft_p99_ms_top} ms.`
+    : "";
+  return `### concurrency (${m.model}${shape}; ${r.maxTokens} tokens per stream, ${r.reps} reps; SSE event ${r.sseEventUs} µs/token)\n\n${table(header, rows)}${verdict}`;
+}
+
+function concurrency(r) {
+  const models = r.models ?? [
+    {
+      model: r.model,
+      configs: r.configs ?? [
+        { name: "defaults", rows: r.rows, flags: r.backend.flags, load: r.backend.load },
+      ],
+    },
+  ];
+  return `${models.map((m) => concurrencyModel(r, m)).join("\n\n")}\n\n${machine(r.machine)}`;
+}
+
+function stepCost(r) {
+  const rows = r.results.flatMap((x) =>
+    x.rows.map((row) => [
+      x.model,
+      x.threads,
+      row.batch,
+      row.step_ms,
+      row.step_cpu_ms,
+      row.ms_per_token,
+      row.batch === 1 ? `a ${x.fit.a_ms}, b ${x.fit.b_ms}` : "",
+      row.batch === 1 ? x.raw_gain_max_vs_1 : "",
+    ]),
+  );
+  const header = ["model", "threads", "B", "step ms", "step CPU ms", "ms/token", "fit ms", "raw gain"];
+  return `### concurrency-step-cost (raw \`session.run\`, ${r.variant}, KV ${r.kv}, ${r.reps} reps; step ≈ a + B·b; raw gain = 8·step(1)/step(8))\n\n${table(header, rows)}\n\n${machine(r.machine)}`;
 }
 
 // the gateway's own Server-Timing: whole response (non-stream) or until the upstream answered (stream)
@@ -99,6 +130,7 @@ export function tables(dir) {
   const parts = {
     engine,
     concurrency,
+    "concurrency-step-cost": stepCost,
     gateway,
     "gateway-log-off": (r) => gateway(r, "gateway-log-off"),
     "gateway-profile": gatewayProfile,
@@ -107,7 +139,7 @@ export function tables(dir) {
   return Object.entries(parts)
     .map(([name, fmt]) => {
       const r = read(dir, name);
-      return r ? fmt(r) : name.startsWith("gateway-") ? "" : `### ${name}\n\nnot run yet.`;
+      return r ? fmt(r) : name.includes("-") ? "" : `### ${name}\n\nnot run yet.`;
     })
     .filter(Boolean)
     .join("\n\n");

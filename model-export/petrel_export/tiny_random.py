@@ -1,6 +1,10 @@
-"""The random-weight model directory others build against before the trained model exists.
+"""Random-weight model directories: the tiny one others build against before the trained model
+exists, and bench-size ones for measuring the server where weight reads, not per-row work, dominate.
 
     /usr/bin/python3 -m petrel_export.tiny_random --out ../models/tiny-random
+    /usr/bin/python3 -m petrel_export.tiny_random --preset bench-24m --out ../bench/models/bench-24m
+
+Same tokenizer (a 1024-token BPE trained on fortunes) and seed for every preset; only the shape changes.
 """
 from __future__ import annotations
 
@@ -24,6 +28,14 @@ EXTRA = [
 
 TINY = ModelConfig(n_layer=2, n_head=4, n_kv_head=2, n_embd=64, block_size=256, vocab_size=1024)
 
+# bench-24m: 8 layers x 512, 24M parameters, 97 MB of fp32 weights -- far more than the L2/L3 caches,
+# so a decode step streams the weights from memory and B rows cost little more than one (what batching
+# is for); petrel-mini's 5 MB sit in cache. Heads of 64 like Llama; GQA 2:1 like petrel-mini.
+PRESETS = {
+    "tiny": TINY,
+    "bench-24m": ModelConfig(n_layer=8, n_head=8, n_kv_head=4, n_embd=512, block_size=512, vocab_size=1024),
+}
+
 
 def tiny_texts() -> list:
     texts = []
@@ -33,11 +45,11 @@ def tiny_texts() -> list:
     return texts + EXTRA + [render(d, False) for d in dialogues]
 
 
-def build(out: Path, model_id: str, vocab_size: int = TINY.vocab_size) -> None:
+def build(out: Path, model_id: str, vocab_size: int = TINY.vocab_size, shape: ModelConfig = TINY) -> None:
     torch.manual_seed(1234)
     vocab, merges = train_bpe(tiny_texts(), vocab_size, SPECIAL_TOKENS)
     tok = ByteLevelBPE(vocab, merges, SPECIAL_TOKENS)
-    cfg = ModelConfig(**{**TINY.to_dict(), "vocab_size": tok.vocab_size})
+    cfg = ModelConfig(**{**shape.to_dict(), "vocab_size": tok.vocab_size})
     model = LlamaForCausalLM(cfg).eval()
     write_model_dir(model, tok, out)
     write_golden(model, tok, model_id, out / "golden.json", [tok.token_id(IM_END), tok.token_id(BOS)], max_new_tokens=16)
@@ -47,9 +59,12 @@ def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--out", type=Path, required=True)
-    ap.add_argument("--model-id", default="tiny-random")
+    ap.add_argument("--preset", choices=sorted(PRESETS), default="tiny")
+    ap.add_argument("--model-id", help="default: tiny-random for the tiny preset, else the preset's name")
     args = ap.parse_args()
-    build(args.out, args.model_id)
+    model_id = args.model_id or ("tiny-random" if args.preset == "tiny" else args.preset)
+    shape = PRESETS[args.preset]
+    build(args.out, model_id, shape.vocab_size, shape)
 
 
 if __name__ == "__main__":
