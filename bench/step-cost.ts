@@ -3,9 +3,10 @@
 // as the batched engine does), fp32 by default. Fits step(B) ≈ a + B·b from B=1 and the largest B:
 // a is paid once per step (node dispatch, weight reads), b per row (its activations and KV). The
 // raw 8-vs-1 gain is 8·step(1)/step(8) — the ceiling for the server's aggregate tok/s ratio.
-// Prints JSON; with --out <dir>, also writes <dir>/concurrency-step-cost.json.
+// Prints JSON; with --out <dir>, also writes <dir>/<--name, default concurrency-step-cost>.json.
 //   npx tsx bench/step-cost.ts [--models models/petrel-mini,bench/models/bench-24m] [--batches 1,2,4,8]
-//     [--prompt 20] [--steps 128] [--reps 5] [--threads 1,2] [--variant fp32] [--out bench/results]
+//     [--prompt 20[,100,240]] [--steps 128] [--reps 5] [--threads 1,2] [--variant fp32]
+//     [--out bench/results] [--name concurrency-step-cost]
 import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import * as ort from "onnxruntime-node";
@@ -16,28 +17,27 @@ const { values } = parseArgs({
   options: {
     models: { type: "string", default: "models/petrel-mini,bench/models/bench-24m" },
     batches: { type: "string", default: "1,2,4,8" },
+    // cached positions before the first step; a list sweeps KV length (b grows with it)
     prompt: { type: "string", default: "20" },
     steps: { type: "string", default: "128" },
     reps: { type: "string", default: "5" },
     threads: { type: "string", default: "1,2" },
     variant: { type: "string", default: "fp32" },
     out: { type: "string" },
+    name: { type: "string", default: "concurrency-step-cost" },
   },
 });
 const list = (s: string) => s.split(",").filter(Boolean);
 const batches = list(values.batches as string).map(Number);
-const [prompt, steps, reps] = [values.prompt, values.steps, values.reps].map(Number) as [
-  number,
-  number,
-  number,
-];
+const prompts = list(values.prompt as string).map(Number);
+const [steps, reps] = [values.steps, values.reps].map(Number) as [number, number];
 const file = values.variant === "int8" ? "model_quantized.onnx" : "model.onnx";
 
 const int64 = (n: number, fill: bigint, dims: number[]) =>
   new ort.Tensor("int64", new BigInt64Array(n).fill(fill), dims);
 
 /** One decode of `steps` steps at batch size B; ms per step, wall and this process's CPU (all threads). */
-async function decode(session: ort.InferenceSession, B: number) {
+async function decode(session: ort.InferenceSession, B: number, prompt: number) {
   const past: Record<string, ort.Tensor> = {};
   for (const meta of session.inputMetadata) {
     if (!meta.name.startsWith("past_key_values.") || !meta.isTensor) continue;
@@ -63,19 +63,19 @@ async function decode(session: ort.InferenceSession, B: number) {
   return { wall, cpu: (cpu.user + cpu.system) / 1000 / steps };
 }
 
-async function measure(model: string, threads: number) {
+async function measure(model: string, threads: number, prompt: number) {
   const session = await ort.InferenceSession.create(`${model}/onnx/${file}`, {
     executionProviders: ["cpu"],
     graphOptimizationLevel: "all",
     executionMode: "sequential",
     intraOpNumThreads: threads,
   });
-  for (const B of batches) await decode(session, B); // warm-up: arena and kernels for every shape
+  for (const B of batches) await decode(session, B, prompt); // warm-up: arena and kernels for every shape
   const runs = new Map<number, { wall: number; cpu: number }[]>(batches.map((B) => [B, []]));
   for (let rep = 0; rep < reps; rep++) {
     // batch sizes alternate within a repetition, order rotating, so drift hits all of them alike
     const order = batches.map((_, i) => batches[(i + rep) % batches.length] as number);
-    for (const B of order) runs.get(B)?.push(await decode(session, B));
+    for (const B of order) runs.get(B)?.push(await decode(session, B, prompt));
   }
   await session.release();
   const rows = batches.map((B) => {
@@ -95,6 +95,7 @@ async function measure(model: string, threads: number) {
   return {
     model,
     threads,
+    kv: `past ${prompt} → ${prompt + steps}`,
     rows,
     // step(B) ≈ a + B·b through B=1 and the largest B
     fit: { a_ms: round(first.step_ms - first.batch * b, 3), b_ms: round(b, 3) },
@@ -106,15 +107,15 @@ const machine = machineInfo();
 const results = [];
 for (const model of list(values.models as string).map(ensureModel))
   for (const threads of list(values.threads as string).map(Number))
-    results.push(await measure(model, threads));
+    for (const prompt of prompts) results.push(await measure(model, threads, prompt));
 const report = {
   benchmark: "step-cost",
   variant: values.variant,
-  kv: `past ${prompt} → ${prompt + steps}`,
+  kv: prompts.map((p) => `past ${p} → ${p + steps}`).join(", "),
   reps,
   results,
   machine: { ...machine, loadAverage1mAtEnd: loadNow() },
 };
 if (values.out)
-  writeFileSync(`${values.out}/concurrency-step-cost.json`, `${JSON.stringify(report, null, 2)}\n`);
+  writeFileSync(`${values.out}/${values.name}.json`, `${JSON.stringify(report, null, 2)}\n`);
 console.log(JSON.stringify(report, null, 2));
