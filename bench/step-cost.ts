@@ -116,6 +116,5 @@ const report = {
   results,
   machine: { ...machine, loadAverage1mAtEnd: loadNow() },
 };
-if (values.out)
-  writeFileSync(`${values.out}/${values.name}.json`, `${JSON.stringify(report, null, 2)}\n`);
+if (values.out) writeFileSync(`${values.out}/${values.name}.json`, `${JSON.stringify(report, null, 2)}\n`);
 console.log(JSON.stringify(report, null, 2));
