@@ -20,7 +20,14 @@ the runtime's per-node dispatch and those copies are most of a decode step. This
 - RMSNorm in the Pow/ReduceMean/Add/Sqrt/Div/Mul form onnxruntime fuses into one kernel, SiLU as
   x·Sigmoid(x), gate and up projections in one MatMul.
 
-This one has 200 nodes, 147 kernels after optimisation. Node names keep the "/model/layers.{i}/" prefixes the int8 quantizer's skip list matches.
+This one has 200 nodes, 147 kernels after optimisation. Extra outputs `new.{i}.key|value` (B, kv_heads, T, D) are this run's own keys and values. Runtimes
+that follow the convention ignore them (or fetch present.* only). Petrel's batching engine fetches
+only logits and new.*: it keeps each cache in a buffer with spare columns, feeds the whole buffer as
+the past (unused columns masked out by attention_mask) and writes the new columns itself, because
+onnxruntime-node's cost of handing an output to JavaScript grows with its size (~0.7 µs per KB,
+fresh memory each run), and present.* is every row's whole cache, every step.
+
+Node names keep the "/model/layers.{i}/" prefixes the int8 quantizer's skip list matches.
 """
 from __future__ import annotations
 
@@ -162,7 +169,10 @@ def build_graph(model: LlamaForCausalLM) -> onnx.ModelProto:
         presents = []
         for name, t in (("key", k), ("value", v)):
             t = g.op1("Reshape", [t, kv_shape], f"{p}/self_attn/{name}_heads")
-            t = g.op1("Transpose", [t], f"{p}/self_attn/{name}_bhsd", perm=[0, 2, 1, 3])
+            # also a graph output: a runtime that keeps its own cache fetches these, not present
+            g.nodes.append(helper.make_node("Transpose", [t], [f"new.{i}.{name}"], name=f"{p}/self_attn/{name}_bhsd",
+                                            perm=[0, 2, 1, 3]))
+            t = f"new.{i}.{name}"
             out = f"present.{i}.{name}"
             g.nodes.append(helper.make_node("Concat", [f"past_key_values.{i}.{name}", t], [out],
                                             name=f"{p}/self_attn/{name}_cache", axis=2))
@@ -208,6 +218,10 @@ def build_graph(model: LlamaForCausalLM) -> onnx.ModelProto:
                                                         ["batch_size", KVH, "past_sequence_length", D]))
             outputs.append(helper.make_tensor_value_info(f"present.{i}.{name}", f32,
                                                          ["batch_size", KVH, "total_sequence_length", D]))
+    for i in range(cfg.n_layer):
+        for name in ("key", "value"):
+            outputs.append(helper.make_tensor_value_info(f"new.{i}.{name}", f32,
+                                                         ["batch_size", KVH, "sequence_length", D]))
     graph = helper.make_graph(g.nodes, "petrel-decoder-with-past", inputs, outputs, g.inits)
     proto = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)], producer_name="petrel_export")
     proto.ir_version = 8

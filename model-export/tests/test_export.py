@@ -25,7 +25,8 @@ def test_onnx_io_names_and_static_heads(exported, model):
     assert inputs["past_key_values.0.key"] == ["batch_size", cfg.n_kv_head, "past_sequence_length", cfg.head_dim]
     assert outputs["present.1.value"] == ["batch_size", cfg.n_kv_head, "total_sequence_length", cfg.head_dim]
     assert outputs["logits"] == ["batch_size", "sequence_length", cfg.vocab_size]
-    assert len(inputs) == 3 + 2 * cfg.n_layer and len(outputs) == 1 + 2 * cfg.n_layer
+    assert outputs["new.1.value"] == ["batch_size", cfg.n_kv_head, "sequence_length", cfg.head_dim]
+    assert len(inputs) == 3 + 2 * cfg.n_layer and len(outputs) == 1 + 4 * cfg.n_layer
 
 
 def test_onnx_graph_is_lean_shared_bias_and_no_kv_repeat(exported, model):

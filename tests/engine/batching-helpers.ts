@@ -51,22 +51,35 @@ export async function drain(
 }
 
 /** Delegates to a real flavour and records each run's (batch, seq) — proof that rows shared a run. */
-export function recordingSessions(inner: SessionFactory): SessionFactory & { shapes: [number, number][] } {
+/**
+ * Records each run's (batch, seq) and fetched output names. `presentOnly` hides the graph's `new.*`
+ * outputs, as a directory exported without them (e.g. by Optimum) would: the runner then carries
+ * the cache through `present` instead of writing its own columns.
+ */
+export function recordingSessions(
+  inner: SessionFactory,
+  presentOnly = false,
+): SessionFactory & { shapes: [number, number][]; fetched: (readonly string[] | undefined)[] } {
   const shapes: [number, number][] = [];
+  const fetched: (readonly string[] | undefined)[] = [];
   return {
     name: `${inner.name}+recording`,
     shapes,
+    fetched,
     async create(model, options) {
       const session = await inner.create(model, options);
       return {
         ...session,
         inputNames: session.inputNames,
-        outputNames: session.outputNames,
+        outputNames: presentOnly
+          ? session.outputNames.filter((n) => !n.startsWith("new."))
+          : session.outputNames,
         inputMetadata: session.inputMetadata,
-        run(feeds) {
+        run(feeds, fetches) {
           const dims = feeds.input_ids?.dims ?? [];
           shapes.push([dims[0] as number, dims[1] as number]);
-          return session.run(feeds);
+          fetched.push(fetches);
+          return session.run(feeds, fetches);
         },
       };
     },

@@ -26,7 +26,11 @@ export interface DecoderSession {
   float32(data: Float32Array, dims: readonly number[]): SessionTensor;
   /** For legacy merged decoders (`use_cache_branch`); flavours without it cannot load those. */
   bool?(data: Uint8Array, dims: readonly number[]): SessionTensor;
-  run(feeds: Record<string, SessionTensor>): Promise<Record<string, SessionTensor>>;
+  /** `fetches`: the outputs wanted (default all); the others are not handed to JavaScript. */
+  run(
+    feeds: Record<string, SessionTensor>,
+    fetches?: readonly string[],
+  ): Promise<Record<string, SessionTensor>>;
   release(): Promise<void>;
 }
 

@@ -24,8 +24,9 @@ export function wrapSession(ort: OrtModule, session: InferenceSession): DecoderS
     int64: (data, dims) => new ort.Tensor("int64", data, dims),
     float32: (data, dims) => new ort.Tensor("float32", data, dims),
     bool: (data, dims) => new ort.Tensor("bool", data, dims),
-    run: async (feeds) => {
-      const outputs = await session.run(feeds as Record<string, Tensor>);
+    run: async (feeds, fetches) => {
+      const inputs = feeds as Record<string, Tensor>;
+      const outputs = await (fetches ? session.run(inputs, [...fetches]) : session.run(inputs));
       return outputs as Record<string, SessionTensor>;
     },
     release: () => session.release(),

@@ -1,9 +1,26 @@
 // Session runs for the batch scheduler: a prefill chunk of one sequence against its own cache,
 // and one decode step over every active row at once — (B, 1) new tokens against a left-padded
 // (B, H, P, D) past, each row with its own attention mask and position id.
+//
+// Two ways to carry the cache from step to step (kv-pack.ts): graphs that output this run's own K/V
+// (`new.{i}.*`) get a buffer with spare columns that is fed whole and written in place, and the run
+// fetches only logits and new.*; other graphs hand back `present` (the whole cache) every step.
 import type { ModelConfig } from "../model-config.js";
 import type { DecoderSession, SessionTensor } from "../session.js";
-import { floatData, type KvBlock, type KvShape, type KvSource, leftPaddedMask } from "./kv-pack.js";
+import {
+  emptyBlock,
+  floatData,
+  type KvBlock,
+  type KvShape,
+  type KvSource,
+  leftPaddedMask,
+  packRows,
+  reserve,
+  writeColumns,
+} from "./kv-pack.js";
+
+/** Spare columns a grown or repacked block gets when the runner writes new K/V itself. */
+const SPARE_COLUMNS = 32;
 
 export interface DecodeRow {
   /** The token fed this step. */
@@ -16,6 +33,9 @@ export class BatchRunner {
   readonly shape: KvShape;
   private readonly hasPositionIds: boolean;
   private readonly hasLogitsToKeep: boolean;
+  /** `new.{i}.key` per past name when the graph outputs them (own-cache mode), else undefined. */
+  private readonly newNames: Map<string, string> | undefined;
+  private readonly fetches: string[] | undefined;
 
   constructor(
     private readonly session: DecoderSession,
@@ -29,6 +49,25 @@ export class BatchRunner {
     if (session.inputNames.includes("use_cache_branch")) {
       throw new Error("batching needs a decoder-with-past graph without use_cache_branch");
     }
+    const pairs = names.map((n) => [n, n.replace(/^past_key_values/, "new")] as const);
+    if (names.length > 0 && pairs.every(([, out]) => session.outputNames.includes(out))) {
+      this.newNames = new Map(pairs);
+      this.fetches = ["logits", ...this.newNames.values()];
+    }
+  }
+
+  /** Whether blocks carry spare columns written in place (own-cache mode). */
+  get ownsCache(): boolean {
+    return this.newNames !== undefined;
+  }
+
+  /** Repacks rows into a fresh left-padded block (with spare columns in own-cache mode). */
+  pack(rows: readonly KvSource[]): { block: KvBlock; columns: number } {
+    return packRows(this.shape, rows, this.ownsCache ? SPARE_COLUMNS : 0);
+  }
+
+  empty(): KvBlock {
+    return emptyBlock(this.shape);
   }
 
   /** Runs prompt tokens of ONE sequence after its cache (none = empty); returns its new cache. */
@@ -37,17 +76,15 @@ export class BatchRunner {
     past: KvSource | undefined,
   ): Promise<{ logits: Float32Array; kv: KvSource }> {
     const length = past?.length ?? 0;
-    const pastBlock = past ?? { block: this.emptyBlock(), batchIndex: 0, columns: 0, length: 0 };
-    if (pastBlock.columns !== length) throw new Error("prefill needs a compact (unpadded) cache");
-    const outputs = await this.run(pastBlock.block, length, [length], [ids]);
+    const source = past ?? { block: this.empty(), batchIndex: 0, columns: 0, length: 0 };
+    if (source.columns !== length || source.batchIndex !== 0) {
+      throw new Error("prefill needs a compact (unpadded) cache");
+    }
+    const step = await this.step(source.block, length, [length], [ids]);
+    const total = length + ids.length;
     return {
-      logits: this.rowLogits(outputs.logits, 0),
-      kv: {
-        block: this.presentBlock(outputs),
-        batchIndex: 0,
-        columns: length + ids.length,
-        length: length + ids.length,
-      },
+      logits: this.rowLogits(step.logits, 0),
+      kv: { block: step.block, batchIndex: 0, columns: total, length: total },
     };
   }
 
@@ -57,7 +94,7 @@ export class BatchRunner {
     columns: number,
     rows: readonly DecodeRow[],
   ): Promise<{ logits: Float32Array[]; block: KvBlock; columns: number }> {
-    const outputs = await this.run(
+    const step = await this.step(
       block,
       columns,
       rows.map((r) => r.length),
@@ -65,8 +102,29 @@ export class BatchRunner {
     );
     // Views, not copies: each row owns its own slice of this step's output and the next run
     // allocates a fresh one, so the in-place logit processors cannot touch another row.
-    const logits = rows.map((_, b) => this.rowLogits(outputs.logits, b, true));
-    return { logits, block: this.presentBlock(outputs), columns: columns + 1 };
+    const logits = rows.map((_, b) => this.rowLogits(step.logits, b, true));
+    return { logits, block: step.block, columns: columns + 1 };
+  }
+
+  /** One run over `ids` (B rows × T) after `columns` cached columns; returns logits and the cache after it. */
+  private async step(
+    block: KvBlock,
+    columns: number,
+    lengths: readonly number[],
+    ids: readonly (readonly number[])[],
+  ): Promise<{ logits: SessionTensor | undefined; block: KvBlock }> {
+    const batch = ids.length;
+    const seq = ids[0]?.length ?? 0;
+    if (!this.newNames) {
+      const outputs = await this.run(block, columns, lengths, ids);
+      return { logits: outputs.logits, block: this.presentBlock(outputs, columns + seq) };
+    }
+    const room = reserve(this.shape, block, batch, columns, columns + seq, SPARE_COLUMNS);
+    const outputs = await this.run(room, columns, lengths, ids);
+    const fresh: Record<string, Float32Array> = {};
+    for (const [past, out] of this.newNames) fresh[past] = floatData(outputs[out]?.data, out);
+    writeColumns(this.shape, room, columns, fresh, batch, seq);
+    return { logits: outputs.logits, block: room };
   }
 
   /** ids: B rows of T tokens each (T equal across rows); lengths: each row's valid cached positions. */
@@ -80,16 +138,17 @@ export class BatchRunner {
     const batch = ids.length;
     const seq = ids[0]?.length ?? 0;
     const { heads, headDim } = this.shape;
+    const width = past.capacity;
     const feeds: Record<string, SessionTensor> = {};
     for (const name of this.shape.names) {
-      feeds[name] = s.float32(past[name] as Float32Array, [batch, heads, columns, headDim]); // (B, H, P, D)
+      feeds[name] = s.float32(past.tensors[name] as Float32Array, [batch, heads, width, headDim]); // (B, H, C, D)
     }
     const flat = new BigInt64Array(batch * seq);
     ids.forEach((row, b) => {
       for (const [t, id] of row.entries()) flat[b * seq + t] = BigInt(id);
     });
     feeds.input_ids = s.int64(flat, [batch, seq]); // (B, T)
-    feeds.attention_mask = s.int64(leftPaddedMask(lengths, columns, seq), [batch, columns + seq]); // (B, P+T)
+    feeds.attention_mask = s.int64(leftPaddedMask(lengths, columns, width, seq), [batch, width + seq]); // (B, C+T)
     if (this.hasPositionIds) {
       const positions = new BigInt64Array(batch * seq);
       lengths.forEach((length, b) => {
@@ -98,7 +157,7 @@ export class BatchRunner {
       feeds.position_ids = s.int64(positions, [batch, seq]); // (B, T)
     }
     if (this.hasLogitsToKeep) feeds.num_logits_to_keep = s.int64(new BigInt64Array([1n]), []);
-    return s.run(feeds);
+    return s.run(feeds, this.fetches);
   }
 
   /** Row b's last-position logits, (B, T, V) → (V), copied out of the runtime's buffer unless `view`. */
@@ -111,18 +170,12 @@ export class BatchRunner {
     return view ? data.subarray(start, start + vocab) : data.slice(start, start + vocab);
   }
 
-  private presentBlock(outputs: Record<string, SessionTensor>): KvBlock {
-    const block: KvBlock = {};
+  private presentBlock(outputs: Record<string, SessionTensor>, columns: number): KvBlock {
+    const tensors: Record<string, Float32Array> = {};
     for (const [name, tensor] of Object.entries(outputs)) {
       if (!name.startsWith("present")) continue;
-      block[name.replace(/^present[^.]*/, "past_key_values")] = floatData(tensor.data, name);
+      tensors[name.replace(/^present[^.]*/, "past_key_values")] = floatData(tensor.data, name);
     }
-    return block;
-  }
-
-  private emptyBlock(): KvBlock {
-    const block: KvBlock = {};
-    for (const name of this.shape.names) block[name] = new Float32Array(0);
-    return block;
+    return { tensors, capacity: columns };
   }
 }

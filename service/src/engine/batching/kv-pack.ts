@@ -1,18 +1,26 @@
 // KV caches of many sequences packed into one batch tensor per past input, left-padded:
-// row b's L_b valid positions sit in the LAST L_b columns of a (B, kv_heads, P, head_dim) block
-// and its attention mask is zero over the P − L_b padding columns before them. Every decode step
-// appends one column to every row, so the layout stays right-aligned and the model's `present`
-// outputs are fed back as the next `past` untouched; bytes are copied only when rows join or leave.
+// row b's L_b valid positions sit in the LAST L_b of the block's first P ("columns") positions of
+// a (B, kv_heads, capacity, head_dim) buffer, and its attention mask is zero over the P − L_b
+// padding columns before them and over the unused capacity after P. Every decode step appends one
+// column to every row at P, so the layout stays right-aligned; bytes move only when rows join or
+// leave (repack), when the capacity runs out (grow), and for the new column itself.
+//
+// capacity = columns for graphs that only give back `present` (the whole cache, every step); graphs
+// that also output this run's own K/V (`new.*`, see model-export's onnx_export.py) let the runner
+// keep spare columns and write just the new ones: the buffer is then fed whole as the past.
 
-/** Per past input name (`past_key_values.{i}.key|value`), float32 data of shape (B, H, P, D). */
-export type KvBlock = Record<string, Float32Array>;
+/** Per past input name (`past_key_values.{i}.key|value`), float32 data of shape (B, H, capacity, D). */
+export interface KvBlock {
+  tensors: Record<string, Float32Array>;
+  capacity: number;
+}
 
-/** Where one row's cache lives: row `batchIndex` of a block that is `columns` wide. */
+/** Where one row's cache lives: row `batchIndex` of a block whose first `columns` positions are in use. */
 export interface KvSource {
   block: KvBlock;
   batchIndex: number;
   columns: number;
-  /** Valid positions of this row, right-aligned in the block. */
+  /** Valid positions of this row, right-aligned within the first `columns`. */
   length: number;
 }
 
@@ -22,34 +30,95 @@ export interface KvShape {
   headDim: number;
 }
 
-/** Copies rows into a new left-padded block as wide as the longest row: (B', H, max L, D). */
-export function packRows(shape: KvShape, rows: readonly KvSource[]): { block: KvBlock; columns: number } {
+export function emptyBlock(shape: KvShape): KvBlock {
+  const tensors: Record<string, Float32Array> = {};
+  for (const name of shape.names) tensors[name] = new Float32Array(0);
+  return { tensors, capacity: 0 };
+}
+
+/**
+ * Copies rows into a new left-padded block as wide as the longest row, with `spare` unused columns
+ * after it: (B', H, max L + spare, D). Fresh zeros, so padding and spare columns stay finite.
+ */
+export function packRows(
+  shape: KvShape,
+  rows: readonly KvSource[],
+  spare = 0,
+): { block: KvBlock; columns: number } {
   const columns = rows.reduce((max, row) => Math.max(max, row.length), 0);
+  const capacity = columns + spare;
   const { heads: H, headDim: D } = shape;
-  const block: KvBlock = {};
+  const tensors: Record<string, Float32Array> = {};
   for (const name of shape.names) {
-    const out = new Float32Array(rows.length * H * columns * D); // zeros: padding stays finite
+    const out = new Float32Array(rows.length * H * capacity * D);
     rows.forEach((row, b) => {
-      const src = row.block[name];
+      const src = row.block.tensors[name];
       if (!src) throw new Error(`KV block lacks ${name}`);
       const span = row.length * D;
       for (let h = 0; h < H; h++) {
-        const from = ((row.batchIndex * H + h) * row.columns + (row.columns - row.length)) * D;
-        const to = ((b * H + h) * columns + (columns - row.length)) * D;
+        const from = ((row.batchIndex * H + h) * row.block.capacity + (row.columns - row.length)) * D;
+        const to = ((b * H + h) * capacity + (columns - row.length)) * D;
         out.set(src.subarray(from, from + span), to);
       }
     });
-    block[name] = out;
+    tensors[name] = out;
   }
-  return { block, columns };
+  return { block: { tensors, capacity }, columns };
 }
 
-/** Attention mask (B, P + T): row b sees its own L_b cached columns and its T new ones. */
-export function leftPaddedMask(lengths: readonly number[], columns: number, seq: number): BigInt64Array {
-  const width = columns + seq;
+/** A block of `batch` rows with room for `needed` columns: the same block, or a wider copy. */
+export function reserve(
+  shape: KvShape,
+  block: KvBlock,
+  batch: number,
+  columns: number,
+  needed: number,
+  spare: number,
+): KvBlock {
+  if (needed <= block.capacity) return block;
+  const rows = Array.from({ length: batch }, (_, b) => ({ block, batchIndex: b, columns, length: columns }));
+  return packRows(shape, rows, needed - columns + spare).block;
+}
+
+/**
+ * Writes this run's own K/V, `fresh[name]` of shape (B, H, T, D), into columns [columns, columns + T)
+ * of every row, in place (the block must have the room: see `reserve`).
+ */
+export function writeColumns(
+  shape: KvShape,
+  block: KvBlock,
+  columns: number,
+  fresh: Record<string, Float32Array>,
+  batch: number,
+  seq: number,
+): void {
+  const { heads: H, headDim: D } = shape;
+  const span = seq * D;
+  for (const name of shape.names) {
+    const dst = block.tensors[name] as Float32Array;
+    const src = fresh[name];
+    if (!src || src.length !== batch * H * span) throw new Error(`new K/V for ${name} has the wrong size`);
+    for (let bh = 0; bh < batch * H; bh++) {
+      dst.set(src.subarray(bh * span, bh * span + span), (bh * block.capacity + columns) * D);
+    }
+  }
+}
+
+/**
+ * Attention mask (B, capacity + T): row b sees its own L_b cached columns (right-aligned before
+ * `columns`) and its T new ones; padding and unused capacity stay 0.
+ */
+export function leftPaddedMask(
+  lengths: readonly number[],
+  columns: number,
+  capacity: number,
+  seq: number,
+): BigInt64Array {
+  const width = capacity + seq;
   const mask = new BigInt64Array(lengths.length * width);
   lengths.forEach((length, b) => {
-    mask.fill(1n, b * width + columns - length, (b + 1) * width);
+    mask.fill(1n, b * width + columns - length, b * width + columns);
+    mask.fill(1n, b * width + capacity, (b + 1) * width);
   });
   return mask;
 }

@@ -6,7 +6,7 @@ import type { ChoiceDeps, ResolvedParams } from "../choice.js";
 import type { GenerateEvent } from "../types.js";
 import { BatchRequest, type Row } from "./batch-request.js";
 import type { BatchRunner } from "./batch-runner.js";
-import { type KvBlock, packRows } from "./kv-pack.js";
+import type { KvBlock } from "./kv-pack.js";
 
 export interface BatchingOptions {
   /** Rows (choices) decoded together per step; default 8. */
@@ -24,7 +24,7 @@ export class BatchScheduler {
   private readonly waiting: BatchRequest[] = [];
   private readonly admitted: BatchRequest[] = [];
   private rows: Row[] = [];
-  private block: KvBlock = {};
+  private block: KvBlock;
   private columns = 0;
   private packed = true;
   private running = false;
@@ -38,6 +38,7 @@ export class BatchScheduler {
     this.maxBatchSize = Math.max(1, options.maxBatchSize ?? 8);
     this.maxKvTokens = options.maxKvTokens ?? this.maxBatchSize * contextLength;
     this.prefillChunk = Math.max(1, options.prefillChunk ?? 32);
+    this.block = runner.empty();
   }
 
   load(): { queued: number; active: number; capacity: number } {
@@ -187,7 +188,7 @@ export class BatchScheduler {
   /** Each row steps alone from its own slice of the block; only rows that fail alone are failed. */
   private async isolate(rows: readonly Row[]): Promise<void> {
     for (const row of rows) {
-      const own = packRows(this.runner.shape, [this.sourceOf(row)]);
+      const own = this.runner.pack([this.sourceOf(row)]);
       try {
         const step = await this.runner.prefillChunk([row.next.id], {
           block: own.block,
@@ -217,10 +218,7 @@ export class BatchScheduler {
 
   /** Rebuilds the left-padded block from the current rows (after joins or leaves). */
   private pack(): void {
-    const packed = packRows(
-      this.runner.shape,
-      this.rows.map((row) => this.sourceOf(row)),
-    );
+    const packed = this.runner.pack(this.rows.map((row) => this.sourceOf(row)));
     this.block = packed.block;
     this.columns = packed.columns;
     this.rows.forEach((row, b) => {
@@ -247,7 +245,7 @@ export class BatchScheduler {
     for (const request of this.admitted) request.channel.fail(error);
     this.admitted.length = 0;
     this.rows = [];
-    this.block = {};
+    this.block = this.runner.empty();
     this.columns = 0;
     this.packed = true;
   }
