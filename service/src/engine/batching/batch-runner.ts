@@ -120,7 +120,8 @@ export class BatchRunner {
       return { logits: outputs.logits, block: this.presentBlock(outputs, columns + seq) };
     }
     const room = reserve(this.shape, block, batch, columns, columns + seq, SPARE_COLUMNS);
-    const outputs = await this.run(room, columns, lengths, ids);
+    // a first prefill chunk runs against an empty past: no masked spare columns to attend over
+    const outputs = await this.run(columns === 0 ? this.empty() : room, columns, lengths, ids);
     const fresh: Record<string, Float32Array> = {};
     for (const [past, out] of this.newNames) fresh[past] = floatData(outputs[out]?.data, out);
     writeColumns(this.shape, room, columns, fresh, batch, seq);
