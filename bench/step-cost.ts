@@ -1,15 +1,21 @@
-// Raw decode-step cost, no engine and no server: onnxruntime-node `session.run` on the with-past
-// graph at batch sizes B, KV growing from --prompt to --prompt + --steps (present fed back as past,
-// as the batched engine does), fp32 by default. Fits step(B) ≈ a + B·b from B=1 and the largest B:
+// Decode-step cost without a server: the batch engine's own runner (engine/batching/batch-runner.ts)
+// on onnxruntime-node at batch sizes B, KV growing from --prompt to --prompt + --steps, fp32 by
+// default, in both of its cache modes: "own" (the graph's new.* outputs written into a buffer with
+// spare columns; what Petrel's export gets) and "present" (new.* hidden, present fed back as past; what
+// any other export gets). No sampling, no events. Fits step(B) ≈ a + B·b from B=1 and the largest B:
 // a is paid once per step (node dispatch, weight reads), b per row (its activations and KV). The
 // raw 8-vs-1 gain is 8·step(1)/step(8) — the ceiling for the server's aggregate tok/s ratio.
 // Prints JSON; with --out <dir>, also writes <dir>/<--name, default concurrency-step-cost>.json.
 //   npx tsx bench/step-cost.ts [--models models/petrel-mini,bench/models/bench-24m] [--batches 1,2,4,8]
 //     [--prompt 20[,100,240]] [--steps 128] [--reps 5] [--threads 1,2] [--variant fp32]
-//     [--out bench/results] [--name concurrency-step-cost]
+//     [--modes own,present] [--out bench/results] [--name concurrency-step-cost]
 import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import * as ort from "onnxruntime-node";
+import { BatchRunner } from "../service/src/engine/batching/batch-runner.js";
+import type { DecoderSession } from "../service/src/engine/index.js";
+import { parseModelConfig } from "../service/src/engine/model-config.js";
+import { nodeSessions } from "../service/src/ort/node.js";
+import { readModelDir } from "../service/src/ort/node-files.js";
 import { ensureModel } from "./lib/bench-model.js";
 import { loadNow, machineInfo, median, round } from "./lib/stats.js";
 
@@ -23,6 +29,7 @@ const { values } = parseArgs({
     reps: { type: "string", default: "5" },
     threads: { type: "string", default: "1,2" },
     variant: { type: "string", default: "fp32" },
+    modes: { type: "string", default: "own,present" },
     out: { type: "string" },
     name: { type: "string", default: "concurrency-step-cost" },
   },
@@ -31,51 +38,52 @@ const list = (s: string) => s.split(",").filter(Boolean);
 const batches = list(values.batches as string).map(Number);
 const prompts = list(values.prompt as string).map(Number);
 const [steps, reps] = [values.steps, values.reps].map(Number) as [number, number];
-const file = values.variant === "int8" ? "model_quantized.onnx" : "model.onnx";
-
-const int64 = (n: number, fill: bigint, dims: number[]) =>
-  new ort.Tensor("int64", new BigInt64Array(n).fill(fill), dims);
+const variant = values.variant === "int8" ? "int8" : "fp32";
 
 /** One decode of `steps` steps at batch size B; ms per step, wall and this process's CPU (all threads). */
-async function decode(session: ort.InferenceSession, B: number, prompt: number) {
-  const past: Record<string, ort.Tensor> = {};
-  for (const meta of session.inputMetadata) {
-    if (!meta.name.startsWith("past_key_values.") || !meta.isTensor) continue;
-    const dims = meta.shape.map((d, i) => (typeof d === "number" ? d : i === 0 ? B : prompt));
-    past[meta.name] = new ort.Tensor("float32", new Float32Array(dims.reduce((a, b) => a * b, 1)), dims);
+async function decode(runner: BatchRunner, B: number, prompt: number) {
+  const rows = [];
+  for (let b = 0; b < B; b++) {
+    const ids = Array.from({ length: prompt }, (_, i) => 10 + ((i * 7 + b) % 200));
+    rows.push((await runner.prefillChunk(ids, undefined)).kv);
   }
+  let { block, columns } = runner.pack(rows);
+  const lengths = rows.map(() => prompt);
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   for (let s = 0; s < steps; s++) {
-    const total = prompt + s + 1;
-    const out = await session.run({
-      input_ids: int64(B, 5n, [B, 1]),
-      position_ids: int64(B, BigInt(total - 1), [B, 1]),
-      attention_mask: int64(B * total, 1n, [B, total]),
-      ...past,
-    });
-    // present.N.key → past_key_values.N.key, without a copy (as the engine does)
-    for (const [name, tensor] of Object.entries(out))
-      if (name.startsWith("present.")) past[name.replace("present.", "past_key_values.")] = tensor;
+    const out = await runner.decode(
+      block,
+      columns,
+      lengths.map((length) => ({ id: 5, length })),
+    );
+    ({ block, columns } = out);
+    for (let b = 0; b < B; b++) lengths[b] = (lengths[b] as number) + 1;
   }
   const wall = (performance.now() - t0) / steps;
   const cpu = process.cpuUsage(cpu0);
   return { wall, cpu: (cpu.user + cpu.system) / 1000 / steps };
 }
 
-async function measure(model: string, threads: number, prompt: number) {
-  const session = await ort.InferenceSession.create(`${model}/onnx/${file}`, {
-    executionProviders: ["cpu"],
-    graphOptimizationLevel: "all",
-    executionMode: "sequential",
-    intraOpNumThreads: threads,
-  });
-  for (const B of batches) await decode(session, B, prompt); // warm-up: arena and kernels for every shape
+/** A graph without new.* outputs, as any non-Petrel export: the runner falls back to present. */
+function presentOnly(session: DecoderSession): DecoderSession {
+  return { ...session, outputNames: session.outputNames.filter((n) => !n.startsWith("new.")) };
+}
+
+async function measure(model: string, threads: number, prompt: number, mode: string) {
+  const files = await readModelDir(model, variant);
+  const bytes = files[variant === "int8" ? "onnx/model_quantized.onnx" : "onnx/model.onnx"] as Uint8Array;
+  const session = await nodeSessions({ intraOpNumThreads: threads }).create(bytes);
+  const runner = new BatchRunner(
+    mode === "present" ? presentOnly(session) : session,
+    parseModelConfig(files),
+  );
+  for (const B of batches) await decode(runner, B, prompt); // warm-up: arena and kernels for every shape
   const runs = new Map<number, { wall: number; cpu: number }[]>(batches.map((B) => [B, []]));
   for (let rep = 0; rep < reps; rep++) {
     // batch sizes alternate within a repetition, order rotating, so drift hits all of them alike
     const order = batches.map((_, i) => batches[(i + rep) % batches.length] as number);
-    for (const B of order) runs.get(B)?.push(await decode(session, B, prompt));
+    for (const B of order) runs.get(B)?.push(await decode(runner, B, prompt));
   }
   await session.release();
   const rows = batches.map((B) => {
@@ -94,6 +102,7 @@ async function measure(model: string, threads: number, prompt: number) {
   const b = (last.step_ms - first.step_ms) / (last.batch - first.batch);
   return {
     model,
+    mode,
     threads,
     kv: `past ${prompt} → ${prompt + steps}`,
     rows,
@@ -107,7 +116,9 @@ const machine = machineInfo();
 const results = [];
 for (const model of list(values.models as string).map(ensureModel))
   for (const threads of list(values.threads as string).map(Number))
-    for (const prompt of prompts) results.push(await measure(model, threads, prompt));
+    for (const prompt of prompts)
+      for (const mode of list(values.modes as string))
+        results.push(await measure(model, threads, prompt, mode));
 const report = {
   benchmark: "step-cost",
   variant: values.variant,

@@ -110,6 +110,7 @@ def write_model_dir(model: LlamaForCausalLM, tok: ByteLevelBPE, out: Path) -> No
     tok.save(out / "tokenizer.json")
     write_checkpoint(model, out / "model.safetensors")
     export_onnx(model, out / "onnx" / "model.onnx")
+    export_onnx(model, out / "onnx" / "model_new_kv.onnx", present=False)
     quantize_model(out / "onnx" / "model.onnx", out / "onnx" / "model_quantized.onnx")
 
 

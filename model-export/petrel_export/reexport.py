@@ -27,6 +27,7 @@ def main() -> None:
     model, _ = load_model_dir(args.model_dir)
     onnx_dir = args.model_dir / "onnx"
     export_onnx(model, onnx_dir / "model.onnx")
+    export_onnx(model, onnx_dir / "model_new_kv.onnx", present=False)
     quantize_model(onnx_dir / "model.onnx", onnx_dir / "model_quantized.onnx")
     print(json.dumps(onnx_evals(model, args.model_dir), indent=1))
 

@@ -40,6 +40,19 @@ def test_onnx_graph_is_lean_shared_bias_and_no_kv_repeat(exported, model):
     assert len(ops) <= 20 + 46 * n_layer
 
 
+def test_new_kv_graph_has_no_present_and_no_cache_copy(exported, model):
+    """model_new_kv.onnx: same inputs, outputs only logits and new.*; attention reads past and new in place."""
+    m = onnx.load(str(exported / "onnx" / "model_new_kv.onnx"))
+    n_layer = model.config.n_layer
+    outputs = [o.name for o in m.graph.output]
+    assert outputs == ["logits"] + [f"new.{i}.{kv}" for i in range(n_layer) for kv in ("key", "value")]
+    assert [i.name for i in m.graph.input] == [i.name for i in onnx.load(str(exported / "onnx" / "model.onnx")).graph.input]
+    concats = [n for n in m.graph.node if n.op_type == "Concat"]
+    # one per layer (attention scores past ++ new) and the shared [P, T] split sizes; no K/V copy
+    assert len(concats) == n_layer + 1
+    assert not any(i.startswith("past_key_values") for n in concats for i in n.input)
+
+
 def test_onnx_fp32_matches_pytorch_prefill_and_5_decode_steps(exported, model, tok):
     ids = tok.encode("<|im_start|>user\nWhat is 12 + 34? 你好 🐦<|im_end|>\n<|im_start|>assistant\n")
     nxt = [7, 300, 42, 5, 99]

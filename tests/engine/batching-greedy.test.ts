@@ -3,7 +3,7 @@
 // lengths, on onnxruntime-node and onnxruntime-web. Logprobs are compared too (to 1e-4): the
 // shipped model may be random weights whose argmax survives small errors, a wrong mask does not.
 import { afterAll, describe, expect, it } from "vitest";
-import type { PetrelEngine, SessionFactory } from "../../service/src/engine/index.js";
+import type { OnnxVariant, PetrelEngine, SessionFactory } from "../../service/src/engine/index.js";
 import { nodeSessions } from "../../service/src/ort/node.js";
 import { webSessions } from "../../service/src/ort/web.js";
 import { drain, enginePair, mixedPrompts, recordingSessions } from "./batching-helpers.js";
@@ -11,16 +11,17 @@ import { type Collected, collect } from "./helpers.js";
 
 // [name, sessions, present-only]: the shipped graph also outputs each run's own K/V (`new.*`), so
 // the runner keeps its own cache buffers; the third case hides those outputs (present mode).
-const flavours: [string, () => SessionFactory, boolean][] = [
-  ["onnxruntime-node", () => nodeSessions(), false],
-  ["onnxruntime-web", () => webSessions(), false],
-  ["onnxruntime-node, graph without new.* outputs", () => nodeSessions(), true],
+const flavours: [string, () => SessionFactory, boolean, OnnxVariant][] = [
+  ["onnxruntime-node", () => nodeSessions(), false, "fp32"],
+  ["onnxruntime-web", () => webSessions(), false, "fp32"],
+  ["onnxruntime-node, graph without new.* outputs", () => nodeSessions(), true, "fp32"],
+  ["onnxruntime-node, model_new_kv.onnx (no present outputs)", () => nodeSessions(), false, "new-kv"],
 ];
 
 const logprobsOf = (out: Collected) =>
   out.events.flatMap((e) => (e.type === "delta" ? (e.logprobs ?? []).map((l) => l.logprob) : []));
 
-describe.each(flavours)("batched greedy = unbatched greedy (%s, fp32)", (_name, sessions, presentOnly) => {
+describe.each(flavours)("batched greedy = unbatched greedy (%s)", (_name, sessions, presentOnly, variant) => {
   const model = "petrel-mini";
   let plain: PetrelEngine;
   let batched: PetrelEngine;
@@ -31,7 +32,7 @@ describe.each(flavours)("batched greedy = unbatched greedy (%s, fp32)", (_name, 
 
   it("12 requests of 1–150 prompt tokens, staggered joins, mixed lengths: identical ids", async () => {
     const recorded = recordingSessions(sessions(), presentOnly);
-    ({ plain, batched } = await enginePair(model, recorded, { maxBatchSize: 6, prefillChunk: 16 }));
+    ({ plain, batched } = await enginePair(model, recorded, { maxBatchSize: 6, prefillChunk: 16 }, variant));
     const prompts = mixedPrompts(model, 12);
     const params = (i: number) => ({ temperature: 0, maxTokens: 6 + ((i * 11) % 35), logprobs: true });
     const reference: Collected[] = [];

@@ -16,10 +16,14 @@ const flavours: [string, () => SessionFactory][] = [
 describe.each(models)("golden %s", (model) => {
   const golden = readGolden(model);
 
-  describe.each(flavours)("on %s (fp32)", (_name, sessions) => {
+  // fp32 model.onnx, and model_new_kv.onnx (the same weights without present outputs; own cache only)
+  const runs = flavours.flatMap(([name, sessions]) =>
+    (["fp32", "new-kv"] as const).map((variant) => [name, sessions, variant] as const),
+  );
+  describe.each(runs)("on %s (%s)", (_name, sessions, variant) => {
     let engine: PetrelEngine;
     beforeAll(async () => {
-      engine = await engineOn(model, sessions(), "fp32");
+      engine = await engineOn(model, sessions(), variant);
     });
     afterAll(() => engine.dispose());
 

@@ -5,14 +5,19 @@
 export type FileContent = string | Uint8Array | ArrayBuffer | object;
 export type ModelFiles = Record<string, FileContent | undefined>;
 
-/** The ONNX weights to load: fp32 `model.onnx` or int8 `model_quantized.onnx` (transformers.js names). */
-export type OnnxVariant = "fp32" | "int8" | "fp16" | "q4";
+/**
+ * The ONNX weights to load: fp32 `model.onnx` or int8 `model_quantized.onnx` (transformers.js names), or
+ * Petrel's `model_new_kv.onnx` (fp32, no present outputs: attention reads the past and this run's
+ * K/V where they are and the graph outputs only logits and new.*; for engines that keep their own cache).
+ */
+export type OnnxVariant = "fp32" | "int8" | "fp16" | "q4" | "new-kv";
 
 const variantSuffix: Record<OnnxVariant, string> = {
   fp32: "",
   int8: "_quantized",
   fp16: "_fp16",
   q4: "_q4",
+  "new-kv": "_new_kv",
 };
 
 export function onnxPath(variant: OnnxVariant): string {

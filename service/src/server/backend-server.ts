@@ -2,10 +2,11 @@
 // behind the gateway as an `embedded` backend, plus the load report and graceful drain. Runs on GPU
 // hosts (provider cuda) or CPU; the edge reaches it as a backend of kind "petrel".
 
+import { access } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
-import { basename, resolve } from "node:path";
+import { basename, join, resolve } from "node:path";
 import { serve } from "@hono/node-server";
-import { type BatchingOptions, createEngine, type PetrelEngine } from "../engine/index.js";
+import { type BatchingOptions, createEngine, onnxPath, type PetrelEngine } from "../engine/index.js";
 import { createEngineBackend } from "../gateway/engine-backend.js";
 import { createGateway, parseGatewayConfig } from "../gateway/index.js";
 import { createApp, type RequestRecord } from "../http/index.js";
@@ -27,7 +28,8 @@ export interface BackendServerOptions {
    * Default fp32 when batching, int8 otherwise: the int8 export quantizes activations with one
    * scale per tensor (DynamicQuantizeLinear), so batched rows would change each other's numerics.
    */
-  variant?: "fp32" | "int8";
+  /** Default: int8 unbatched; batched, Petrel's fp32 new-kv graph where the directory has it, else fp32. */
+  variant?: "fp32" | "int8" | "new-kv";
   /** Iteration-level batching (engine/batching); default on with 8 rows. `false` = one run at a time. */
   batching?: BatchingOptions | false;
   /** ORT intra-op threads; default ORT's choice (all physical cores). */
@@ -56,7 +58,7 @@ export async function startBackendServer(options: BackendServerOptions): Promise
   const dir = resolve(options.modelDir);
   const modelId = options.modelId ?? basename(dir);
   const batching = options.batching === false ? undefined : (options.batching ?? {});
-  const variant = options.variant ?? (batching ? "fp32" : "int8");
+  const variant = options.variant ?? (batching ? await batchingVariant(dir) : "int8");
   const engine = await createEngine({
     id: modelId,
     files: await readModelDir(dir, variant),
@@ -121,4 +123,16 @@ export async function startBackendServer(options: BackendServerOptions): Promise
   }
 
   return { url: `http://${host}:${port}`, engine, drain };
+}
+
+/**
+ * Batching runs fp32 (int8's per-tensor activation scales would make a row's numbers depend on its
+ * neighbours); Petrel's export also ships the same weights without present outputs (model_new_kv.onnx),
+ * which spares every row a copy of its cache per layer per step.
+ */
+async function batchingVariant(dir: string): Promise<"fp32" | "new-kv"> {
+  return access(join(dir, onnxPath("new-kv"))).then(
+    () => "new-kv" as const,
+    () => "fp32" as const,
+  );
 }
