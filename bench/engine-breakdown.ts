@@ -15,9 +15,9 @@ function timedSessions(factory: SessionFactory, runMs: number[]): SessionFactory
     name: factory.name,
     async create(model, options) {
       const session = await factory.create(model, options);
-      const run: typeof session.run = async (feeds) => {
+      const run: typeof session.run = async (feeds, fetches) => {
         const start = performance.now();
-        const out = await session.run(feeds);
+        const out = await session.run(feeds, fetches);
         runMs.push(performance.now() - start);
         return out;
       };

@@ -40,7 +40,11 @@ export async function petrelSystem(
 }
 
 /** transformers.js with its defaults, or with one intra-op thread (Petrel's setting for small models). */
-export async function transformersSystem(dir: string, variant: OnnxVariant, oneThread = false): Promise<System> {
+export async function transformersSystem(
+  dir: string,
+  variant: OnnxVariant,
+  oneThread = false,
+): Promise<System> {
   env.allowRemoteModels = false;
   env.localModelPath = `${dirname(dir)}/`;
   const model = await AutoModelForCausalLM.from_pretrained(basename(dir), {

@@ -85,6 +85,7 @@ function stepCost(r) {
     x.rows.map((row) => [
       x.model,
       x.threads,
+      x.mode ?? "present",
       row.batch,
       row.step_ms,
       row.step_cpu_ms,
@@ -93,8 +94,18 @@ function stepCost(r) {
       row.batch === 1 ? x.raw_gain_max_vs_1 : "",
     ]),
   );
-  const header = ["model", "threads", "B", "step ms", "step CPU ms", "ms/token", "fit ms", "raw gain"];
-  return `### concurrency-step-cost (raw \`session.run\`, ${r.variant}, KV ${r.kv}, ${r.reps} reps; step ≈ a + B·b; raw gain = 8·step(1)/step(8))\n\n${table(header, rows)}\n\n${machine(r.machine)}`;
+  const header = [
+    "model",
+    "threads",
+    "cache",
+    "B",
+    "step ms",
+    "step CPU ms",
+    "ms/token",
+    "fit ms",
+    "raw gain",
+  ];
+  return `### concurrency-step-cost (the batch engine's runner, no server; ${r.variant}, KV ${r.kv}, ${r.reps} reps; step ≈ a + B·b; raw gain = 8·step(1)/step(8))\n\n${table(header, rows)}\n\n${machine(r.machine)}`;
 }
 
 // the gateway's own Server-Timing: whole response (non-stream) or until the upstream answered (stream)

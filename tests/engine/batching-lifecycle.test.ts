@@ -23,10 +23,10 @@ function poisonedSessions(poison: number): SessionFactory {
         inputNames: session.inputNames,
         outputNames: session.outputNames,
         inputMetadata: session.inputMetadata,
-        run(feeds) {
+        run(feeds, fetches) {
           const ids = feeds.input_ids?.data as BigInt64Array;
           if (ids.includes(BigInt(poison))) return Promise.reject(new Error(`poisoned token ${poison}`));
-          return session.run(feeds);
+          return session.run(feeds, fetches);
         },
       };
     },

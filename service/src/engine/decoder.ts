@@ -7,9 +7,11 @@
 // graph's `present.*` tensors are fed back as `past_key_values.*` untouched.
 import {
   emptyBlock,
+  floatData,
   type KvBlock,
   type KvShape,
   leftPaddedMask,
+  newKvOutputs,
   packRows,
   reserve,
   writeColumns,
@@ -74,15 +76,9 @@ export class Decoder {
     this.hasCacheBranch = session.inputNames.includes("use_cache_branch");
     this.ones = new BigInt64Array(config.contextLength).fill(1n);
     this.shape = { names: this.pastNames, heads: config.numKvHeads, headDim: config.headDim };
-    const pairs = this.pastNames.map((n) => [n, n.replace(/^past_key_values/, "new")] as const);
-    if (
-      pairs.length > 0 &&
-      !this.hasCacheBranch &&
-      pairs.every(([, out]) => session.outputNames.includes(out))
-    ) {
-      this.newNames = new Map(pairs);
-      this.fetches = ["logits", ...this.newNames.values()];
-    }
+    const own = this.hasCacheBranch ? undefined : newKvOutputs(this.pastNames, session.outputNames);
+    this.newNames = own?.names;
+    this.fetches = own?.fetches;
   }
 
   /** Runs the prompt with an empty past. */
@@ -141,11 +137,7 @@ export class Decoder {
     feeds.attention_mask = this.session.int64(mask, [1, room.capacity + ids.length]); // (1, C+T)
     const outputs = await this.session.run(feeds, this.fetches);
     const fresh: Record<string, Float32Array> = {};
-    for (const [past, out] of this.newNames ?? []) {
-      const data = outputs[out]?.data;
-      if (!(data instanceof Float32Array)) throw new Error(`${out} is not CPU float32 data`);
-      fresh[past] = data;
-    }
+    for (const [past, out] of this.newNames ?? []) fresh[past] = floatData(outputs[out]?.data, out);
     writeColumns(this.shape, room, pastLength, fresh, 1, ids.length);
     return { logits: lastRow(outputs.logits), cache: new KvCache(undefined, total, room) };
   }

@@ -14,6 +14,7 @@ import {
   type KvShape,
   type KvSource,
   leftPaddedMask,
+  newKvOutputs,
   packRows,
   reserve,
   writeColumns,
@@ -49,11 +50,9 @@ export class BatchRunner {
     if (session.inputNames.includes("use_cache_branch")) {
       throw new Error("batching needs a decoder-with-past graph without use_cache_branch");
     }
-    const pairs = names.map((n) => [n, n.replace(/^past_key_values/, "new")] as const);
-    if (names.length > 0 && pairs.every(([, out]) => session.outputNames.includes(out))) {
-      this.newNames = new Map(pairs);
-      this.fetches = ["logits", ...this.newNames.values()];
-    }
+    const own = newKvOutputs(names, session.outputNames);
+    this.newNames = own?.names;
+    this.fetches = own?.fetches;
   }
 
   /** Whether blocks carry spare columns written in place (own-cache mode). */

@@ -123,6 +123,20 @@ export function leftPaddedMask(
   return mask;
 }
 
+/**
+ * Own-cache mode, when the graph outputs each run's own K/V: `new.{i}.key` per past name, and the
+ * outputs a run fetches (logits and those). undefined when any is missing (present mode).
+ */
+export function newKvOutputs(
+  pastNames: readonly string[],
+  outputNames: readonly string[],
+): { names: Map<string, string>; fetches: string[] } | undefined {
+  const pairs = pastNames.map((n) => [n, n.replace(/^past_key_values/, "new")] as const);
+  if (pairs.length === 0 || !pairs.every(([, out]) => outputNames.includes(out))) return undefined;
+  const names = new Map(pairs);
+  return { names, fetches: ["logits", ...names.values()] };
+}
+
 /** Reads a runtime tensor's float32 data; batching needs CPU-visible KV (node CPU, wasm). */
 export function floatData(data: unknown, what: string): Float32Array {
   if (!(data instanceof Float32Array)) throw new Error(`${what} is not CPU float32 data`);
