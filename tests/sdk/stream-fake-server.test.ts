@@ -48,6 +48,23 @@ describe("fake server: stream cancellation", () => {
     await waitFor(() => server.seen[0]?.hungUp === true);
   });
 
+  it(".abort() delivers nothing more even when the bytes already read hold more events", async () => {
+    // all 200 content chunks in ONE write: after the 2nd the decoder holds the rest, parsed
+    server.script([
+      {
+        status: 200,
+        headers: {},
+        parts: [[...events.slice(0, 3), ...Array(200).fill(events[2])].join("")],
+        gapMs: 0,
+      },
+    ]);
+    const stream = await petrel().chat.completions.create(params);
+    let n = 0;
+    for await (const _ of stream) if (++n === 2) stream.abort();
+    expect(n).toBe(2);
+    await expect(stream.finalChatCompletion()).rejects.toBeInstanceOf(APIUserAbortError);
+  });
+
   it("the request's AbortSignal stops a stream that is being read", async () => {
     server.script([slow()]);
     const controller = new AbortController();

@@ -58,14 +58,18 @@ export class Stream<Item> implements AsyncIterable<Item> {
     };
     const source = this.#source();
     try {
-      while (true) {
+      const signal = this.controller.signal;
+      while (!signal.aborted) {
         const next = await source.next();
-        if (next.done) break;
+        // An abort during the consumer's turn stops here, even when the bytes already read hold
+        // more events: nothing is delivered after `.abort()` or the caller's signal fired.
+        if (next.done || signal.aborted) break;
         this.onItem(next.value);
         yield next.value;
       }
+      if (signal.aborted) await source.return?.(undefined).catch(() => {});
       // A source cancelled by the abort can end "cleanly"; it is still an abort, not a completion.
-      end(this.controller.signal.aborted ? new APIUserAbortError() : undefined);
+      end(signal.aborted ? new APIUserAbortError() : undefined);
     } catch (error) {
       // Whatever the read fails with after an abort (AbortError, the reason), it means "stopped".
       if (this.controller.signal.aborted) {
