@@ -123,18 +123,20 @@ export class Decoder {
     const room = copy
       ? packRows(this.shape, [source], ids.length + SPARE_COLUMNS).block
       : reserve(this.shape, block, 1, pastLength, total, SPARE_COLUMNS);
+    // with nothing cached yet (a prompt) the run gets an empty past: no masked columns to attend over
+    const past = pastLength === 0 ? emptyBlock(this.shape) : room;
     const { heads, headDim } = this.shape;
     const feeds = this.tokenFeeds(ids, pastLength);
     for (const name of this.pastNames) {
-      feeds[name] = this.session.float32(room.tensors[name] as Float32Array, [
+      feeds[name] = this.session.float32(past.tensors[name] as Float32Array, [
         1,
         heads,
-        room.capacity,
+        past.capacity,
         headDim,
       ]);
     }
-    const mask = leftPaddedMask([pastLength], pastLength, room.capacity, ids.length);
-    feeds.attention_mask = this.session.int64(mask, [1, room.capacity + ids.length]); // (1, C+T)
+    const mask = leftPaddedMask([pastLength], pastLength, past.capacity, ids.length);
+    feeds.attention_mask = this.session.int64(mask, [1, past.capacity + ids.length]); // (1, C+T)
     const outputs = await this.session.run(feeds, this.fetches);
     const fresh: Record<string, Float32Array> = {};
     for (const [past, out] of this.newNames ?? []) fresh[past] = floatData(outputs[out]?.data, out);
