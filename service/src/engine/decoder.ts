@@ -1,25 +1,14 @@
 // One decoder-with-past ONNX graph (Optimum / transformers.js I/O names) driven one step at a
 // time. Prefill runs the prompt against an empty past; then one token per step.
 //
-// Two ways to carry the cache (as in batching/kv-pack.ts): graphs that also output each run's own
-// K/V (`new.{i}.*`, Petrel's export) get a CPU buffer with spare columns, fed whole as the past
-// (unused columns masked) and written in place — the run fetches only logits and new.*; any other
-// graph's `present.*` tensors are fed back as `past_key_values.*` untouched.
-import {
-  emptyBlock,
-  floatData,
-  type KvBlock,
-  type KvShape,
-  leftPaddedMask,
-  newKvOutputs,
-  packRows,
-  reserve,
-  writeColumns,
-} from "./batching/kv-pack.js";
+// Two ways to carry the cache: graphs that also output each run's own K/V (`new.{i}.*`, Petrel's
+// export) go through the batch runner's one-sequence path (batching/kv-pack.ts: a CPU buffer with
+// spare columns, fed whole as the past and written in place; the run fetches only logits and new.*);
+// any other graph's `present.*` tensors are fed back as `past_key_values.*` untouched.
+import { BatchRunner } from "./batching/batch-runner.js";
+import { type KvBlock, type KvSource, newKvOutputs } from "./batching/kv-pack.js";
 import type { ModelConfig } from "./model-config.js";
 import type { DecoderSession, SessionTensor } from "./session.js";
-
-const SPARE_COLUMNS = 32;
 
 /** A KV cache after `length` tokens, shared by reference between n>1 choices. */
 export class KvCache {
@@ -60,10 +49,11 @@ export class Decoder {
   private readonly hasLogitsToKeep: boolean;
   private readonly hasCacheBranch: boolean;
   private ones: BigInt64Array;
-  private readonly shape: KvShape;
-  /** Own-cache mode: output name `new.{i}.*` per past name, and what a run fetches. */
-  private readonly newNames: Map<string, string> | undefined;
-  private readonly fetches: string[] | undefined;
+  /**
+   * Own-cache mode (the graph outputs `new.*`): runs go through the batch runner's one-sequence path,
+   * which keeps the cache in a buffer with spare columns and fetches only logits and new.*.
+   */
+  private readonly ownCache: BatchRunner | undefined;
 
   constructor(
     private readonly session: DecoderSession,
@@ -75,15 +65,13 @@ export class Decoder {
     // legacy Optimum "merged" decoders switch between their no-past and with-past branches
     this.hasCacheBranch = session.inputNames.includes("use_cache_branch");
     this.ones = new BigInt64Array(config.contextLength).fill(1n);
-    this.shape = { names: this.pastNames, heads: config.numKvHeads, headDim: config.headDim };
-    const own = this.hasCacheBranch ? undefined : newKvOutputs(this.pastNames, session.outputNames);
-    this.newNames = own?.names;
-    this.fetches = own?.fetches;
+    const own = !this.hasCacheBranch && newKvOutputs(this.pastNames, session.outputNames) !== undefined;
+    this.ownCache = own ? new BatchRunner(session, config) : undefined;
   }
 
   /** Runs the prompt with an empty past. */
   prefill(ids: readonly number[]): Promise<StepResult> {
-    if (this.newNames) return this.runOwn(ids, emptyBlock(this.shape), 0, true);
+    if (this.ownCache) return this.runOwn(this.ownCache, ids, undefined);
     const empty: Record<string, SessionTensor> = {};
     const dims = [1, this.config.numKvHeads, 0, this.config.headDim];
     for (const name of this.pastNames) empty[name] = this.session.float32(new Float32Array(0), dims);
@@ -92,7 +80,7 @@ export class Decoder {
 
   /** Runs one new token against a cache; the cache is not consumed (n>1 choices share one). */
   step(id: number, cache: KvCache): Promise<StepResult> {
-    if (cache.block) return this.runOwn([id], cache.block, cache.length, cache.shared);
+    if (this.ownCache && cache.block) return this.runOwn(this.ownCache, [id], cache);
     return this.run([id], cache.tensors ?? {}, cache.length);
   }
 
@@ -111,37 +99,19 @@ export class Decoder {
     return { logits: lastRow(outputs.logits), cache: new KvCache(presentAsPast(outputs), total) };
   }
 
-  /** Own-cache mode: a shared (or empty) buffer is copied first, then written in place. */
+  /** Own-cache mode: the batch runner's one-sequence run; a shared buffer is copied first. */
   private async runOwn(
+    runner: BatchRunner,
     ids: readonly number[],
-    block: KvBlock,
-    pastLength: number,
-    copy: boolean,
+    cache: KvCache | undefined,
   ): Promise<StepResult> {
-    const total = pastLength + ids.length;
-    const source = { block, batchIndex: 0, columns: pastLength, length: pastLength };
-    const room = copy
-      ? packRows(this.shape, [source], ids.length + SPARE_COLUMNS).block
-      : reserve(this.shape, block, 1, pastLength, total, SPARE_COLUMNS);
-    // with nothing cached yet (a prompt) the run gets an empty past: no masked columns to attend over
-    const past = pastLength === 0 ? emptyBlock(this.shape) : room;
-    const { heads, headDim } = this.shape;
-    const feeds = this.tokenFeeds(ids, pastLength);
-    for (const name of this.pastNames) {
-      feeds[name] = this.session.float32(past.tensors[name] as Float32Array, [
-        1,
-        heads,
-        past.capacity,
-        headDim,
-      ]);
+    let source: KvSource | undefined;
+    if (cache?.block) {
+      source = { block: cache.block, batchIndex: 0, columns: cache.length, length: cache.length };
+      if (cache.shared) source = { ...runner.pack([source]), batchIndex: 0, length: cache.length };
     }
-    const mask = leftPaddedMask([pastLength], pastLength, past.capacity, ids.length);
-    feeds.attention_mask = this.session.int64(mask, [1, past.capacity + ids.length]); // (1, C+T)
-    const outputs = await this.session.run(feeds, this.fetches);
-    const fresh: Record<string, Float32Array> = {};
-    for (const [past, out] of this.newNames ?? []) fresh[past] = floatData(outputs[out]?.data, out);
-    writeColumns(this.shape, room, pastLength, fresh, 1, ids.length);
-    return { logits: lastRow(outputs.logits), cache: new KvCache(undefined, total, room) };
+    const out = await runner.prefillChunk(ids, source);
+    return { logits: out.logits, cache: new KvCache(undefined, out.kv.length, out.kv.block) };
   }
 
   /** input_ids, position_ids and num_logits_to_keep where the graph has them. */
