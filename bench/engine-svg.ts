@@ -8,9 +8,9 @@ export function barChart(results: Results): string {
     { label: `${name} prefill`, value: results[name]?.prefillTokPerS ?? 0, color: "#94a3b8" },
   ]);
   const max = Math.max(...rows.map((r) => r.value), 1);
-  const width = 640;
+  const width = 760;
   const bar = 22;
-  const left = 260;
+  const left = 360;
   const body = rows
     .map((r, i) => {
       const y = 30 + i * (bar + 8);

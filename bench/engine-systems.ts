@@ -1,9 +1,20 @@
-// The three systems the engine benchmark compares, behind one "generate N greedy tokens from these
-// ids" call: Petrel's engine on onnxruntime-node and on onnxruntime-web (WASM), and transformers.js
+// The systems the engine benchmark compares, behind one "generate N greedy tokens from these ids"
+// call: Petrel's engine on onnxruntime-node and on onnxruntime-web (WASM), and transformers.js
 // (which itself runs on onnxruntime-node) loading the same model directory from disk.
-import { basename, dirname } from "node:path";
+//
+// Files: transformers.js loads the convention layout (model_quantized.onnx for q8); Petrel loads
+// its own-cache layout of the same weights (model_new_kv_quantized.onnx: same operators and
+// kernels, but it takes an additive attention bias and gives back only this run's K/V instead of
+// the whole cache) where the directory has it, and is also timed on transformers.js's own file.
+import { existsSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
 import { AutoModelForCausalLM, env, Tensor } from "@huggingface/transformers";
-import { createEngine, type OnnxVariant, type SessionFactory } from "../service/src/engine/index.js";
+import {
+  createEngine,
+  type OnnxVariant,
+  onnxPath,
+  type SessionFactory,
+} from "../service/src/engine/index.js";
 import { nodeSessions } from "../service/src/ort/node.js";
 import { readModelDir } from "../service/src/ort/node-files.js";
 import { webSessions } from "../service/src/ort/web.js";
@@ -69,17 +80,26 @@ export async function transformersSystem(
   };
 }
 
+/** Petrel's own-cache layout of `variant`'s weights where the directory has it, else `variant` itself. */
+export function petrelVariant(dir: string, variant: OnnxVariant): OnnxVariant {
+  const own = variant === "int8" ? "new-kv-int8" : variant === "fp32" ? "new-kv" : variant;
+  return existsSync(join(dir, onnxPath(own))) ? own : variant;
+}
+
 export async function allSystems(dir: string, variant: OnnxVariant): Promise<System[]> {
+  const own = petrelVariant(dir, variant);
   return [
-    await petrelSystem("petrel+onnxruntime-node", dir, variant, nodeSessions()),
+    await petrelSystem("petrel+onnxruntime-node", dir, own, nodeSessions()),
     // ORT's default thread count (what transformers.js gets), to separate that choice from the loop
     await petrelSystem(
       "petrel+onnxruntime-node(ort-default-threads)",
       dir,
-      variant,
+      own,
       nodeSessions({ intraOpNumThreads: 0 }),
     ),
-    await petrelSystem("petrel+onnxruntime-web", dir, variant, webSessions()),
+    // the very file transformers.js loads: the cache comes back through present.* every step
+    await petrelSystem("petrel+onnxruntime-node(transformers.js file)", dir, variant, nodeSessions()),
+    await petrelSystem("petrel+onnxruntime-web", dir, own, webSessions()),
     await transformersSystem(dir, variant),
     // the same thread setting as Petrel's default: what is left of the ratio is the loop itself
     await transformersSystem(dir, variant, true),

@@ -6,10 +6,10 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
-import type { OnnxVariant } from "../service/src/engine/index.js";
+import { type OnnxVariant, onnxPath } from "../service/src/engine/index.js";
 import { breakdown } from "./engine-breakdown.js";
 import { barChart } from "./engine-svg.js";
-import { allSystems, type System } from "./engine-systems.js";
+import { allSystems, petrelVariant, type System } from "./engine-systems.js";
 
 const { values } = parseArgs({
   options: {
@@ -101,8 +101,16 @@ const report = {
     webPrefill: ratio("petrel+onnxruntime-web", "prefillTokPerS"),
     // both on one intra-op thread: the engine loops compared with the thread choice taken out
     nodeDecodeSameThreads: ratio("petrel+onnxruntime-node", "decodeTokPerS", tjsOneThread),
+    // Petrel on transformers.js's own file (present.* every step): the loop without the layout
+    nodeDecodeSameFile: ratio("petrel+onnxruntime-node(transformers.js file)", "decodeTokPerS"),
   },
-  perTokenBreakdownMs: await breakdown(dir, variant, prompts[0]?.input_ids ?? [1], tokens),
+  files: { petrel: onnxPath(petrelVariant(dir, variant)), transformersJs: onnxPath(variant) },
+  perTokenBreakdownMs: await breakdown(
+    dir,
+    petrelVariant(dir, variant),
+    prompts[0]?.input_ids ?? [1],
+    tokens,
+  ),
 };
 console.log(JSON.stringify(report, null, 2));
 writeFileSync(`${values.out}.json`, `${JSON.stringify(report, null, 2)}\n`);

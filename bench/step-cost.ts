@@ -1,8 +1,8 @@
 // Decode-step cost without a server: the batch engine's own runner (engine/batching/batch-runner.ts)
 // on onnxruntime-node at batch sizes B, KV growing from --prompt to --prompt + --steps, fp32 by
-// default, in both of its cache modes: "own" (the graph's new.* outputs written into a buffer with
-// spare columns; what Petrel's export gets) and "present" (new.* hidden, present fed back as past; what
-// any other export gets). No sampling, no events. Fits step(B) ≈ a + B·b from B=1 and the largest B:
+// default, in both of its cache modes: "own" (model_new_kv*.onnx: this run's K/V written into a
+// buffer with spare columns; what Petrel's export gets) and "present" (model*.onnx, the convention
+// layout: present fed back as past; what any other export gets). No sampling, no events. Fits step(B) ≈ a + B·b from B=1 and the largest B:
 // a is paid once per step (node dispatch, weight reads), b per row (its activations and KV). The
 // raw 8-vs-1 gain is 8·step(1)/step(8) — the ceiling for the server's aggregate tok/s ratio.
 // Prints JSON; with --out <dir>, also writes <dir>/<--name, default concurrency-step-cost>.json.
@@ -12,7 +12,7 @@
 import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { BatchRunner } from "../service/src/engine/batching/batch-runner.js";
-import type { DecoderSession } from "../service/src/engine/index.js";
+import { type OnnxVariant, onnxPath } from "../service/src/engine/index.js";
 import { parseModelConfig } from "../service/src/engine/model-config.js";
 import { nodeSessions } from "../service/src/ort/node.js";
 import { readModelDir } from "../service/src/ort/node-files.js";
@@ -38,7 +38,7 @@ const list = (s: string) => s.split(",").filter(Boolean);
 const batches = list(values.batches as string).map(Number);
 const prompts = list(values.prompt as string).map(Number);
 const [steps, reps] = [values.steps, values.reps].map(Number) as [number, number];
-const variant = values.variant === "int8" ? "int8" : "fp32";
+const int8 = values.variant === "int8";
 
 /** One decode of `steps` steps at batch size B; ms per step, wall and this process's CPU (all threads). */
 async function decode(runner: BatchRunner, B: number, prompt: number) {
@@ -65,19 +65,13 @@ async function decode(runner: BatchRunner, B: number, prompt: number) {
   return { wall, cpu: (cpu.user + cpu.system) / 1000 / steps };
 }
 
-/** A graph without new.* outputs, as any non-Petrel export: the runner falls back to present. */
-function presentOnly(session: DecoderSession): DecoderSession {
-  return { ...session, outputNames: session.outputNames.filter((n) => !n.startsWith("new.")) };
-}
-
 async function measure(model: string, threads: number, prompt: number, mode: string) {
+  const variant: OnnxVariant =
+    mode === "present" ? (int8 ? "int8" : "fp32") : int8 ? "new-kv-int8" : "new-kv";
   const files = await readModelDir(model, variant);
-  const bytes = files[variant === "int8" ? "onnx/model_quantized.onnx" : "onnx/model.onnx"] as Uint8Array;
+  const bytes = files[onnxPath(variant)] as Uint8Array;
   const session = await nodeSessions({ intraOpNumThreads: threads }).create(bytes);
-  const runner = new BatchRunner(
-    mode === "present" ? presentOnly(session) : session,
-    parseModelConfig(files),
-  );
+  const runner = new BatchRunner(session, parseModelConfig(files));
   for (const B of batches) await decode(runner, B, prompt); // warm-up: arena and kernels for every shape
   const runs = new Map<number, { wall: number; cpu: number }[]>(batches.map((B) => [B, []]));
   for (let rep = 0; rep < reps; rep++) {

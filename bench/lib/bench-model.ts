@@ -10,7 +10,8 @@ const presets = new Set(["bench-24m"]);
 
 /** Returns `dir`; builds it first when it is a missing bench/models/<preset> directory (~15 s). */
 export function ensureModel(dir: string): string {
-  if (existsSync(resolve(root, dir, "onnx", "model.onnx"))) return dir;
+  // the newest of the export's files: a directory from an older exporter is rebuilt
+  if (existsSync(resolve(root, dir, "onnx", "model_new_kv_quantized.onnx"))) return dir;
   const preset = basename(dir);
   if (!presets.has(preset)) throw new Error(`model directory ${dir} not found`);
   console.error(`building ${dir} (random weights, preset ${preset}) ...`);

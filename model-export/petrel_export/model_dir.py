@@ -11,8 +11,7 @@ from . import safetensors
 from .bpe import ByteLevelBPE
 from .chat import BOS, CHAT_TEMPLATE, IM_END, IM_START, SPECIAL_TOKENS
 from .model import LlamaForCausalLM, ModelConfig
-from .onnx_export import export_onnx
-from .quantize import quantize_model
+from .onnx_export import export_all
 
 log = logging.getLogger(__name__)
 
@@ -109,9 +108,7 @@ def write_model_dir(model: LlamaForCausalLM, tok: ByteLevelBPE, out: Path) -> No
                                                   "additional_special_tokens": [IM_START, IM_END]})
     tok.save(out / "tokenizer.json")
     write_checkpoint(model, out / "model.safetensors")
-    export_onnx(model, out / "onnx" / "model.onnx")
-    export_onnx(model, out / "onnx" / "model_new_kv.onnx", present=False)
-    quantize_model(out / "onnx" / "model.onnx", out / "onnx" / "model_quantized.onnx")
+    export_all(model, out / "onnx")
 
 
 def load_model_dir(path: Path) -> tuple:

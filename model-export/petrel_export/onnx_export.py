@@ -1,43 +1,40 @@
-"""The decoder-with-past ONNX graph, written node by node from the model's weights.
+"""The decoder-with-past ONNX graphs, written node by node from the model's weights.
 
-I/O in the Optimum / transformers.js decoder-with-past convention:
-inputs input_ids, attention_mask, position_ids, past_key_values.{i}.key|value (B, kv_heads, P, D);
-outputs logits (B, T, V), present.{i}.key|value (B, kv_heads, P+T, D).
+Two layouts of the same weights and the same operators:
 
-Why not torch.onnx.export: the traced graph for this model has 857 nodes (327 kernels per step after
-onnxruntime's optimisations), most of them shape arithmetic re-derived in every layer, and it copies each KV head
-`n_head / n_kv_head` times per layer per step (repeat_kv). For a model of a few million parameters
-the runtime's per-node dispatch and those copies are most of a decode step. This graph:
+- **Convention** (`model.onnx`, int8 `model_quantized.onnx`): the Optimum / transformers.js
+  decoder-with-past I/O. Inputs input_ids, attention_mask, position_ids,
+  past_key_values.{i}.key|value (B, kv_heads, P, D); outputs logits (B, T, V) and
+  present.{i}.key|value (B, kv_heads, P+T, D), nothing else (a runtime that fetches every output,
+  as transformers.js does, pays for each one it is handed).
+- **Own cache** (`model_new_kv.onnx`, int8 `model_new_kv_quantized.onnx`), for an engine that keeps
+  the cache itself (Petrel's): inputs input_ids, attention_bias (B, 1, T, P+T) float32 additive
+  (0 = may attend, -1e9 = masked), position_ids, past_key_values.*; outputs logits and ONE tensor
+  new_key_values (2·L·B, T, kv_heads·D): this run's keys and values after RoPE, stacked in the
+  order of the past inputs (layer 0 key, layer 0 value, layer 1 key, ...), each (B, T, kv_heads·D).
+  onnxruntime-node hands every output to JavaScript as a fresh copy and costs several µs per input
+  and output tensor; present.* would be every row's whole cache, every step. The engine writes the
+  new columns into its own buffer and feeds the buffer whole, unused columns masked by the bias.
 
-- builds the attention bias (causal + padding, over the whole past) and gathers the rotary tables
-  once, shared by every layer;
-- one MatMul per layer for q, k, v and their rotate-half images (the rotation is a signed column
-  permutation, folded into the weights), so RoPE is two Mul and one Add; 1/sqrt(head_dim) is folded
-  into q's rotary table;
-- grouped-query attention without repeating KV: the query heads of a group are stacked along the
-  row axis, (B, kv, G·T, D) @ (B, kv, D, S), so present K/V are only ever concatenated once;
-- reshapes with 0 ("copy this dim") and -1, so no Shape/Gather/Concat chains;
-- RMSNorm in the Pow/ReduceMean/Add/Sqrt/Div/Mul form onnxruntime fuses into one kernel, SiLU as
-  x·Sigmoid(x), gate and up projections in one MatMul.
+Operators (opset 23 plus two onnxruntime contrib ops; onnxruntime-node and -web 1.30 run them):
+- `Attention` (opset 23): grouped-query attention over past ++ new with the additive mask, KV heads
+  never repeated; it also writes present K/V (a convention output, or unused in the own-cache graph:
+  onnxruntime's CPU kernel requires present when given a past).
+- `RotaryEmbedding` (opset 23) on q and k with position_ids, HF's rotate-half layout.
+- `SkipSimplifiedLayerNormalization` (com.microsoft): residual add + RMSNorm in one kernel; the first
+  norm is `SimplifiedLayerNormalization`. gate and up projections in one MatMul, SiLU as
+  x·Sigmoid(x) (onnxruntime fuses it into one kernel).
+- the convention graph builds the attention mask once from attention_mask (causal from the past
+  offset, and padding), shared by every layer; the own-cache graph is given it.
 
-This one has 200 nodes, 147 kernels after optimisation. Extra outputs `new.{i}.key|value` (B, kv_heads, T, D) are this run's own keys and values. Runtimes
-that follow the convention ignore them (or fetch present.* only). Petrel's batching engine fetches
-only logits and new.*: it keeps each cache in a buffer with spare columns, feeds the whole buffer as
-the past (unused columns masked out by attention_mask) and writes the new columns itself, because
-onnxruntime-node's cost of handing an output to JavaScript grows with its size (~0.7 µs per KB,
-fresh memory each run), and present.* is every row's whole cache, every step.
-
-`present=False` writes `model_new_kv.onnx`, the same model without `present.*` outputs: attention
-reads the past and this run's K/V where they are (scores and weights split between the two), so no
-layer copies the cache at all — 16% of a decode step at 8 rows × 100 positions on the 24M-parameter
-bench model. Convention runtimes cannot use it (they need present.*); Petrel's batching server does.
-
+For petrel-mini this is 72 nodes (80 kernels after onnxruntime's fusions) against 147 kernels for
+the opset-17 graph of plain ops this replaced, and the 857-node graph torch.onnx.export traced
+before that; a decode step is ~20% faster for any runtime loading it (bench/engine.md).
 Node names keep the "/model/layers.{i}/" prefixes the int8 quantizer's skip list matches.
 """
 from __future__ import annotations
 
 import logging
-import math
 from pathlib import Path
 from typing import List
 
@@ -46,11 +43,25 @@ import onnx
 import torch
 from onnx import TensorProto, helper, numpy_helper
 
-from .model import LlamaForCausalLM, rope_cos_sin
+from .model import LlamaForCausalLM
 
 log = logging.getLogger(__name__)
-OPSET = 17
+OPSET = 23
+MS_DOMAIN = "com.microsoft"
 MASKED = -1e9  # additive bias for masked keys: exp() underflows to exactly 0, and stays finite
+FILES = {  # (own cache, int8) → file name under onnx/
+    (False, False): "model.onnx",
+    (False, True): "model_quantized.onnx",
+    (True, False): "model_new_kv.onnx",
+    (True, True): "model_new_kv_quantized.onnx",
+}
+
+
+def check(proto: onnx.ModelProto) -> None:
+    """onnx.checker where the installed onnx knows the opset (Debian 12's onnx 1.12 stops at 17;
+    there onnxruntime loading the file in the tests is the check)."""
+    if onnx.defs.onnx_opset_version() >= OPSET:
+        onnx.checker.check_model(proto)
 
 
 class _Graph:
@@ -76,172 +87,95 @@ class _Graph:
         return self.op(op_type, inputs, name, **attrs)[0]
 
 
-def _rotate_half_columns(w: np.ndarray, heads: int, head_dim: int) -> np.ndarray:
-    """Columns of w @ R where R is rotate_half per head: out[:, j] = -w[:, j+h] (j < h), w[:, j-h]."""
-    half = head_dim // 2
-    blocks = w.reshape(w.shape[0], heads, head_dim)
-    out = np.concatenate((-blocks[..., half:], blocks[..., :half]), axis=-1)
-    return out.reshape(w.shape)
-
-
-def _rope_tables(model: LlamaForCausalLM) -> tuple:
-    """(ctx, (H + KVH)·D) cos and sin tables in q|k column order; q's carry 1/sqrt(D)."""
-    cfg = model.config
-    positions = torch.arange(cfg.block_size)[None]
-    cos, sin = (t[0].numpy().astype(np.float32) for t in rope_cos_sin(positions, cfg.head_dim, cfg.rope_theta))
-    scale = np.float32(1.0 / math.sqrt(cfg.head_dim))
-    tile = lambda t, n: np.tile(t, (1, n))  # noqa: E731
-    cos_t = np.concatenate((tile(cos, cfg.n_head) * scale, tile(cos, cfg.n_kv_head)), axis=1)
-    sin_t = np.concatenate((tile(sin, cfg.n_head) * scale, tile(sin, cfg.n_kv_head)), axis=1)
-    return cos_t.astype(np.float32), sin_t.astype(np.float32)
-
-
-def _rms_norm(g: _Graph, x: str, weight: np.ndarray, eps: float, prefix: str) -> str:
-    two = g.const(f"{prefix}/two", np.array(2.0, dtype=np.float32))
-    eps_c = g.const(f"{prefix}/eps", np.array(eps, dtype=np.float32))
-    w = g.const(f"{prefix}.weight", weight.astype(np.float32))
-    sq = g.op1("Pow", [x, two], f"{prefix}/Pow")
-    mean = g.op1("ReduceMean", [sq], f"{prefix}/ReduceMean", axes=[-1], keepdims=1)
-    rms = g.op1("Sqrt", [g.op1("Add", [mean, eps_c], f"{prefix}/Add")], f"{prefix}/Sqrt")
-    return g.op1("Mul", [g.op1("Div", [x, rms], f"{prefix}/Div"), w], f"{prefix}/Mul")
-
-
 def _weight(t: torch.Tensor) -> np.ndarray:
     """nn.Linear weight (out, in) → MatMul B operand (in, out)."""
     return t.detach().float().cpu().numpy().T.copy()
 
 
-def _attention_bias(g: _Graph, groups: int, split_sizes: bool) -> tuple:
-    """(B, 1, G·T, S) additive bias: 0 where query t (absolute index P+t) may see key s, else MASKED."""
-    zero, one = g.ints("/bias/zero", 0), g.ints("/bias/one", 1)
-    s_len = g.op1("Gather", [g.op1("Shape", ["attention_mask"], "/bias/mask_shape"), one], "/bias/S", axis=0)
-    t_len = g.op1("Gather", [g.op1("Shape", ["input_ids"], "/bias/ids_shape"), one], "/bias/T", axis=0)
-    p_len = g.op1("Sub", [s_len, t_len], "/bias/P")
-    keys = g.op1("Range", [zero, s_len, one], "/bias/key_pos")  # (S,)
-    queries = g.op1("Range", [p_len, s_len, one], "/bias/query_pos")  # (T,)
-    queries = g.op1("Unsqueeze", [queries, g.ints("/bias/axis1", [1])], "/bias/query_col")  # (T, 1)
-    causal = g.op1("LessOrEqual", [keys, queries], "/bias/causal")  # (T, S)
-    present = g.op1("Cast", ["attention_mask"], "/bias/key_present", to=TensorProto.BOOL)
-    present = g.op1("Unsqueeze", [present, g.ints("/bias/axes12", [1, 2])], "/bias/key_present4")  # (B,1,1,S)
-    allowed = g.op1("And", [causal, present], "/bias/allowed")  # (B, 1, T, S)
-    bias = g.op1("Where", [allowed, g.const("/bias/open", np.array(0.0, dtype=np.float32)),
-                           g.const("/bias/masked", np.array(MASKED, dtype=np.float32))], "/bias/additive")
-    split = ""
-    if split_sizes:  # [P, T]: where attention weights split between the past and this run's keys
-        axis0 = g.ints("/bias/axis0", [0])
-        split = g.op1("Concat", [g.op1("Unsqueeze", [p_len, axis0], "/bias/P1"),
-                                 g.op1("Unsqueeze", [t_len, axis0], "/bias/T1")], "/bias/split_past_new", axis=0)
-    if groups == 1:
-        return bias, split
-    return g.op1("Tile", [bias, g.ints("/bias/group_repeats", [1, 1, groups, 1])], "/bias/grouped"), split
+def _attention_mask(g: _Graph) -> str:
+    """(B, 1, T, S) bool from attention_mask: query t (absolute index P+t) may see key s."""
+    zero, one = g.ints("/mask/zero", 0), g.ints("/mask/one", 1)
+    s_len = g.op1("Gather", [g.op1("Shape", ["attention_mask"], "/mask/mask_shape"), one], "/mask/S", axis=0)
+    t_len = g.op1("Gather", [g.op1("Shape", ["input_ids"], "/mask/ids_shape"), one], "/mask/T", axis=0)
+    p_len = g.op1("Sub", [s_len, t_len], "/mask/P")
+    keys = g.op1("Range", [zero, s_len, one], "/mask/key_pos")  # (S,)
+    queries = g.op1("Range", [p_len, s_len, one], "/mask/query_pos")  # (T,)
+    queries = g.op1("Unsqueeze", [queries, g.ints("/mask/axis1", [1])], "/mask/query_col")  # (T, 1)
+    causal = g.op1("LessOrEqual", [keys, queries], "/mask/causal")  # (T, S)
+    present = g.op1("Cast", ["attention_mask"], "/mask/key_present", to=TensorProto.BOOL)
+    present = g.op1("Unsqueeze", [present, g.ints("/mask/axes12", [1, 2])], "/mask/key_present4")  # (B,1,1,S)
+    return g.op1("And", [causal, present], "/mask/allowed")  # (B, 1, T, S)
 
 
-def _attend_concat(g: _Graph, p: str, q: str, presents: List[str], bias: str) -> str:
-    """Attention over present = past ++ new (the Concat a convention graph outputs anyway)."""
-    k_t = g.op1("Transpose", [presents[0]], f"{p}/self_attn/key_t", perm=[0, 1, 3, 2])
-    scores = g.op1("MatMul", [q, k_t], f"{p}/self_attn/scores")  # (B,KVH,G·T,S); q carries 1/sqrt(D)
-    probs = g.op1("Softmax", [g.op1("Add", [scores, bias], f"{p}/self_attn/masked")], f"{p}/self_attn/softmax",
-                  axis=-1)
-    return g.op1("MatMul", [probs, presents[1]], f"{p}/self_attn/context")
+class _Norms:
+    """RMSNorms with the residual add folded in: norm(x + y) returns (normed, x + y)."""
+
+    def __init__(self, g: _Graph, eps: float) -> None:
+        self.g, self.eps = g, eps
+
+    def __call__(self, x: str, y: str | None, weight: torch.Tensor, name: str, keep_sum: bool = True) -> tuple:
+        w = self.g.const(f"{name}.weight", weight.detach().float().cpu().numpy())
+        if y is None:
+            return self.g.op1("SimplifiedLayerNormalization", [x, w], name, axis=-1, epsilon=self.eps), x
+        outs = [name, "", "", f"{name}:sum"] if keep_sum else [name]
+        self.g.nodes.append(helper.make_node("SkipSimplifiedLayerNormalization", [x, y, w], outs, name=name,
+                                             domain=MS_DOMAIN, epsilon=self.eps))
+        return name, outs[-1]
 
 
-def _attend_split(g: _Graph, p: str, i: int, q: str, bias: str, split: str) -> str:
-    """Attention reading the past and this run's K/V where they are: no per-step copy of the cache."""
-    past_k, past_v, new_k, new_v = (f"past_key_values.{i}.key", f"past_key_values.{i}.value",
-                                    f"new.{i}.key", f"new.{i}.value")
-    t = lambda x, n: g.op1("Transpose", [x], f"{p}/self_attn/{n}_t", perm=[0, 1, 3, 2])  # noqa: E731
-    scores = g.op1("Concat", [g.op1("MatMul", [q, t(past_k, "past_key")], f"{p}/self_attn/scores_past"),
-                              g.op1("MatMul", [q, t(new_k, "new_key")], f"{p}/self_attn/scores_new")],
-                   f"{p}/self_attn/scores", axis=-1)  # (B,KVH,G·T,P+T); q carries 1/sqrt(D)
-    probs = g.op1("Softmax", [g.op1("Add", [scores, bias], f"{p}/self_attn/masked")], f"{p}/self_attn/softmax",
-                  axis=-1)
-    w_past, w_new = g.op("Split", [probs, split], f"{p}/self_attn/split_probs", outputs=2, axis=-1)
-    return g.op1("Add", [g.op1("MatMul", [w_past, past_v], f"{p}/self_attn/context_past"),
-                         g.op1("MatMul", [w_new, new_v], f"{p}/self_attn/context_new")], f"{p}/self_attn/context")
-
-
-def build_graph(model: LlamaForCausalLM, present: bool = True) -> onnx.ModelProto:
+def build_graph(model: LlamaForCausalLM, own_cache: bool = False) -> onnx.ModelProto:
     cfg = model.config
-    H, KVH, D, C = cfg.n_head, cfg.n_kv_head, cfg.head_dim, cfg.n_embd
-    G = H // KVH
-    qk_width = (H + KVH) * D
+    H, KVH, D = cfg.n_head, cfg.n_kv_head, cfg.head_dim
     g = _Graph()
-    sd = {k: v for k, v in model.state_dict().items()}
+    sd = model.state_dict()
+    norm = _Norms(g, cfg.rms_norm_eps)
 
     x = g.op1("Gather", [g.const("model.embed_tokens.weight", sd["model.embed_tokens.weight"].float().numpy()),
                          "input_ids"], "/model/embed_tokens/Gather", axis=0)
-    cos_t, sin_t = _rope_tables(model)
-    cos = g.op1("Gather", [g.const("/rope/cos_table", cos_t), "position_ids"], "/rope/cos", axis=0)  # (B,T,qk)
-    sin = g.op1("Gather", [g.const("/rope/sin_table", sin_t), "position_ids"], "/rope/sin", axis=0)
-    bias, split_past_new = _attention_bias(g, G, split_sizes=not present)
-    split_qkv = g.ints("/split/qkv", [qk_width, qk_width, KVH * D])
-    split_qk = g.ints("/split/qk", [H * D, KVH * D])
+    inv_freq = 1.0 / (cfg.rope_theta ** (np.arange(0, D, 2, dtype=np.float32) / D))
+    freqs = np.arange(cfg.block_size, dtype=np.float32)[:, None] * inv_freq[None]  # (ctx, D/2)
+    cos = g.const("/rope/cos_cache", np.cos(freqs).astype(np.float32))
+    sin = g.const("/rope/sin_cache", np.sin(freqs).astype(np.float32))
+    mask = "attention_bias" if own_cache else _attention_mask(g)
+    split_qkv = g.ints("/split/qkv", [H * D, KVH * D, KVH * D])
     split_mlp = g.ints("/split/mlp", [cfg.intermediate_size, cfg.intermediate_size])
-    q_shape = g.ints("/shape/q5", [0, 0, KVH, G, D])
-    kv_shape = g.ints("/shape/kv4", [0, 0, KVH, D])
-    rows_shape = g.ints("/shape/rows", [0, 0, -1, D])
-    ctx_shape = g.ints("/shape/ctx5", [0, 0, G, -1, D])
-    merge_shape = g.ints("/shape/merge", [0, 0, -1])
-    present_names = []
+    new_kv: List[str] = []
+    y = None  # the sublayer output still to be added to the residual stream x
 
     for i in range(cfg.n_layer):
         p = f"/model/layers.{i}"
         w = lambda name: _weight(sd[f"model.layers.{i}.{name}.weight"])  # noqa: E731
-        h = _rms_norm(g, x, sd[f"model.layers.{i}.input_layernorm.weight"].numpy(), cfg.rms_norm_eps,
-                      f"{p}/input_layernorm")
-        wq, wk, wv = w("self_attn.q_proj"), w("self_attn.k_proj"), w("self_attn.v_proj")
-        qkv_w = np.concatenate((wq, wk, _rotate_half_columns(wq, H, D), _rotate_half_columns(wk, KVH, D), wv), axis=1)
-        qkv = g.op1("MatMul", [h, g.const(f"{p}/self_attn/qkv_rot.weight", qkv_w)], f"{p}/self_attn/qkv_proj/MatMul")
-        qk, qk_rot, v = g.op("Split", [qkv, split_qkv], f"{p}/self_attn/split_qkv", outputs=3, axis=-1)
-        qk = g.op1("Add", [g.op1("Mul", [qk, cos], f"{p}/self_attn/rope_cos"),
-                           g.op1("Mul", [qk_rot, sin], f"{p}/self_attn/rope_sin")], f"{p}/self_attn/rope")
-        q, k = g.op("Split", [qk, split_qk], f"{p}/self_attn/split_qk", outputs=2, axis=-1)
-        # q: (B,T,H·D) → (B,T,KVH,G,D) → (B,KVH,G,T,D) → (B,KVH,G·T,D)
-        q = g.op1("Reshape", [q, q_shape], f"{p}/self_attn/q_heads")
-        q = g.op1("Transpose", [q], f"{p}/self_attn/q_groups", perm=[0, 2, 3, 1, 4])
-        q = g.op1("Reshape", [q, rows_shape], f"{p}/self_attn/q_rows")
-        presents = []
-        for name, t in (("key", k), ("value", v)):
-            t = g.op1("Reshape", [t, kv_shape], f"{p}/self_attn/{name}_heads")
-            # also a graph output: a runtime that keeps its own cache fetches these, not present
-            g.nodes.append(helper.make_node("Transpose", [t], [f"new.{i}.{name}"], name=f"{p}/self_attn/{name}_bhsd",
-                                            perm=[0, 2, 1, 3]))
-            t = f"new.{i}.{name}"
-            if not present:
-                continue
-            out = f"present.{i}.{name}"
-            g.nodes.append(helper.make_node("Concat", [f"past_key_values.{i}.{name}", t], [out],
-                                            name=f"{p}/self_attn/{name}_cache", axis=2))
-            presents.append(out)
-        present_names += presents
-        y = (_attend_concat(g, p, q, presents, bias) if present
-             else _attend_split(g, p, i, q, bias, split_past_new))  # (B,KVH,G·T,D)
-        y = g.op1("Reshape", [y, ctx_shape], f"{p}/self_attn/context_groups")
-        y = g.op1("Transpose", [y], f"{p}/self_attn/context_btkgd", perm=[0, 3, 1, 2, 4])
-        y = g.op1("Reshape", [y, merge_shape], f"{p}/self_attn/context_merge")
-        y = g.op1("MatMul", [y, g.const(f"{p}/self_attn/o_proj.weight", w("self_attn.o_proj"))],
+        h, x = norm(x, y, sd[f"model.layers.{i}.input_layernorm.weight"], f"{p}/input_layernorm")
+        qkv_w = np.concatenate((w("self_attn.q_proj"), w("self_attn.k_proj"), w("self_attn.v_proj")), axis=1)
+        qkv = g.op1("MatMul", [h, g.const(f"{p}/self_attn/qkv.weight", qkv_w)], f"{p}/self_attn/qkv_proj/MatMul")
+        q, k, v = g.op("Split", [qkv, split_qkv], f"{p}/self_attn/split_qkv", outputs=3, axis=-1)
+        q = g.op1("RotaryEmbedding", [q, cos, sin, "position_ids"], f"{p}/self_attn/rope_q", num_heads=H)
+        k = g.op1("RotaryEmbedding", [k, cos, sin, "position_ids"], f"{p}/self_attn/rope_k", num_heads=KVH)
+        new_kv += [k, v]
+        att = f"{p}/self_attn/attention"
+        g.nodes.append(helper.make_node(
+            "Attention", [q, k, v, mask, f"past_key_values.{i}.key", f"past_key_values.{i}.value"],
+            [att, f"present.{i}.key", f"present.{i}.value"], name=att, q_num_heads=H, kv_num_heads=KVH))
+        y = g.op1("MatMul", [att, g.const(f"{p}/self_attn/o_proj.weight", w("self_attn.o_proj"))],
                   f"{p}/self_attn/o_proj/MatMul")
-        x = g.op1("Add", [x, y], f"{p}/attn_residual")
-
-        h = _rms_norm(g, x, sd[f"model.layers.{i}.post_attention_layernorm.weight"].numpy(), cfg.rms_norm_eps,
-                      f"{p}/post_attention_layernorm")
+        h, x = norm(x, y, sd[f"model.layers.{i}.post_attention_layernorm.weight"], f"{p}/post_attention_layernorm")
         gate_up_w = np.concatenate((w("mlp.gate_proj"), w("mlp.up_proj")), axis=1)
         gu = g.op1("MatMul", [h, g.const(f"{p}/mlp/gate_up.weight", gate_up_w)], f"{p}/mlp/gate_up_proj/MatMul")
         gate, up = g.op("Split", [gu, split_mlp], f"{p}/mlp/split", outputs=2, axis=-1)
         act = g.op1("Mul", [gate, g.op1("Sigmoid", [gate], f"{p}/mlp/sigmoid")], f"{p}/mlp/silu")
-        y = g.op1("Mul", [act, up], f"{p}/mlp/gated")
-        y = g.op1("MatMul", [y, g.const(f"{p}/mlp/down_proj.weight", w("mlp.down_proj"))], f"{p}/mlp/down_proj/MatMul")
-        x = g.op1("Add", [x, y], f"{p}/mlp_residual")
+        y = g.op1("MatMul", [g.op1("Mul", [act, up], f"{p}/mlp/gated"),
+                             g.const(f"{p}/mlp/down_proj.weight", w("mlp.down_proj"))], f"{p}/mlp/down_proj/MatMul")
 
-    x = _rms_norm(g, x, sd["model.norm.weight"].numpy(), cfg.rms_norm_eps, "/model/norm")
-    lm_head = _weight(sd["lm_head.weight"])
-    g.nodes.append(helper.make_node("MatMul", [x, g.const("lm_head.weight", lm_head)], ["logits"],
-                                    name="/lm_head/MatMul"))
+    h, _ = norm(x, y, sd["model.norm.weight"], "/model/norm", keep_sum=False)
+    g.nodes.append(helper.make_node("MatMul", [h, g.const("lm_head.weight", _weight(sd["lm_head.weight"]))],
+                                    ["logits"], name="/lm_head/MatMul"))
 
     f32, i64 = TensorProto.FLOAT, TensorProto.INT64
     inputs = [
         helper.make_tensor_value_info("input_ids", i64, ["batch_size", "sequence_length"]),
-        helper.make_tensor_value_info("attention_mask", i64, ["batch_size", "total_sequence_length"]),
+        helper.make_tensor_value_info("attention_bias", f32,
+                                      ["batch_size", 1, "sequence_length", "total_sequence_length"])
+        if own_cache else helper.make_tensor_value_info("attention_mask", i64, ["batch_size", "total_sequence_length"]),
         helper.make_tensor_value_info("position_ids", i64, ["batch_size", "sequence_length"]),
     ]
     outputs = [helper.make_tensor_value_info("logits", f32, ["batch_size", "sequence_length", cfg.vocab_size])]
@@ -249,25 +183,35 @@ def build_graph(model: LlamaForCausalLM, present: bool = True) -> onnx.ModelProt
         for name in ("key", "value"):
             inputs.append(helper.make_tensor_value_info(f"past_key_values.{i}.{name}", f32,
                                                         ["batch_size", KVH, "past_sequence_length", D]))
-            if present:
+            if not own_cache:
                 outputs.append(helper.make_tensor_value_info(f"present.{i}.{name}", f32,
                                                              ["batch_size", KVH, "total_sequence_length", D]))
-    for i in range(cfg.n_layer):
-        for name in ("key", "value"):
-            outputs.append(helper.make_tensor_value_info(f"new.{i}.{name}", f32,
-                                                         ["batch_size", KVH, "sequence_length", D]))
+    if own_cache:
+        g.nodes.append(helper.make_node("Concat", new_kv, ["new_key_values"], name="/new_key_values", axis=0))
+        outputs.append(helper.make_tensor_value_info("new_key_values", f32,
+                                                     ["layers_x2_x_batch_size", "sequence_length", KVH * D]))
     graph = helper.make_graph(g.nodes, "petrel-decoder-with-past", inputs, outputs, g.inits)
-    proto = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)], producer_name="petrel_export")
-    proto.ir_version = 8
-    onnx.checker.check_model(proto)
+    proto = helper.make_model(graph, producer_name="petrel_export", opset_imports=[
+        helper.make_opsetid("", OPSET), helper.make_opsetid(MS_DOMAIN, 1)])
+    proto.ir_version = 10
+    check(proto)
     return proto
 
 
-def export_onnx(model: LlamaForCausalLM, path: Path, present: bool = True) -> None:
-    """present=False writes the new-kv graph (model_new_kv.onnx): no present.* outputs, no KV Concat."""
+def export_onnx(model: LlamaForCausalLM, path: Path, own_cache: bool = False) -> None:
     model = model.float().cpu().eval()
     with torch.no_grad():
-        proto = build_graph(model, present=present)
+        proto = build_graph(model, own_cache=own_cache)
     path.parent.mkdir(parents=True, exist_ok=True)
     onnx.save(proto, str(path))
     log.info("wrote %s (%d nodes, %.1f MB)", path, len(proto.graph.node), path.stat().st_size / 1e6)
+
+
+def export_all(model: LlamaForCausalLM, onnx_dir: Path) -> None:
+    """The four files of FILES: each layout in fp32 and int8."""
+    from .quantize import quantize_model
+
+    for own in (False, True):
+        fp32 = onnx_dir / FILES[(own, False)]
+        export_onnx(model, fp32, own_cache=own)
+        quantize_model(fp32, onnx_dir / FILES[(own, True)])

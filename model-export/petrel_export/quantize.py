@@ -17,6 +17,8 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
+from .onnx_export import check
+
 log = logging.getLogger(__name__)
 
 
@@ -68,7 +70,7 @@ def quantize_model(src: Path, dst: Path, skip: tuple = DEFAULT_SKIP) -> int:
     keep = [t for t in graph.initializer if users.get(t.name, 1) > 0]
     del graph.initializer[:]
     graph.initializer.extend(keep)
-    onnx.checker.check_model(model)
+    check(model)
     onnx.save(model, str(dst))
     log.info("quantized %d MatMuls → %s (%.1f MB)", count, dst, dst.stat().st_size / 1e6)
     return count

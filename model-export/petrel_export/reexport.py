@@ -2,7 +2,7 @@
 
     /usr/bin/python3 -m petrel_export.reexport --model-dir ../models/petrel-mini
 
-Writes onnx/model.onnx and onnx/model_quantized.onnx with the current exporter and quantizer and
+Writes the four onnx/ files (onnx_export.FILES) with the current exporter and quantizer and
 prints the ONNX checks of `evaluate` (fp32 vs PyTorch logits, greedy agreement with golden.json).
 """
 from __future__ import annotations
@@ -14,8 +14,7 @@ from pathlib import Path
 
 from .evaluate import onnx_evals
 from .model_dir import load_model_dir
-from .onnx_export import export_onnx
-from .quantize import quantize_model
+from .onnx_export import export_all
 
 
 def main() -> None:
@@ -25,10 +24,7 @@ def main() -> None:
     args = ap.parse_args()
     args.model_dir = args.model_dir.resolve()
     model, _ = load_model_dir(args.model_dir)
-    onnx_dir = args.model_dir / "onnx"
-    export_onnx(model, onnx_dir / "model.onnx")
-    export_onnx(model, onnx_dir / "model_new_kv.onnx", present=False)
-    quantize_model(onnx_dir / "model.onnx", onnx_dir / "model_quantized.onnx")
+    export_all(model, args.model_dir / "onnx")
     print(json.dumps(onnx_evals(model, args.model_dir), indent=1))
 
 

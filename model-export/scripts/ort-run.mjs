@@ -21,18 +21,51 @@ function emptyPast() {
   return past;
 }
 
+// Petrel's own-cache layout (onnx_export.py): an additive attention_bias input instead of
+// attention_mask, and this run's K/V packed in one output instead of present.*; the cache is
+// concatenated here.
+const ownCache = session.inputNames.includes("attention_bias");
+
+function causalBias(pastLen, seq) {
+  const total = pastLen + seq;
+  const bias = new Float32Array(seq * total);
+  for (let t = 0; t < seq; t++) bias.fill(-1e9, t * total + pastLen + t + 1, (t + 1) * total);
+  return new ort.Tensor("float32", bias, [1, 1, seq, total]);
+}
+
+// (1, H, P, D) past ++ this run's (1, T, H·D) keys or values → (1, H, P+T, D)
+function appendColumns(past, fresh, seq) {
+  const [, heads, pastLen, headDim] = past.dims;
+  const out = new Float32Array(heads * (pastLen + seq) * headDim);
+  for (let h = 0; h < heads; h++) {
+    out.set(past.data.subarray(h * pastLen * headDim, (h + 1) * pastLen * headDim), h * (pastLen + seq) * headDim);
+    for (let t = 0; t < seq; t++) {
+      const from = (t * heads + h) * headDim;
+      out.set(fresh.subarray(from, from + headDim), (h * (pastLen + seq) + pastLen + t) * headDim);
+    }
+  }
+  return new ort.Tensor("float32", out, [1, heads, pastLen + seq, headDim]);
+}
+
 // One forward step over `ids` after `pastLen` cached tokens; returns logits rows and the new past.
 async function step(ids, past, pastLen) {
   const total = pastLen + ids.length;
   const feeds = {
     input_ids: new ort.Tensor("int64", BigInt64Array.from(ids.map(BigInt)), [1, ids.length]),
-    attention_mask: new ort.Tensor("int64", new BigInt64Array(total).fill(1n), [1, total]),
     position_ids: new ort.Tensor("int64", BigInt64Array.from(ids.map((_, i) => BigInt(pastLen + i))), [1, ids.length]),
     ...past,
   };
+  if (ownCache) feeds.attention_bias = causalBias(pastLen, ids.length);
+  else feeds.attention_mask = new ort.Tensor("int64", new BigInt64Array(total).fill(1n), [1, total]);
   const out = await session.run(feeds);
   const next = {};
-  for (const name of pastNames) next[name] = out[name.replace("past_key_values.", "present.")];
+  pastNames.forEach((name, j) => {
+    if (!ownCache) next[name] = out[name.replace("past_key_values.", "present.")];
+    else {
+      const plane = out.new_key_values.data.length / pastNames.length;
+      next[name] = appendColumns(past[name], out.new_key_values.data.subarray(j * plane, (j + 1) * plane), ids.length);
+    }
+  });
   const [, seq, vocab] = out.logits.dims;
   const rows = [];
   for (let t = 0; t < seq; t++) rows.push(Array.from(out.logits.data.subarray(t * vocab, (t + 1) * vocab)));

@@ -33,11 +33,12 @@ def test_golden_is_reproduced_by_pytorch(shipped):
         assert model.generate_greedy(case["input_ids"], case["max_new_tokens"], set(golden["eos_token_ids"])) == case["greedy_ids"]
 
 
-def test_onnx_fp32_matches_pytorch(shipped):
+@pytest.mark.parametrize("name", ["model.onnx", "model_new_kv.onnx"])
+def test_onnx_fp32_matches_pytorch(shipped, name):
     path, model, _, golden = shipped
     case = golden["cases"][0]
     nxt = (case["greedy_ids"] + [5] * 5)[:5]
-    out = run_script("ort-run.mjs", {"mode": "logits", "model": str(path / "onnx" / "model.onnx"),
+    out = run_script("ort-run.mjs", {"mode": "logits", "model": str(path / "onnx" / name),
                                      "prompt_ids": case["input_ids"], "next_ids": nxt})
     with torch.no_grad():
         logits, past = model(torch.tensor([case["input_ids"]]))
@@ -48,11 +49,12 @@ def test_onnx_fp32_matches_pytorch(shipped):
     assert max(diffs) <= 1e-4, diffs
 
 
-def test_int8_greedy_agrees_with_golden_on_95_percent_of_tokens(shipped):
+@pytest.mark.parametrize("name", ["model_quantized.onnx", "model_new_kv_quantized.onnx"])
+def test_int8_greedy_agrees_with_golden_on_95_percent_of_tokens(shipped, name):
     path, _, _, golden = shipped
-    assert (path / "onnx" / "model_quantized.onnx").stat().st_size <= 25 * 1024 * 1024
+    assert (path / "onnx" / name).stat().st_size <= 25 * 1024 * 1024
     cases = [{"input_ids": c["input_ids"], "max_new_tokens": c["max_new_tokens"]} for c in golden["cases"]]
-    got = run_script("ort-run.mjs", {"mode": "greedy", "model": str(path / "onnx" / "model_quantized.onnx"),
+    got = run_script("ort-run.mjs", {"mode": "greedy", "model": str(path / "onnx" / name),
                                      "cases": cases, "eos": golden["eos_token_ids"]})["greedy"]
     total = sum(len(c["greedy_ids"]) for c in golden["cases"])
     same = sum(sum(a == b for a, b in zip(g, c["greedy_ids"])) for g, c in zip(got, golden["cases"]))

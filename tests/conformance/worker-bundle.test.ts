@@ -50,6 +50,6 @@ describe("the Worker bundle", () => {
     const models = sizeOf(".onnx");
     expect(models).toHaveLength(1);
     expect(models[0]).toBeLessThanOrEqual(25 * 1000 * 1000);
-    expect([...files.keys()].some((name) => name.endsWith("model_quantized.onnx"))).toBe(true);
+    expect([...files.keys()].some((name) => name.endsWith("model_new_kv_quantized.onnx"))).toBe(true);
   });
 });

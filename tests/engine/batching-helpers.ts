@@ -50,15 +50,12 @@ export async function drain(
   return collectEvents(events);
 }
 
-/** Delegates to a real flavour and records each run's (batch, seq) — proof that rows shared a run. */
 /**
- * Records each run's (batch, seq) and fetched output names. `presentOnly` hides the graph's `new.*`
- * outputs, as a directory exported without them (e.g. by Optimum) would: the runner then carries
- * the cache through `present` instead of writing its own columns.
+ * Delegates to a real flavour and records each run's (batch, seq) — proof that rows shared a run —
+ * and the output names it fetched.
  */
 export function recordingSessions(
   inner: SessionFactory,
-  presentOnly = false,
 ): SessionFactory & { shapes: [number, number][]; fetched: (readonly string[] | undefined)[] } {
   const shapes: [number, number][] = [];
   const fetched: (readonly string[] | undefined)[] = [];
@@ -71,9 +68,7 @@ export function recordingSessions(
       return {
         ...session,
         inputNames: session.inputNames,
-        outputNames: presentOnly
-          ? session.outputNames.filter((n) => !n.startsWith("new."))
-          : session.outputNames,
+        outputNames: session.outputNames,
         inputMetadata: session.inputMetadata,
         run(feeds, fetches) {
           const dims = feeds.input_ids?.dims ?? [];

@@ -28,8 +28,9 @@ const MB = 1024 * 1024;
 
 describe("onnxruntime-web inside workerd", () => {
   // First, in a fresh isolate: nothing else has grown the wasm memory yet.
+  // the shipped Worker's file: int8, own-cache layout (service/src/entry/worker.ts)
   it("wasm memory after loading the shipped int8 petrel-mini is at most 90 MB", async () => {
-    const response = await fetch(`${worker.url}/memory?model=petrel-mini&variant=int8`);
+    const response = await fetch(`${worker.url}/memory?model=petrel-mini&variant=new-kv-int8`);
     const { wasmMemoryBytes } = (await response.json()) as { wasmMemoryBytes: number };
     console.log(
       `workerd wasm memory after loading petrel-mini int8: ${(wasmMemoryBytes / MB).toFixed(1)} MB`,
@@ -38,7 +39,7 @@ describe("onnxruntime-web inside workerd", () => {
     expect(wasmMemoryBytes).toBeLessThanOrEqual(90 * MB);
     const after = await inWorker({
       model: "petrel-mini",
-      variant: "int8",
+      variant: "new-kv-int8",
       messages: [{ role: "user", content: "Hello!" }],
       params: { maxTokens: 32, seed: 1 },
     });
@@ -46,12 +47,16 @@ describe("onnxruntime-web inside workerd", () => {
     expect(after.wasmMemoryBytes).toBeLessThanOrEqual(90 * MB);
   });
 
-  describe.each(["petrel-mini", "tiny-random"])("golden %s (fp32)", (model) => {
-    const golden = readGolden(model);
+  // fp32 in both layouts: model.onnx (cache through present.*) and model_new_kv.onnx (own cache)
+  const goldenRuns = ["petrel-mini", "tiny-random"].flatMap((m) =>
+    (["fp32", "new-kv"] as const).map((v) => [m, v]),
+  );
+  describe.each(goldenRuns)("golden %s (%s)", (model, variant) => {
+    const golden = readGolden(model as string);
     it.each(golden.cases.map((c) => [c.name, c] as const))("greedy %s equals PyTorch", async (_n, c) => {
       const r = await inWorker({
         model,
-        variant: "fp32",
+        variant,
         promptIds: c.input_ids,
         params: { temperature: 0, maxTokens: c.max_new_tokens },
       });
@@ -61,16 +66,19 @@ describe("onnxruntime-web inside workerd", () => {
 
   // fp32: native and wasm int8 MatMulInteger kernels differ by up to ~3e-3 in some logits, which can
   // flip a sampled token now and then (bench/engine.md); fp32 logits agree to ~4e-7.
-  it("same request and seed give the same text as onnxruntime-node (fp32, sampling, n=2, Chinese and emoji)", async () => {
-    const engine = await engineOn("petrel-mini", nodeSessions(), "fp32");
-    const params = { maxTokens: 40, seed: 1234, temperature: 0.9, topP: 0.95, n: 2 };
-    const messages = [{ role: "user" as const, content: "讲个故事 😀 please" }];
-    const node = await collect(engine.generate({ ...params, messages }));
-    const web = await inWorker({ model: "petrel-mini", variant: "fp32", messages, params });
-    expect(web.texts).toEqual(node.texts);
-    expect(web.ids).toEqual(node.ids);
-    expect(web.usage).toEqual(node.usage);
-    for (const d of web.deltas.flat()) expect(d).not.toMatch(/[\uD800-\uDBFF]$/);
-    await engine.dispose();
-  });
+  it.each(["fp32", "new-kv"] as const)(
+    "same request and seed give the same text as onnxruntime-node (%s, sampling, n=2, Chinese and emoji)",
+    async (variant) => {
+      const engine = await engineOn("petrel-mini", nodeSessions(), variant);
+      const params = { maxTokens: 40, seed: 1234, temperature: 0.9, topP: 0.95, n: 2 };
+      const messages = [{ role: "user" as const, content: "讲个故事 😀 please" }];
+      const node = await collect(engine.generate({ ...params, messages }));
+      const web = await inWorker({ model: "petrel-mini", variant, messages, params });
+      expect(web.texts).toEqual(node.texts);
+      expect(web.ids).toEqual(node.ids);
+      expect(web.usage).toEqual(node.usage);
+      for (const d of web.deltas.flat()) expect(d).not.toMatch(/[\uD800-\uDBFF]$/);
+      await engine.dispose();
+    },
+  );
 });

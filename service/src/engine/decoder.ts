@@ -1,12 +1,12 @@
 // One decoder-with-past ONNX graph (Optimum / transformers.js I/O names) driven one step at a
 // time. Prefill runs the prompt against an empty past; then one token per step.
 //
-// Two ways to carry the cache: graphs that also output each run's own K/V (`new.{i}.*`, Petrel's
-// export) go through the batch runner's one-sequence path (batching/kv-pack.ts: a CPU buffer with
-// spare columns, fed whole as the past and written in place; the run fetches only logits and new.*);
-// any other graph's `present.*` tensors are fed back as `past_key_values.*` untouched.
+// Two ways to carry the cache: Petrel's own-cache graphs (`model_new_kv*.onnx`: an attention_bias
+// input, this run's K/V as one `new_key_values` output) go through the batch runner's one-sequence
+// path (batching/kv-pack.ts: a CPU buffer with spare columns, fed whole as the past and written in
+// place); any other graph's `present.*` tensors are fed back as `past_key_values.*` untouched.
 import { BatchRunner } from "./batching/batch-runner.js";
-import { type KvBlock, type KvSource, newKvOutputs } from "./batching/kv-pack.js";
+import { type KvBlock, type KvSource, ownCacheFetches } from "./batching/kv-pack.js";
 import type { ModelConfig } from "./model-config.js";
 import type { DecoderSession, SessionTensor } from "./session.js";
 
@@ -50,8 +50,8 @@ export class Decoder {
   private readonly hasCacheBranch: boolean;
   private ones: BigInt64Array;
   /**
-   * Own-cache mode (the graph outputs `new.*`): runs go through the batch runner's one-sequence path,
-   * which keeps the cache in a buffer with spare columns and fetches only logits and new.*.
+   * Own-cache mode: runs go through the batch runner's one-sequence path, which keeps the cache in
+   * a buffer with spare columns and fetches only logits and new_key_values.
    */
   private readonly ownCache: BatchRunner | undefined;
 
@@ -65,7 +65,8 @@ export class Decoder {
     // legacy Optimum "merged" decoders switch between their no-past and with-past branches
     this.hasCacheBranch = session.inputNames.includes("use_cache_branch");
     this.ones = new BigInt64Array(config.contextLength).fill(1n);
-    const own = !this.hasCacheBranch && newKvOutputs(this.pastNames, session.outputNames) !== undefined;
+    const own =
+      !this.hasCacheBranch && ownCacheFetches(session.inputNames, session.outputNames) !== undefined;
     this.ownCache = own ? new BatchRunner(session, config) : undefined;
   }
 

@@ -7,10 +7,11 @@ export type ModelFiles = Record<string, FileContent | undefined>;
 
 /**
  * The ONNX weights to load: fp32 `model.onnx` or int8 `model_quantized.onnx` (transformers.js names), or
- * Petrel's `model_new_kv.onnx` (fp32, no present outputs: attention reads the past and this run's
- * K/V where they are and the graph outputs only logits and new.*; for engines that keep their own cache).
+ * Petrel's own-cache layout of the same weights, `model_new_kv.onnx` (fp32) and
+ * `model_new_kv_quantized.onnx` (int8): an additive attention_bias input, and only logits and this
+ * run's K/V (`new_key_values`) as outputs, for an engine that keeps its own cache.
  */
-export type OnnxVariant = "fp32" | "int8" | "fp16" | "q4" | "new-kv";
+export type OnnxVariant = "fp32" | "int8" | "fp16" | "q4" | "new-kv" | "new-kv-int8";
 
 const variantSuffix: Record<OnnxVariant, string> = {
   fp32: "",
@@ -18,6 +19,7 @@ const variantSuffix: Record<OnnxVariant, string> = {
   fp16: "_fp16",
   q4: "_q4",
   "new-kv": "_new_kv",
+  "new-kv-int8": "_new_kv_quantized",
 };
 
 export function onnxPath(variant: OnnxVariant): string {

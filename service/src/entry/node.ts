@@ -1,5 +1,5 @@
 // Petrel backend server (Node): `npm run backend -- --model models/<name> --port 9101
-// [--host 127.0.0.1] [--provider cpu|cuda] [--variant int8|fp32|new-kv] [--threads n] [--drain-timeout-ms 30000]
+// [--host 127.0.0.1] [--provider cpu|cuda] [--variant int8|fp32|new-kv|new-kv-int8] [--threads n] [--drain-timeout-ms 30000]
 // [--batch-size 8] [--max-kv-tokens n] [--prefill-chunk 32]`. --batch-size 1 turns batching off.
 // Bearer keys for clients (the edge) come from PETREL_API_KEYS (comma-separated).
 import { parseArgs } from "node:util";
@@ -33,9 +33,9 @@ function usage(message: string): never {
 if (!values.model) usage("--model is required");
 if (values.provider !== "cpu" && values.provider !== "cuda")
   usage(`--provider must be cpu or cuda, not ${values.provider}`);
-const variants = ["int8", "fp32", "new-kv"];
+const variants = ["int8", "fp32", "new-kv", "new-kv-int8"];
 if (values.variant !== undefined && !variants.includes(values.variant))
-  usage(`--variant must be int8, fp32 or new-kv, not ${values.variant}`);
+  usage(`--variant must be one of ${variants.join(", ")}, not ${values.variant}`);
 const port = Number(values.port);
 if (!Number.isInteger(port) || port < 0 || port > 65535)
   usage(`--port must be a port number, not ${values.port}`);
@@ -55,7 +55,7 @@ const server = await startBackendServer({
   host: values.host,
   port,
   provider: values.provider,
-  variant: values.variant as "int8" | "fp32" | "new-kv" | undefined,
+  variant: values.variant as "int8" | "fp32" | "new-kv" | "new-kv-int8" | undefined,
   batching:
     batchSize > 1
       ? { maxBatchSize: batchSize, maxKvTokens: count("max-kv-tokens"), prefillChunk: count("prefill-chunk") }

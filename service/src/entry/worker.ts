@@ -7,7 +7,7 @@
 import type { ExecutionContext } from "hono";
 import modelConfig from "../../../models/petrel-mini/config.json";
 import generationConfig from "../../../models/petrel-mini/generation_config.json";
-import weights from "../../../models/petrel-mini/onnx/model_quantized.onnx";
+import weights from "../../../models/petrel-mini/onnx/model_new_kv_quantized.onnx";
 import tokenizer from "../../../models/petrel-mini/tokenizer.json";
 import tokenizerConfig from "../../../models/petrel-mini/tokenizer_config.json";
 import { createEngine, type Engine } from "../engine/index.js";
@@ -29,17 +29,20 @@ const files = {
   "generation_config.json": generationConfig,
   "tokenizer.json": tokenizer,
   "tokenizer_config.json": tokenizerConfig,
-  "onnx/model_quantized.onnx": weights,
+  // int8, Petrel's own-cache layout of the weights (engine/model-files.ts)
+  "onnx/model_new_kv_quantized.onnx": weights,
 };
 
 // Lazily, once per isolate: isolate start must stay well under a second, and ORT's wasm heap
 // (which never shrinks) must be paid for once, not per request. A failed load is retried next time.
 let engine: Promise<Engine> | undefined;
 function getEngine(): Promise<Engine> {
-  engine ??= createEngine({ id: MODEL_ID, files, sessions: workerdSessions() }).catch((err) => {
-    engine = undefined;
-    throw err;
-  });
+  engine ??= createEngine({ id: MODEL_ID, files, sessions: workerdSessions(), variant: "new-kv-int8" }).catch(
+    (err) => {
+      engine = undefined;
+      throw err;
+    },
+  );
   return engine;
 }
 

@@ -6,7 +6,13 @@ import { access } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
 import { basename, join, resolve } from "node:path";
 import { serve } from "@hono/node-server";
-import { type BatchingOptions, createEngine, onnxPath, type PetrelEngine } from "../engine/index.js";
+import {
+  type BatchingOptions,
+  createEngine,
+  type OnnxVariant,
+  onnxPath,
+  type PetrelEngine,
+} from "../engine/index.js";
 import { createEngineBackend } from "../gateway/engine-backend.js";
 import { createGateway, parseGatewayConfig } from "../gateway/index.js";
 import { createApp, type RequestRecord } from "../http/index.js";
@@ -27,9 +33,9 @@ export interface BackendServerOptions {
   /**
    * Default fp32 when batching, int8 otherwise: the int8 export quantizes activations with one
    * scale per tensor (DynamicQuantizeLinear), so batched rows would change each other's numerics.
+   * Either in Petrel's own-cache layout (new-kv, new-kv-int8) where the directory has it.
    */
-  /** Default: int8 unbatched; batched, Petrel's fp32 new-kv graph where the directory has it, else fp32. */
-  variant?: "fp32" | "int8" | "new-kv";
+  variant?: "fp32" | "int8" | "new-kv" | "new-kv-int8";
   /** Iteration-level batching (engine/batching); default on with 8 rows. `false` = one run at a time. */
   batching?: BatchingOptions | false;
   /** ORT intra-op threads; default ORT's choice (all physical cores). */
@@ -58,7 +64,7 @@ export async function startBackendServer(options: BackendServerOptions): Promise
   const dir = resolve(options.modelDir);
   const modelId = options.modelId ?? basename(dir);
   const batching = options.batching === false ? undefined : (options.batching ?? {});
-  const variant = options.variant ?? (batching ? await batchingVariant(dir) : "int8");
+  const variant = options.variant ?? (await defaultVariant(dir, batching !== undefined));
   const engine = await createEngine({
     id: modelId,
     files: await readModelDir(dir, variant),
@@ -127,12 +133,14 @@ export async function startBackendServer(options: BackendServerOptions): Promise
 
 /**
  * Batching runs fp32 (int8's per-tensor activation scales would make a row's numbers depend on its
- * neighbours); Petrel's export also ships the same weights without present outputs (model_new_kv.onnx),
- * which spares every row a copy of its cache per layer per step.
+ * neighbours), one request at a time int8. Petrel's export also ships both in its own-cache layout
+ * (model_new_kv*.onnx: only this run's K/V come back, not the whole cache every step); any other
+ * directory gets the transformers.js files.
  */
-async function batchingVariant(dir: string): Promise<"fp32" | "new-kv"> {
-  return access(join(dir, onnxPath("new-kv"))).then(
-    () => "new-kv" as const,
-    () => "fp32" as const,
+async function defaultVariant(dir: string, batching: boolean): Promise<OnnxVariant> {
+  const [own, convention] = batching ? (["new-kv", "fp32"] as const) : (["new-kv-int8", "int8"] as const);
+  return access(join(dir, onnxPath(own))).then(
+    () => own,
+    () => convention,
   );
 }

@@ -3,12 +3,15 @@
 import miniConfig from "../../../models/petrel-mini/config.json";
 import miniGeneration from "../../../models/petrel-mini/generation_config.json";
 import miniFp32 from "../../../models/petrel-mini/onnx/model.onnx";
+import miniNewKv from "../../../models/petrel-mini/onnx/model_new_kv.onnx";
+import miniNewKvInt8 from "../../../models/petrel-mini/onnx/model_new_kv_quantized.onnx";
 import miniInt8 from "../../../models/petrel-mini/onnx/model_quantized.onnx";
 import miniTokenizer from "../../../models/petrel-mini/tokenizer.json";
 import miniTokenizerConfig from "../../../models/petrel-mini/tokenizer_config.json";
 import tinyConfig from "../../../models/tiny-random/config.json";
 import tinyGeneration from "../../../models/tiny-random/generation_config.json";
 import tinyFp32 from "../../../models/tiny-random/onnx/model.onnx";
+import tinyNewKv from "../../../models/tiny-random/onnx/model_new_kv.onnx";
 import tinyInt8 from "../../../models/tiny-random/onnx/model_quantized.onnx";
 import tinyTokenizer from "../../../models/tiny-random/tokenizer.json";
 import tinyTokenizerConfig from "../../../models/tiny-random/tokenizer_config.json";
@@ -22,6 +25,7 @@ export const bundledModels: Record<string, ModelFiles> = {
     "tokenizer_config.json": tinyTokenizerConfig,
     "onnx/model.onnx": tinyFp32,
     "onnx/model_quantized.onnx": tinyInt8,
+    "onnx/model_new_kv.onnx": tinyNewKv,
   },
   "petrel-mini": {
     "config.json": miniConfig,
@@ -30,5 +34,7 @@ export const bundledModels: Record<string, ModelFiles> = {
     "tokenizer_config.json": miniTokenizerConfig,
     "onnx/model.onnx": miniFp32,
     "onnx/model_quantized.onnx": miniInt8,
+    "onnx/model_new_kv.onnx": miniNewKv,
+    "onnx/model_new_kv_quantized.onnx": miniNewKvInt8,
   },
 };

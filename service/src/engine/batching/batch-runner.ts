@@ -2,9 +2,10 @@
 // and one decode step over every active row at once — (B, 1) new tokens against a left-padded
 // (B, H, P, D) past, each row with its own attention mask and position id.
 //
-// Two ways to carry the cache from step to step (kv-pack.ts): graphs that output this run's own K/V
-// (`new.{i}.*`) get a buffer with spare columns that is fed whole and written in place, and the run
-// fetches only logits and new.*; other graphs hand back `present` (the whole cache) every step.
+// Two ways to carry the cache from step to step (kv-pack.ts): own-cache graphs (an attention_bias
+// input, this run's K/V as one `new_key_values` output) get a buffer with spare columns that is fed
+// whole and written in place, and the run fetches only logits and new_key_values; convention graphs
+// hand back `present` (the whole cache) every step.
 import type { ModelConfig } from "../model-config.js";
 import type { DecoderSession, SessionTensor } from "../session.js";
 import {
@@ -13,8 +14,9 @@ import {
   type KvBlock,
   type KvShape,
   type KvSource,
+  leftPaddedBias,
   leftPaddedMask,
-  newKvOutputs,
+  ownCacheFetches,
   packRows,
   reserve,
   writeColumns,
@@ -34,8 +36,7 @@ export class BatchRunner {
   readonly shape: KvShape;
   private readonly hasPositionIds: boolean;
   private readonly hasLogitsToKeep: boolean;
-  /** `new.{i}.key` per past name when the graph outputs them (own-cache mode), else undefined. */
-  private readonly newNames: Map<string, string> | undefined;
+  /** logits and new_key_values for own-cache graphs, else undefined (present mode: every output). */
   private readonly fetches: string[] | undefined;
 
   constructor(
@@ -50,14 +51,12 @@ export class BatchRunner {
     if (session.inputNames.includes("use_cache_branch")) {
       throw new Error("batching needs a decoder-with-past graph without use_cache_branch");
     }
-    const own = newKvOutputs(names, session.outputNames);
-    this.newNames = own?.names;
-    this.fetches = own?.fetches;
+    this.fetches = ownCacheFetches(session.inputNames, session.outputNames);
   }
 
   /** Whether blocks carry spare columns written in place (own-cache mode). */
   get ownsCache(): boolean {
-    return this.newNames !== undefined;
+    return this.fetches !== undefined;
   }
 
   /** Repacks rows into a fresh left-padded block (with spare columns in own-cache mode). */
@@ -114,15 +113,14 @@ export class BatchRunner {
   ): Promise<{ logits: SessionTensor | undefined; block: KvBlock }> {
     const batch = ids.length;
     const seq = ids[0]?.length ?? 0;
-    if (!this.newNames) {
+    if (!this.ownsCache) {
       const outputs = await this.run(block, columns, lengths, ids);
       return { logits: outputs.logits, block: this.presentBlock(outputs, columns + seq) };
     }
     const room = reserve(this.shape, block, batch, columns, columns + seq, SPARE_COLUMNS);
     // a first prefill chunk runs against an empty past: no masked spare columns to attend over
     const outputs = await this.run(columns === 0 ? this.empty() : room, columns, lengths, ids);
-    const fresh: Record<string, Float32Array> = {};
-    for (const [past, out] of this.newNames) fresh[past] = floatData(outputs[out]?.data, out);
+    const fresh = floatData(outputs.new_key_values?.data, "new_key_values");
     writeColumns(this.shape, room, columns, fresh, batch, seq);
     return { logits: outputs.logits, block: room };
   }
@@ -148,7 +146,16 @@ export class BatchRunner {
       for (const [t, id] of row.entries()) flat[b * seq + t] = BigInt(id);
     });
     feeds.input_ids = s.int64(flat, [batch, seq]); // (B, T)
-    feeds.attention_mask = s.int64(leftPaddedMask(lengths, columns, width, seq), [batch, width + seq]); // (B, C+T)
+    if (this.ownsCache) {
+      feeds.attention_bias = s.float32(leftPaddedBias(lengths, columns, width, seq), [
+        batch,
+        1,
+        seq,
+        width + seq,
+      ]);
+    } else {
+      feeds.attention_mask = s.int64(leftPaddedMask(lengths, columns, width, seq), [batch, width + seq]); // (B, C+T)
+    }
     if (this.hasPositionIds) {
       const positions = new BigInt64Array(batch * seq);
       lengths.forEach((length, b) => {

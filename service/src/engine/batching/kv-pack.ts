@@ -5,9 +5,10 @@
 // column to every row at P, so the layout stays right-aligned; bytes move only when rows join or
 // leave (repack), when the capacity runs out (grow), and for the new column itself.
 //
-// capacity = columns for graphs that only give back `present` (the whole cache, every step); graphs
-// that also output this run's own K/V (`new.*`, see model-export's onnx_export.py) let the runner
-// keep spare columns and write just the new ones: the buffer is then fed whole as the past.
+// capacity = columns for graphs that only give back `present` (the whole cache, every step);
+// own-cache graphs, which output just this run's K/V (`new_key_values`, see model-export's
+// onnx_export.py), let the runner keep spare columns and write only the new ones: the buffer is
+// then fed whole as the past, the unused columns masked by the attention bias.
 
 /** Per past input name (`past_key_values.{i}.key|value`), float32 data of shape (B, H, capacity, D). */
 export interface KvBlock {
@@ -81,27 +82,34 @@ export function reserve(
 }
 
 /**
- * Writes this run's own K/V, `fresh[name]` of shape (B, H, T, D), into columns [columns, columns + T)
- * of every row, in place (the block must have the room: see `reserve`).
+ * Writes this run's own K/V into columns [columns, columns + T) of every row, in place (the block
+ * must have the room: see `reserve`). `fresh` is the graph's `new_key_values` output: one plane per
+ * past name, in `shape.names` order, each (B, T, H·D) — the layout the attention projections
+ * produce — transposed here into the block's (B, H, capacity, D).
  */
 export function writeColumns(
   shape: KvShape,
   block: KvBlock,
   columns: number,
-  fresh: Record<string, Float32Array>,
+  fresh: Float32Array,
   batch: number,
   seq: number,
 ): void {
   const { heads: H, headDim: D } = shape;
-  const span = seq * D;
-  for (const name of shape.names) {
+  const plane = batch * seq * H * D;
+  if (fresh.length !== shape.names.length * plane) throw new Error("new_key_values has the wrong size");
+  shape.names.forEach((name, j) => {
     const dst = block.tensors[name] as Float32Array;
-    const src = fresh[name];
-    if (!src || src.length !== batch * H * span) throw new Error(`new K/V for ${name} has the wrong size`);
-    for (let bh = 0; bh < batch * H; bh++) {
-      dst.set(src.subarray(bh * span, bh * span + span), (bh * block.capacity + columns) * D);
+    for (let b = 0; b < batch; b++) {
+      for (let t = 0; t < seq; t++) {
+        const from = j * plane + (b * seq + t) * H * D;
+        for (let h = 0; h < H; h++) {
+          const at = from + h * D;
+          dst.set(fresh.subarray(at, at + D), ((b * H + h) * block.capacity + columns + t) * D);
+        }
+      }
     }
-  }
+  });
 }
 
 /**
@@ -123,18 +131,43 @@ export function leftPaddedMask(
   return mask;
 }
 
+/** The additive bias of a masked key in own-cache graphs (finite, so a fully masked row stays finite). */
+export const MASKED = -1e9;
+
 /**
- * Own-cache mode, when the graph outputs each run's own K/V: `new.{i}.key` per past name, and the
- * outputs a run fetches (logits and those). undefined when any is missing (present mode).
+ * The own-cache graphs' attention bias (B, 1, T, capacity + T), additive: 0 where query t of row b
+ * may attend — its own L_b cached columns (right-aligned before `columns`) and new columns 0..t —
+ * and MASKED over padding, unused capacity and later new tokens.
  */
-export function newKvOutputs(
-  pastNames: readonly string[],
+export function leftPaddedBias(
+  lengths: readonly number[],
+  columns: number,
+  capacity: number,
+  seq: number,
+): Float32Array {
+  const width = capacity + seq;
+  const bias = new Float32Array(lengths.length * seq * width).fill(MASKED);
+  lengths.forEach((length, b) => {
+    for (let t = 0; t < seq; t++) {
+      const row = (b * seq + t) * width;
+      bias.fill(0, row + columns - length, row + columns);
+      bias.fill(0, row + capacity, row + capacity + t + 1);
+    }
+  });
+  return bias;
+}
+
+/**
+ * Own-cache graphs (Petrel's `model_new_kv*.onnx`, see model-export's onnx_export.py) take an
+ * additive `attention_bias` and output this run's own K/V as one `new_key_values` tensor instead
+ * of present.*. The outputs such a run fetches; undefined for any other graph (present mode).
+ */
+export function ownCacheFetches(
+  inputNames: readonly string[],
   outputNames: readonly string[],
-): { names: Map<string, string>; fetches: string[] } | undefined {
-  const pairs = pastNames.map((n) => [n, n.replace(/^past_key_values/, "new")] as const);
-  if (pairs.length === 0 || !pairs.every(([, out]) => outputNames.includes(out))) return undefined;
-  const names = new Map(pairs);
-  return { names, fetches: ["logits", ...names.values()] };
+): string[] | undefined {
+  const own = inputNames.includes("attention_bias") && outputNames.includes("new_key_values");
+  return own ? ["logits", "new_key_values"] : undefined;
 }
 
 /** Reads a runtime tensor's float32 data; batching needs CPU-visible KV (node CPU, wasm). */
