@@ -1,6 +1,6 @@
 """The decoder-with-past ONNX graphs, written node by node from the model's weights.
 
-Two layouts of the same weights and the same operators:
+Two layouts of the same weights:
 
 - **Convention** (`model.onnx`, int8 `model_quantized.onnx`): the Optimum / transformers.js
   decoder-with-past I/O. Inputs input_ids, attention_mask, position_ids,
@@ -17,19 +17,21 @@ Two layouts of the same weights and the same operators:
   new columns into its own buffer and feeds the buffer whole, unused columns masked by the bias.
 
 Operators (opset 23 plus two onnxruntime contrib ops; onnxruntime-node and -web 1.30 run them):
-- `Attention` (opset 23): grouped-query attention over past ++ new with the additive mask, KV heads
-  never repeated; it also writes present K/V (a convention output, or unused in the own-cache graph:
-  onnxruntime's CPU kernel requires present when given a past).
+- `Attention` (opset 23): grouped-query attention over past ++ new with the mask, KV heads never
+  repeated; it also writes present K/V (a convention output; unused in the own-cache graph, but
+  onnxruntime's CPU kernel requires it when given a past, so it copies every row's cache per layer
+  per step). The fp32 own-cache file, the batching server's, instead reads the cache in place
+  (`_attend_in_place`): more kernels, no copy — at 8 rows the copy costs more (see `export_all`).
 - `RotaryEmbedding` (opset 23) on q and k with position_ids, HF's rotate-half layout.
 - `SkipSimplifiedLayerNormalization` (com.microsoft): residual add + RMSNorm in one kernel; the first
   norm is `SimplifiedLayerNormalization`. gate and up projections in one MatMul, SiLU as
   x·Sigmoid(x) (onnxruntime fuses it into one kernel).
 - the convention graph builds the attention mask once from attention_mask (causal from the past
-  offset, and padding), shared by every layer; the own-cache graph is given it.
+  offset, and padding), shared by every layer; the own-cache graph is given it as a bias.
 
-For petrel-mini this is 72 nodes (80 kernels after onnxruntime's fusions) against 147 kernels for
-the opset-17 graph of plain ops this replaced, and the 857-node graph torch.onnx.export traced
-before that; a decode step is ~20% faster for any runtime loading it (bench/engine.md).
+For petrel-mini the convention graph has 71 nodes (80 kernels after onnxruntime's fusions) against
+147 kernels for the opset-17 graph of plain ops this replaced, and the 857-node graph
+torch.onnx.export traced before that (bench/engine.md has the step times).
 Node names keep the "/model/layers.{i}/" prefixes the int8 quantizer's skip list matches.
 """
 from __future__ import annotations
@@ -107,6 +109,46 @@ def _attention_mask(g: _Graph) -> str:
     return g.op1("And", [causal, present], "/mask/allowed")  # (B, 1, T, S)
 
 
+def _attend_in_place(g: _Graph, p: str, i: int, q: str, k: str, v: str, bias: str, split: str, H: int, KVH: int,
+                     D: int) -> str:
+    """Attention reading the past where it is: scores and weights split between the past and this
+    run's K/V, so no layer copies the cache (onnxruntime's Attention kernel concatenates past and new
+    into present every step: at 8 rows × 100 positions on bench-24m that copy is ~10% of a step).
+    q carries 1/sqrt(D) (folded into its weights); GQA without repeating KV: the G query heads of a
+    KV head are stacked as rows, (B, KVH, G·T, D)."""
+    a = f"{p}/self_attn"
+    G = H // KVH
+    q = g.op1("Reshape", [q, g.ints(f"{a}/q5", [0, 0, KVH, G, D])], f"{a}/q_heads")  # (B,T,KVH,G,D)
+    q = g.op1("Transpose", [q], f"{a}/q_groups", perm=[0, 2, 3, 1, 4])  # (B,KVH,G,T,D)
+    q = g.op1("Reshape", [q, g.ints(f"{a}/q_rows_shape", [0, 0, -1, D])], f"{a}/q_rows")  # (B,KVH,G·T,D)
+    kv4 = g.ints(f"{a}/kv4", [0, 0, KVH, D])
+    k_t = g.op1("Transpose", [g.op1("Reshape", [k, kv4], f"{a}/k_heads")], f"{a}/new_key_t", perm=[0, 2, 3, 1])
+    v = g.op1("Transpose", [g.op1("Reshape", [v, kv4], f"{a}/v_heads")], f"{a}/new_value", perm=[0, 2, 1, 3])
+    past_k_t = g.op1("Transpose", [f"past_key_values.{i}.key"], f"{a}/past_key_t", perm=[0, 1, 3, 2])
+    scores = g.op1("Concat", [g.op1("MatMul", [q, past_k_t], f"{a}/scores_past"),
+                              g.op1("MatMul", [q, k_t], f"{a}/scores_new")], f"{a}/scores", axis=-1)
+    probs = g.op1("Softmax", [g.op1("Add", [scores, bias], f"{a}/masked")], f"{a}/softmax", axis=-1)
+    w_past, w_new = g.op("Split", [probs, split], f"{a}/split_probs", outputs=2, axis=-1)
+    y = g.op1("Add", [g.op1("MatMul", [w_past, f"past_key_values.{i}.value"], f"{a}/context_past"),
+                      g.op1("MatMul", [w_new, v], f"{a}/context_new")], f"{a}/context")  # (B,KVH,G·T,D)
+    y = g.op1("Reshape", [y, g.ints(f"{a}/ctx5", [0, 0, G, -1, D])], f"{a}/context_groups")
+    y = g.op1("Transpose", [y], f"{a}/context_btkgd", perm=[0, 3, 1, 2, 4])  # (B,T,KVH,G,D)
+    return g.op1("Reshape", [y, g.ints(f"{a}/merge", [0, 0, -1])], f"{a}/context_merge")
+
+
+def _grouped_bias(g: _Graph, groups: int) -> tuple:
+    """attention_bias (B,1,T,S) tiled to the stacked query rows (B,1,G·T,S), and the [P, T] sizes
+    where attention weights split between the past and this run's keys."""
+    bias = g.op1("Tile", ["attention_bias", g.ints("/bias/group_repeats", [1, 1, groups, 1])], "/bias/grouped")
+    one, axis0 = g.ints("/bias/one", 1), g.ints("/bias/axis0", [0])
+    p_len = g.op1("Gather", [g.op1("Shape", ["past_key_values.0.key"], "/bias/past_shape"),
+                             g.ints("/bias/two", 2)], "/bias/P", axis=0)
+    t_len = g.op1("Gather", [g.op1("Shape", ["input_ids"], "/bias/ids_shape"), one], "/bias/T", axis=0)
+    split = g.op1("Concat", [g.op1("Unsqueeze", [p_len, axis0], "/bias/P1"),
+                             g.op1("Unsqueeze", [t_len, axis0], "/bias/T1")], "/bias/split_past_new", axis=0)
+    return bias, split
+
+
 class _Norms:
     """RMSNorms with the residual add folded in: norm(x + y) returns (normed, x + y)."""
 
@@ -123,7 +165,9 @@ class _Norms:
         return name, outs[-1]
 
 
-def build_graph(model: LlamaForCausalLM, own_cache: bool = False) -> onnx.ModelProto:
+def build_graph(model: LlamaForCausalLM, own_cache: bool = False, in_place: bool = False) -> onnx.ModelProto:
+    """in_place (own-cache only): attention by `_attend_in_place` instead of the Attention operator."""
+    assert own_cache or not in_place
     cfg = model.config
     H, KVH, D = cfg.n_head, cfg.n_kv_head, cfg.head_dim
     g = _Graph()
@@ -137,6 +181,8 @@ def build_graph(model: LlamaForCausalLM, own_cache: bool = False) -> onnx.ModelP
     cos = g.const("/rope/cos_cache", np.cos(freqs).astype(np.float32))
     sin = g.const("/rope/sin_cache", np.sin(freqs).astype(np.float32))
     mask = "attention_bias" if own_cache else _attention_mask(g)
+    if in_place:
+        mask, split_past_new = _grouped_bias(g, H // KVH)
     split_qkv = g.ints("/split/qkv", [H * D, KVH * D, KVH * D])
     split_mlp = g.ints("/split/mlp", [cfg.intermediate_size, cfg.intermediate_size])
     new_kv: List[str] = []
@@ -146,16 +192,20 @@ def build_graph(model: LlamaForCausalLM, own_cache: bool = False) -> onnx.ModelP
         p = f"/model/layers.{i}"
         w = lambda name: _weight(sd[f"model.layers.{i}.{name}.weight"])  # noqa: E731
         h, x = norm(x, y, sd[f"model.layers.{i}.input_layernorm.weight"], f"{p}/input_layernorm")
-        qkv_w = np.concatenate((w("self_attn.q_proj"), w("self_attn.k_proj"), w("self_attn.v_proj")), axis=1)
+        q_w = w("self_attn.q_proj") / np.float32(np.sqrt(D)) if in_place else w("self_attn.q_proj")
+        qkv_w = np.concatenate((q_w, w("self_attn.k_proj"), w("self_attn.v_proj")), axis=1)
         qkv = g.op1("MatMul", [h, g.const(f"{p}/self_attn/qkv.weight", qkv_w)], f"{p}/self_attn/qkv_proj/MatMul")
         q, k, v = g.op("Split", [qkv, split_qkv], f"{p}/self_attn/split_qkv", outputs=3, axis=-1)
         q = g.op1("RotaryEmbedding", [q, cos, sin, "position_ids"], f"{p}/self_attn/rope_q", num_heads=H)
         k = g.op1("RotaryEmbedding", [k, cos, sin, "position_ids"], f"{p}/self_attn/rope_k", num_heads=KVH)
         new_kv += [k, v]
-        att = f"{p}/self_attn/attention"
-        g.nodes.append(helper.make_node(
-            "Attention", [q, k, v, mask, f"past_key_values.{i}.key", f"past_key_values.{i}.value"],
-            [att, f"present.{i}.key", f"present.{i}.value"], name=att, q_num_heads=H, kv_num_heads=KVH))
+        if in_place:
+            att = _attend_in_place(g, p, i, q, k, v, mask, split_past_new, H, KVH, D)
+        else:
+            att = f"{p}/self_attn/attention"
+            g.nodes.append(helper.make_node(
+                "Attention", [q, k, v, mask, f"past_key_values.{i}.key", f"past_key_values.{i}.value"],
+                [att, f"present.{i}.key", f"present.{i}.value"], name=att, q_num_heads=H, kv_num_heads=KVH))
         y = g.op1("MatMul", [att, g.const(f"{p}/self_attn/o_proj.weight", w("self_attn.o_proj"))],
                   f"{p}/self_attn/o_proj/MatMul")
         h, x = norm(x, y, sd[f"model.layers.{i}.post_attention_layernorm.weight"], f"{p}/post_attention_layernorm")
@@ -198,20 +248,27 @@ def build_graph(model: LlamaForCausalLM, own_cache: bool = False) -> onnx.ModelP
     return proto
 
 
-def export_onnx(model: LlamaForCausalLM, path: Path, own_cache: bool = False) -> None:
+def export_onnx(model: LlamaForCausalLM, path: Path, own_cache: bool = False, in_place: bool = False) -> None:
     model = model.float().cpu().eval()
     with torch.no_grad():
-        proto = build_graph(model, own_cache=own_cache)
+        proto = build_graph(model, own_cache=own_cache, in_place=in_place)
     path.parent.mkdir(parents=True, exist_ok=True)
     onnx.save(proto, str(path))
     log.info("wrote %s (%d nodes, %.1f MB)", path, len(proto.graph.node), path.stat().st_size / 1e6)
 
 
 def export_all(model: LlamaForCausalLM, onnx_dir: Path) -> None:
-    """The four files of FILES: each layout in fp32 and int8."""
+    """The four files of FILES. The own-cache pair differ in attention, each for its use: the int8
+    file (one sequence at a time: the Worker, the unbatched server) uses the Attention operator,
+    fewest kernels; the fp32 file (the batching server's) reads the cache in place, because at 8 rows
+    the Attention kernel's per-step copy of every row's cache costs more than the extra kernels
+    (bench/engine.md)."""
     from .quantize import quantize_model
 
-    for own in (False, True):
-        fp32 = onnx_dir / FILES[(own, False)]
-        export_onnx(model, fp32, own_cache=own)
-        quantize_model(fp32, onnx_dir / FILES[(own, True)])
+    export_onnx(model, onnx_dir / FILES[(False, False)])
+    quantize_model(onnx_dir / FILES[(False, False)], onnx_dir / FILES[(False, True)])
+    fused = onnx_dir / "model_new_kv_fused.tmp.onnx"
+    export_onnx(model, fused, own_cache=True)
+    quantize_model(fused, onnx_dir / FILES[(True, True)])
+    fused.unlink()
+    export_onnx(model, onnx_dir / FILES[(True, False)], own_cache=True, in_place=True)
