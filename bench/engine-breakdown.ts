@@ -2,6 +2,7 @@
 // async overhead, sampling (processors + argmax or softmax/top-p draw) and incremental
 // detokenization. Each part is measured directly, not inferred.
 
+import * as ort from "onnxruntime-node";
 import { IncrementalDetokenizer } from "../service/src/engine/detokenizer.js";
 import { createEngine, type OnnxVariant, type SessionFactory } from "../service/src/engine/index.js";
 import { Xoshiro128 } from "../service/src/engine/sampling/prng.js";
@@ -97,4 +98,63 @@ export async function breakdown(dir: string, variant: OnnxVariant, promptIds: nu
     feedsAndAsyncOverhead: +(step - run - greedyMs - detokMs).toFixed(4),
     vocabSize: vocab,
   };
+}
+
+/**
+ * Every node system's decode ms/token split into time inside onnxruntime's `InferenceSession.run`
+ * (its JS wrapper, the native binding and the graph) and time outside it (the engine's own loop).
+ * Petrel and transformers.js load the same onnxruntime-node module, so one wrapper on its prototype
+ * times both. Medians over `reps` alternating runs of (N tokens) − (1 token).
+ */
+export async function sessionRunShare(
+  systems: { name: string; generate(ids: number[], tokens: number): Promise<number[]> }[],
+  promptIds: number[],
+  tokens: number,
+  reps = 7,
+) {
+  const proto = (
+    ort.InferenceSession as unknown as { prototype: { run: (...a: unknown[]) => Promise<unknown> } }
+  ).prototype;
+  const original = proto.run;
+  let inRun = 0;
+  proto.run = async function (this: unknown, ...args: unknown[]) {
+    const start = performance.now();
+    try {
+      return await original.apply(this, args);
+    } finally {
+      inRun += performance.now() - start;
+    }
+  };
+  const samples = new Map<string, { total: number[]; run: number[] }>();
+  try {
+    for (let rep = 0; rep < reps; rep++) {
+      for (const s of systems) {
+        const timed = async (n: number) => {
+          inRun = 0;
+          const start = performance.now();
+          await s.generate(promptIds, n);
+          return { total: performance.now() - start, run: inRun };
+        };
+        const one = await timed(1);
+        const all = await timed(tokens);
+        const entry = samples.get(s.name) ?? { total: [], run: [] };
+        entry.total.push((all.total - one.total) / (tokens - 1));
+        entry.run.push((all.run - one.run) / (tokens - 1));
+        samples.set(s.name, entry);
+      }
+    }
+  } finally {
+    proto.run = original;
+  }
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1] as number;
+  return Object.fromEntries(
+    [...samples].map(([name, s]) => {
+      const total = median(s.total);
+      const run = median(s.run);
+      return [
+        name,
+        { msPerToken: +total.toFixed(4), inSessionRun: +run.toFixed(4), outside: +(total - run).toFixed(4) },
+      ];
+    }),
+  );
 }

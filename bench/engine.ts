@@ -7,7 +7,7 @@ import { cpus, loadavg } from "node:os";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { type OnnxVariant, onnxPath } from "../service/src/engine/index.js";
-import { breakdown } from "./engine-breakdown.js";
+import { breakdown, sessionRunShare } from "./engine-breakdown.js";
 import { barChart } from "./engine-svg.js";
 import { allSystems, petrelVariant, type System } from "./engine-systems.js";
 
@@ -105,6 +105,12 @@ const report = {
     nodeDecodeSameFile: ratio("petrel+onnxruntime-node(transformers.js file)", "decodeTokPerS"),
   },
   files: { petrel: onnxPath(petrelVariant(dir, variant)), transformersJs: onnxPath(variant) },
+  // per token, inside onnxruntime's session.run vs the engine's own loop, for every node system
+  sessionRunShareMs: await sessionRunShare(
+    systems.filter((s) => !s.name.includes("web")),
+    prompts[0]?.input_ids ?? [1],
+    tokens,
+  ),
   perTokenBreakdownMs: await breakdown(
     dir,
     petrelVariant(dir, variant),

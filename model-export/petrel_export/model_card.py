@@ -71,7 +71,7 @@ positions (theta {m['rope_theta']:g}), SwiGLU MLP, grouped-query attention, tied
 | heads / kv heads / head dim | {m['n_head']} / {m['n_kv_head']} / {m['n_embd'] // m['n_head']} |
 | context | {m['block_size']} tokens |
 | vocab | {m['vocab_size']} (byte-level BPE, digits split into single digits; `<|endoftext|>`=0, `<|im_start|>`=1, `<|im_end|>`=2) |
-| files | `model.safetensors` (fp32), `onnx/model.onnx` (fp32, {ev['onnx_fp32_bytes'] / 1e6:.1f} MB, written node by node by `petrel_export.onnx_export`; besides `present.*` it outputs each run's own keys and values as `new.*`, which Petrel's engine fetches instead), `onnx/model_quantized.onnx` (int8 dynamic, {ev['onnx_int8_bytes'] / 1e6:.1f} MB), `onnx/model_new_kv.onnx` (the same fp32 weights without `present.*` outputs, for engines that keep their own cache; Petrel's batching backend server loads it) |
+| files | `model.safetensors` (fp32); written node by node by `petrel_export.onnx_export` (opset 23, fused attention, RoPE and residual+RMSNorm): `onnx/model.onnx` (fp32, {ev['onnx_fp32_bytes'] / 1e6:.1f} MB) and `onnx/model_quantized.onnx` (int8 dynamic, {ev['onnx_int8_bytes'] / 1e6:.1f} MB) in the transformers.js layout (`present.*` outputs), and the same weights in Petrel's own-cache layout (an additive attention bias in, only this run's keys and values out): `onnx/model_new_kv.onnx` (fp32, loaded by the batching backend server) and `onnx/model_new_kv_quantized.onnx` (int8, loaded by the Worker) |
 
 ## Data
 
