@@ -27,10 +27,17 @@ function engine(r) {
   const parts = b
     ? `\n\nPer decode step on onnxruntime-node (ms): step ${b.decodeStep} = session.run ${b.sessionRun} + greedy sampling ${b.samplingGreedy} + detokenize ${b.detokenize} + feeds/async ${b.feedsAndAsyncOverhead} (top-p sampling instead: ${b.samplingTopP}).`
     : "";
+  const share = r.sessionRunShareMs
+    ? `\n\nDecode ms/token inside onnxruntime's session.run + outside it (the engine's own loop): ${Object.entries(
+        r.sessionRunShareMs,
+      )
+        .map(([name, x]) => `${name} ${x.inSessionRun} + ${x.outside} = ${x.msPerToken}`)
+        .join("; ")}.`
+    : "";
   const ratios = Object.entries(r.ratiosVsTransformersJs)
     .map(([k, v]) => `${k} ${v}×`)
     .join(", ");
-  return `### engine (${r.model}, ${r.variant}, ${r.newTokens} new tokens, ${r.reps} reps)\n\n${table(["system", "prefill tok/s", "decode tok/s", "decode ms/token"], rows)}\n\nRatios vs transformers.js: ${ratios}.${parts}\n\n${machine(r.machine)}`;
+  return `### engine (${r.model}, ${r.variant}, ${r.newTokens} new tokens, ${r.reps} reps)\n\n${table(["system", "prefill tok/s", "decode tok/s", "decode ms/token"], rows)}\n\nRatios vs transformers.js: ${ratios}.${share}${parts}\n\n${machine(r.machine)}`;
 }
 
 function concurrencyModel(r, m) {
