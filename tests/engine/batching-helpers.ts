@@ -3,6 +3,7 @@
 import {
   type BatchingOptions,
   createEngine,
+  type DecoderSession,
   type GenerateEvent,
   type OnnxVariant,
   type PetrelEngine,
@@ -50,6 +51,30 @@ export async function drain(
   return collectEvents(events);
 }
 
+/** A real flavour whose sessions route every run through `run` (which calls `session.run` itself). */
+export function interceptRuns(
+  inner: SessionFactory,
+  name: string,
+  run: (
+    session: DecoderSession,
+    ...args: Parameters<DecoderSession["run"]>
+  ) => ReturnType<DecoderSession["run"]>,
+): SessionFactory {
+  return {
+    name,
+    async create(model, options) {
+      const session = await inner.create(model, options);
+      return {
+        ...session,
+        inputNames: session.inputNames,
+        outputNames: session.outputNames,
+        inputMetadata: session.inputMetadata,
+        run: (feeds, fetches) => run(session, feeds, fetches),
+      };
+    },
+  };
+}
+
 /**
  * Delegates to a real flavour and records each run's (batch, seq) — proof that rows shared a run —
  * and the output names it fetched.
@@ -59,24 +84,11 @@ export function recordingSessions(
 ): SessionFactory & { shapes: [number, number][]; fetched: (readonly string[] | undefined)[] } {
   const shapes: [number, number][] = [];
   const fetched: (readonly string[] | undefined)[] = [];
-  return {
-    name: `${inner.name}+recording`,
-    shapes,
-    fetched,
-    async create(model, options) {
-      const session = await inner.create(model, options);
-      return {
-        ...session,
-        inputNames: session.inputNames,
-        outputNames: session.outputNames,
-        inputMetadata: session.inputMetadata,
-        run(feeds, fetches) {
-          const dims = feeds.input_ids?.dims ?? [];
-          shapes.push([dims[0] as number, dims[1] as number]);
-          fetched.push(fetches);
-          return session.run(feeds, fetches);
-        },
-      };
-    },
-  };
+  const factory = interceptRuns(inner, `${inner.name}+recording`, (session, feeds, fetches) => {
+    const dims = feeds.input_ids?.dims ?? [];
+    shapes.push([dims[0] as number, dims[1] as number]);
+    fetched.push(fetches);
+    return session.run(feeds, fetches);
+  });
+  return { ...factory, shapes, fetched };
 }

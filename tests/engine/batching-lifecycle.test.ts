@@ -2,9 +2,9 @@
 // own sequence; n>1 and seeded sampling give what the unbatched engine gives; admission is FIFO
 // under the row and KV caps.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { DecoderSession, PetrelEngine, SessionFactory } from "../../service/src/engine/index.js";
+import type { PetrelEngine, SessionFactory } from "../../service/src/engine/index.js";
 import { nodeSessions } from "../../service/src/ort/node.js";
-import { drain, enginePair, mixedPrompts, recordingSessions } from "./batching-helpers.js";
+import { drain, enginePair, interceptRuns, mixedPrompts, recordingSessions } from "./batching-helpers.js";
 import { type Collected, collect } from "./helpers.js";
 
 const model = "petrel-mini";
@@ -13,24 +13,11 @@ const greedy = (maxTokens: number) => ({ temperature: 0, maxTokens });
 
 /** Real onnxruntime-node, but a run whose input_ids hold `poison` throws (a fault a real model can't be made to raise mid-decode). */
 function poisonedSessions(poison: number): SessionFactory {
-  const inner = nodeSessions();
-  return {
-    name: "fake-poisoned",
-    async create(bytes, options): Promise<DecoderSession> {
-      const session = await inner.create(bytes, options);
-      return {
-        ...session,
-        inputNames: session.inputNames,
-        outputNames: session.outputNames,
-        inputMetadata: session.inputMetadata,
-        run(feeds, fetches) {
-          const ids = feeds.input_ids?.data as BigInt64Array;
-          if (ids.includes(BigInt(poison))) return Promise.reject(new Error(`poisoned token ${poison}`));
-          return session.run(feeds, fetches);
-        },
-      };
-    },
-  };
+  return interceptRuns(nodeSessions(), "fake-poisoned", (session, feeds, fetches) => {
+    const ids = feeds.input_ids?.data as BigInt64Array;
+    if (ids.includes(BigInt(poison))) return Promise.reject(new Error(`poisoned token ${poison}`));
+    return session.run(feeds, fetches);
+  });
 }
 
 describe("batching: cancellation, errors, sampling, admission", () => {
