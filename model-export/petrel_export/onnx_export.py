@@ -243,7 +243,7 @@ def build_graph(model: LlamaForCausalLM, own_cache: bool = False, in_place: bool
     graph = helper.make_graph(g.nodes, "petrel-decoder-with-past", inputs, outputs, g.inits)
     proto = helper.make_model(graph, producer_name="petrel_export", opset_imports=[
         helper.make_opsetid("", OPSET), helper.make_opsetid(MS_DOMAIN, 1)])
-    proto.ir_version = 10
+    proto.ir_version = 11  # the IR version that came with opset 23 (onnx 1.18)
     check(proto)
     return proto
 
