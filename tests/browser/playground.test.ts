@@ -88,13 +88,16 @@ describe("playground page (real Chromium, real wrangler dev)", () => {
       if (r.url().endsWith("/v1/chat/completions")) chatResponses.push(r.headers());
     });
     await openPage(page);
-    // A slow phone network (~6 KB/s down): the answer arrives over seconds, so Stop lands mid-answer.
+    // A slow network (~60 KB/s down): the 200-token answer (~47 KB of SSE) takes ~0.8 s to arrive, so
+    // Stop lands mid-answer. The server must still be generating too, or its record says "ok": it makes
+    // the answer in ~0.5 s whatever the client reads (the socket buffers hold it all), so Stop follows
+    // the first tokens closely — at ~6 KB/s it came after ~100 of the 200 and lost the race under load.
     const cdp = await context.newCDPSession(page);
     await cdp.send("Network.enable");
     await cdp.send("Network.emulateNetworkConditions", {
       offline: false,
       latency: 20,
-      downloadThroughput: 6_000,
+      downloadThroughput: 60_000,
       uploadThroughput: -1,
     });
 
