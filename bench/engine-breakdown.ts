@@ -10,6 +10,7 @@ import { applyLogitBias, applyTemperature, argmax } from "../service/src/engine/
 import { sampleToken } from "../service/src/engine/sampling/sampler.js";
 import { nodeSessions } from "../service/src/ort/node.js";
 import { readModelDir } from "../service/src/ort/node-files.js";
+import { median } from "./lib/stats.js";
 
 function timedSessions(factory: SessionFactory, runMs: number[]): SessionFactory {
   return {
@@ -146,7 +147,6 @@ export async function sessionRunShare(
   } finally {
     proto.run = original;
   }
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1] as number;
   return Object.fromEntries(
     [...samples].map(([name, s]) => {
       const total = median(s.total);

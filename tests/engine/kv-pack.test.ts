@@ -3,7 +3,7 @@
 // (B, H, capacity, D) block. End to end they are covered by golden and batched = unbatched tests;
 // here each index is checked, so a layout slip shows where it is.
 import { describe, expect, it } from "vitest";
-import { leftPaddedBias, MASKED, packRows, writeColumns } from "../../service/src/engine/batching/kv-pack.js";
+import { leftPaddedBias, MASKED, writeColumns } from "../../service/src/engine/batching/kv-pack.js";
 
 describe("leftPaddedBias", () => {
   it("row b, query t sees its own cached columns and new tokens 0..t; padding, spare and later tokens are masked", () => {
@@ -24,13 +24,14 @@ describe("leftPaddedBias", () => {
 describe("writeColumns", () => {
   it("transposes each (B, T, H·D) plane of new_key_values into columns [columns, columns+T) of (B, H, capacity, D)", () => {
     const shape = { names: ["past_key_values.0.key", "past_key_values.0.value"], heads: 2, headDim: 3 };
-    const { block } = packRows(shape, [], 0);
     const batch = 2;
     const seq = 2;
     const capacity = 5;
     const columns = 1;
-    for (const name of shape.names) block.tensors[name] = new Float32Array(batch * 2 * capacity * 3);
-    block.capacity = capacity;
+    const tensors = Object.fromEntries(
+      shape.names.map((n) => [n, new Float32Array(batch * 2 * capacity * 3)]),
+    );
+    const block = { tensors, capacity };
     // value = plane·1000 + b·100 + t·10 + h·3 + d, laid out (plane, B, T, H, D)
     const fresh = new Float32Array(2 * batch * seq * 2 * 3);
     let i = 0;
