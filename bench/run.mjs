@@ -1,16 +1,18 @@
-// `npm run bench [-- --quick] [--only engine,concurrency,gateway,sdk] [--backend-flags "..."]`: runs each benchmark as
+// `npm run bench [-- --quick | --tables] [--only engine,concurrency,gateway,sdk] [--backend-flags "..."]`: runs each benchmark as
 // its own process (Node 22 + tsx) with a hard time limit, then draws a PNG per result (bench/plot.py,
-// Debian's python3 + matplotlib) and, for a full run, rewrites the results table in bench/README.md.
-// --quick (≤3 min): fewer repetitions and shorter streams, written to bench/results/quick/ (ignored
-// by git) so a quick run never replaces the committed full results in bench/results/.
+// Debian's python3 + matplotlib) and, unless --quick, rewrites the results tables in bench/README.md.
+// --quick: fewer repetitions and shorter streams, written to bench/results/quick/ (ignored by git) so
+// a quick run never replaces the committed full results in bench/results/. --tables runs nothing: it
+// rewrites bench/README.md's tables from the JSON in bench/results/.
 import { spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { tables } from "./tables.mjs";
+import { tables, withTables } from "./tables.mjs";
 
 const { values } = parseArgs({
   options: {
     quick: { type: "boolean", default: false },
+    tables: { type: "boolean", default: false },
     only: { type: "string" },
     // backend server flag sets for the concurrency bench, "|"-separated, compared A/B in one run
     "backend-flags": { type: "string" },
@@ -37,9 +39,11 @@ const benches = {
   "gateway-profile": ["bench/gateway-profile.ts", [], ["--requests", "200"], 300],
   "gateway-log-off": ["bench/gateway.ts", ["--request-log", "off", "--name", "gateway-log-off"], null, 900],
 };
-const chosen = values.only
-  ? values.only.split(",")
-  : Object.keys(benches).filter((name) => !quick || benches[name][2] !== null);
+const chosen = values.tables
+  ? []
+  : values.only
+    ? values.only.split(",")
+    : Object.keys(benches).filter((name) => !quick || benches[name][2] !== null);
 for (const name of chosen) if (!(name in benches)) throw new Error(`unknown benchmark ${name}`);
 
 // Server defaults (batching, fp32), the same with one ORT thread (the default for bench-24m, a model
@@ -82,14 +86,14 @@ for (const name of chosen) {
   summary[name] = { status, seconds: Math.round((Date.now() - start) / 1000) };
 }
 
-const plot = spawnSync("/usr/bin/python3", ["bench/plot.py", out], { stdio: "inherit" });
-if (plot.status !== 0) console.error("plots not drawn (needs /usr/bin/python3 with matplotlib)");
+if (chosen.length > 0) {
+  const plot = spawnSync("/usr/bin/python3", ["bench/plot.py", out], { stdio: "inherit" });
+  if (plot.status !== 0) console.error("plots not drawn (needs /usr/bin/python3 with matplotlib)");
+}
 
 const markdown = tables(out);
 if (!quick) {
-  const readme = readFileSync("bench/README.md", "utf8");
-  const marked = /(<!-- results:start -->\n)[\s\S]*(<!-- results:end -->)/;
-  writeFileSync("bench/README.md", readme.replace(marked, `$1${markdown}\n$2`));
+  writeFileSync("bench/README.md", withTables(readFileSync("bench/README.md", "utf8"), markdown));
   // the generated tables in the house format, so `npm run lint` stays green after a run
   spawnSync("npx", ["biome", "format", "--write", "bench/README.md"], { stdio: "ignore" });
 }

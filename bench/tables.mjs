@@ -1,5 +1,7 @@
-// Markdown tables of the latest results in a results folder (the README's "Latest results" section).
+// Markdown tables of the results in a results folder: bench/README.md's generated section, each table
+// naming the commit its JSON was measured at.
 import { existsSync, readFileSync } from "node:fs";
+import { basename } from "node:path";
 
 const read = (dir, name) =>
   existsSync(`${dir}/${name}.json`) ? JSON.parse(readFileSync(`${dir}/${name}.json`, "utf8")) : undefined;
@@ -13,8 +15,20 @@ const table = (header, rows) =>
 
 const machine = (m) =>
   m
-    ? `_${m.cpus}× ${m.cpuModel ?? "cpu"}, Node ${m.node}, load average ${m.loadAverage1mAtStart ?? m.loadAverage1m ?? "?"} at start${m.loadAverage1mAtEnd !== undefined ? `, ${m.loadAverage1mAtEnd} at end` : ""}; commit ${m.gitCommit ?? "?"}_`
+    ? `_Measured at commit ${m.gitCommit ?? "?"}${m.gitDirty ? " with uncommitted changes" : ""} on ${m.cpus}× ${m.cpuModel ?? "cpu"}, Node ${m.node}, load average ${m.loadAverage1mAtStart ?? m.loadAverage1m ?? "?"} at start${m.loadAverage1mAtEnd !== undefined ? `, ${m.loadAverage1mAtEnd} at end` : ""}._`
     : "";
+
+// greedy agreement with Petrel on onnxruntime-node, per system: "3/4 prompts"
+function agreement(r) {
+  const bySystem = {};
+  for (const [key, same] of Object.entries(r.greedyAgreesWithPetrelNode ?? {})) {
+    const system = key.slice(0, key.lastIndexOf(":"));
+    bySystem[system] ??= [0, 0];
+    bySystem[system][0] += same ? 1 : 0;
+    bySystem[system][1] += 1;
+  }
+  return Object.entries(bySystem).map(([name, [same, all]]) => `${name} ${same}/${all}`);
+}
 
 function engine(r) {
   const rows = Object.entries(r.results).map(([name, x]) => [
@@ -23,21 +37,42 @@ function engine(r) {
     x.decodeTokPerS,
     x.decodeMsPerToken,
   ]);
-  const b = r.perTokenBreakdownMs;
-  const parts = b
-    ? `\n\nPer decode step on onnxruntime-node (ms): step ${b.decodeStep} = session.run ${b.sessionRun} + greedy sampling ${b.samplingGreedy} + detokenize ${b.detokenize} + feeds/async ${b.feedsAndAsyncOverhead} (top-p sampling instead: ${b.samplingTopP}).`
-    : "";
-  const share = r.sessionRunShareMs
-    ? `\n\nDecode ms/token inside onnxruntime's session.run + outside it (the engine's own loop): ${Object.entries(
-        r.sessionRunShareMs,
-      )
-        .map(([name, x]) => `${name} ${x.inSessionRun} + ${x.outside} = ${x.msPerToken}`)
-        .join("; ")}.`
-    : "";
   const ratios = Object.entries(r.ratiosVsTransformersJs)
     .map(([k, v]) => `${k} ${v}×`)
     .join(", ");
-  return `### engine (${r.model}, ${r.variant}, ${r.newTokens} new tokens, ${r.reps} reps)\n\n${table(["system", "prefill tok/s", "decode tok/s", "decode ms/token"], rows)}\n\nRatios vs transformers.js: ${ratios}.${share}${parts}\n\n${machine(r.machine)}`;
+  const same = agreement(r);
+  const agrees = same.length
+    ? `\n\nPrompts on which greedy tokens equal Petrel on onnxruntime-node's: ${same.join(", ")}.`
+    : "";
+  const share = r.sessionRunShareMs
+    ? `\n\nDecode ms/token inside onnxruntime's \`session.run\` and outside it (the engine's own loop):\n\n${table(
+        ["system", "inside session.run", "outside", "total"],
+        Object.entries(r.sessionRunShareMs).map(([name, x]) => [
+          name,
+          x.inSessionRun,
+          x.outside,
+          x.msPerToken,
+        ]),
+      )}`
+    : "";
+  const b = r.perTokenBreakdownMs;
+  const parts = b
+    ? `\n\nOne decode step on onnxruntime-node, part by part (ms; measured last, alone):\n\n${table(
+        ["part", "ms"],
+        [
+          ["session.run", b.sessionRun],
+          ["feeds, K/V write, async hops", b.feedsAndAsyncOverhead],
+          ["greedy sampling", b.samplingGreedy],
+          ["incremental detokenization", b.detokenize],
+          ["decode step", b.decodeStep],
+          [`top-p sampling instead (flat logits, vocabulary ${b.vocabSize ?? "?"})`, b.samplingTopP],
+        ],
+      )}`
+    : "";
+  const files = r.files
+    ? `; Petrel's file ${r.files.petrel}, transformers.js's ${r.files.transformersJs}`
+    : "";
+  return `### engine (${r.model}, ${r.variant}, ${r.newTokens} new tokens, ${r.reps} reps${files})\n\n${table(["system", "prefill tok/s", "decode tok/s", "decode ms/token"], rows)}\n\nRatios vs transformers.js: ${ratios}.${agrees}${share}${parts}\n\n${machine(r.machine)}`;
 }
 
 function concurrencyModel(r, m) {
@@ -68,11 +103,7 @@ function concurrencyModel(r, m) {
     "server CPU ms/token",
   ];
   const shape = m.shape ? `, ${m.shape.layers} layers × ${m.shape.hidden}, ${m.shape.params_m}M params` : "";
-  const top = m.configs[0]?.top_vs_1;
-  const verdict = top
-    ? `\n\n${m.configs[0].name}: ${top.streams} streams ${top.aggregate_tok_s_top} tok/s vs 1 stream ${top.aggregate_tok_s_1} = **${top.ratio}×** (paired per repetition ${top.ratio_paired}×); TTFT at ${top.streams} streams p50 ${top.ttft_p50_ms_top} ms, p99 ${top.ttft_p99_ms_top} ms.`
-    : "";
-  return `### concurrency (${m.model}${shape}; ${r.maxTokens} tokens per stream, ${r.reps} reps; SSE event ${r.sseEventUs} µs/token)\n\n${table(header, rows)}${verdict}`;
+  return `### concurrency (${m.model}${shape}; ${r.maxTokens} tokens per stream, ${r.reps} reps; SSE event ${r.sseEventUs} µs/token)\n\n${table(header, rows)}`;
 }
 
 function concurrency(r) {
@@ -84,7 +115,36 @@ function concurrency(r) {
       ],
     },
   ];
-  return `${models.map((m) => concurrencyModel(r, m)).join("\n\n")}\n\n${machine(r.machine)}`;
+  return `${concurrencySummary(r, models)}\n\n${models.map((m) => concurrencyModel(r, m)).join("\n\n")}\n\n${machine(r.machine)}`;
+}
+
+// one row per model × server configuration: the most streams against one
+function concurrencySummary(r, models) {
+  const rows = models.flatMap((m) =>
+    m.configs
+      .filter((c) => c.top_vs_1)
+      .map(({ name, top_vs_1: t }) => [
+        basename(m.model),
+        `\`${name}\``,
+        t.aggregate_tok_s_1,
+        t.aggregate_tok_s_top,
+        `${t.ratio}× (${t.ratio_paired}×)`,
+        `${t.ttft_p50_ms_top} / ${t.ttft_p99_ms_top}`,
+        `${t.server_cpu_ms_per_token_1} → ${t.server_cpu_ms_per_token_top}`,
+      ]),
+  );
+  if (rows.length === 0) return "";
+  const n = models[0]?.configs[0]?.top_vs_1?.streams ?? "N";
+  const header = [
+    "model",
+    "backend flags",
+    "1 stream tok/s",
+    `${n} streams tok/s`,
+    `${n} vs 1 (paired)`,
+    `TTFT p50 / p99 at ${n}, ms`,
+    `server CPU ms/token 1 → ${n}`,
+  ];
+  return `### concurrency summary (${r.maxTokens} tokens per stream, ${r.reps} reps; "paired" is the median of the ratios taken within each repetition)\n\n${table(header, rows)}`;
 }
 
 function stepCost(r) {
@@ -162,3 +222,7 @@ export function tables(dir) {
     .filter(Boolean)
     .join("\n\n");
 }
+
+// the README's generated section, between its two markers, replaced by `markdown`
+export const withTables = (readme, markdown) =>
+  readme.replace(/(<!-- results:start -->\n)[\s\S]*(<!-- results:end -->)/, `$1${markdown}\n$2`);

@@ -31,11 +31,16 @@ function packageVersion(name: string): string | undefined {
   }
 }
 
-function gitCommit(): string | undefined {
+/** The commit measured, and whether tracked files differed from it (the numbers are then not its). */
+function gitState(): { gitCommit?: string; gitDirty?: boolean } {
   try {
-    return execFileSync("git", ["rev-parse", "--short", "HEAD"], { encoding: "utf8" }).trim();
+    const git = (...args: string[]) => execFileSync("git", args, { encoding: "utf8" }).trim();
+    return {
+      gitCommit: git("rev-parse", "--short", "HEAD"),
+      gitDirty: git("status", "--porcelain", "--untracked-files=no") !== "",
+    };
   } catch {
-    return undefined;
+    return {};
   }
 }
 
@@ -53,7 +58,7 @@ export function machineInfo(extraPackages: string[] = []) {
     os: `${process.platform} ${release()}`,
     node: process.version,
     loadAverage1mAtStart: round(loadavg()[0] ?? 0),
-    gitCommit: gitCommit(),
+    ...gitState(),
     versions: Object.fromEntries(packages.map((p) => [p, packageVersion(p)])),
   };
 }

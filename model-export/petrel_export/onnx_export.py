@@ -31,7 +31,7 @@ Operators (opset 23 plus two onnxruntime contrib ops; onnxruntime-node and -web 
 
 For petrel-mini the convention graph has 71 nodes (80 kernels after onnxruntime's fusions) against
 147 kernels for the opset-17 graph of plain ops this replaced, and the 857-node graph
-torch.onnx.export traced before that (bench/engine.md has the step times).
+torch.onnx.export traced before that (CHANGELOG.md has the history).
 Node names keep the "/model/layers.{i}/" prefixes the int8 quantizer's skip list matches.
 """
 from __future__ import annotations
@@ -263,7 +263,7 @@ def export_all(model: LlamaForCausalLM, onnx_dir: Path) -> None:
     file (one sequence at a time: the Worker, the unbatched server) uses the Attention operator,
     fewest kernels; the fp32 file (the batching server's) reads the cache in place, because at 8 rows
     the Attention kernel's per-step copy of every row's cache costs more than the extra kernels
-    (bench/engine.md)."""
+    (bench/README.md, concurrency)."""
     from .quantize import quantize_model
 
     export_onnx(model, onnx_dir / FILES[(False, False)])

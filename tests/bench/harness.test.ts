@@ -1,14 +1,16 @@
 // The benchmark harness's own parts, against real processes: statistics, the instant fake upstream
 // and the load generator, and the SDK benchmark's fairness check (both clients parse the same
-// recorded stream into the same chunks). No timing is asserted.
+// recorded stream into the same chunks), and bench/README.md's tables against the committed results.
+// No timing is asserted.
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runLoad } from "../../bench/lib/http-load.js";
 import { type Proc, startFakeUpstream, stopAll } from "../../bench/lib/procs.js";
 import { median, percentile, rotate } from "../../bench/lib/stats.js";
+import { tables } from "../../bench/tables.mjs";
 
 describe("bench statistics", () => {
   it("median, nearest-rank percentile and rotation", () => {
@@ -47,7 +49,7 @@ describe("fake upstream and load generator (real processes)", () => {
     expect(r.samples[0]?.completionTokens).toBe(2);
   });
 
-  it("stream: first content chunk seen before the end, usage read", async () => {
+  it("stream: every request answered, usage read from the include_usage chunk", async () => {
     const r = await runLoad({
       url: upstream.url,
       connections: 3,
@@ -56,10 +58,8 @@ describe("fake upstream and load generator (real processes)", () => {
       makeBody: body(true),
     });
     expect(r.errors).toBe(0);
-    for (const s of r.samples) {
-      expect(s.firstMs).toBeLessThanOrEqual(s.totalMs);
-      expect(s.completionTokens).toBe(2);
-    }
+    expect(r.samples).toHaveLength(10);
+    for (const s of r.samples) expect(s.completionTokens).toBe(2);
   });
 
   it("errors are counted by kind, not thrown", async () => {
@@ -92,5 +92,37 @@ describe("sdk benchmark", () => {
     expect(new Set(parsed.map(([, v]) => v)).size).toBe(1);
     expect(parsed[0]?.[1]).toMatch(/^299 chunks, \d+ chars$/);
     expect(report.rows).toHaveLength(4);
+  });
+});
+
+describe("bench/README.md", () => {
+  // biome pads table cells and separator rows; compare cell contents only
+  const cells = (markdown: string) =>
+    markdown
+      .trim()
+      .split("\n")
+      .map((line) =>
+        line.startsWith("|")
+          ? line
+              .split("|")
+              .map((c) => c.trim().replace(/^-+$/, "---"))
+              .join("|")
+          : line.trim(),
+      );
+
+  it("its Results section is what `npm run bench -- --tables` renders from bench/results/*.json", () => {
+    const readme = readFileSync("bench/README.md", "utf8");
+    const inReadme = readme.split("<!-- results:start -->")[1]?.split("<!-- results:end -->")[0];
+    expect(inReadme, "the README keeps its results markers").toBeDefined();
+    expect(cells(inReadme ?? "")).toEqual(cells(tables("bench/results")));
+  });
+
+  it("every committed result names the commit it measured", () => {
+    const names = readdirSync("bench/results").filter((f) => f.endsWith(".json"));
+    expect(names.length).toBeGreaterThan(0);
+    for (const name of names) {
+      const { machine } = JSON.parse(readFileSync(`bench/results/${name}`, "utf8"));
+      expect(machine?.gitCommit, name).toMatch(/^[0-9a-f]{7,40}$/);
+    }
   });
 });

@@ -65,7 +65,7 @@ describe("onnxruntime-web inside workerd", () => {
   });
 
   // fp32: with int8 weights, fp32 differences of ~1e-6 between the two runtimes flip the rounding of a
-  // dynamically quantized activation now and then (logits up to 0.16 apart, bench/engine.md), which
+  // dynamically quantized activation now and then (logits up to 0.16 apart, bench/README.md), which
   // can flip a sampled token; fp32 logits agree to ~1e-4.
   it.each(["fp32", "new-kv"] as const)(
     "same request and seed give the same text as onnxruntime-node (%s, sampling, n=2, Chinese and emoji)",
