@@ -120,6 +120,7 @@ describe("admin endpoint with a fake gateway", () => {
       prompt_tokens: 5,
       completion_tokens: 2,
       total_tokens: 7,
+      in_flight: 0,
     });
     const one = await app.request("/admin/usage/bob", { headers: bearer(KEYS.admin) });
     expect(await one.json()).toMatchObject({ key_id: "bob", requests: 0 });

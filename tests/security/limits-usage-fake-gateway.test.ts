@@ -132,6 +132,7 @@ describe("usage accounting with a fake gateway", () => {
       rejected: 0,
       promptTokens: 10,
       completionTokens: 4,
+      inFlight: 0,
     });
   });
 });

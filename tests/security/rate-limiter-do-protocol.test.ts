@@ -56,6 +56,7 @@ describe("rate-limiter Durable Object protocol (fake namespace)", () => {
       rejected: 0,
       promptTokens: 0,
       completionTokens: 0,
+      inFlight: 0,
     });
     evict();
     expect(await limiter.usage("alice")).toEqual({
@@ -63,6 +64,7 @@ describe("rate-limiter Durable Object protocol (fake namespace)", () => {
       rejected: 1,
       promptTokens: 3,
       completionTokens: 4,
+      inFlight: 0,
     });
   });
 

@@ -3,7 +3,7 @@
 import { type Context, Hono } from "hono";
 import { ApiError } from "../http/errors.js";
 import type { Limiter } from "./limiter.js";
-import type { Usage } from "./rate-limit.js";
+import type { UsageReport } from "./rate-limit.js";
 
 export interface AdminOptions {
   checkAdmin: ((token: string) => Promise<boolean>) | undefined;
@@ -20,9 +20,11 @@ export interface KeyUsage {
   prompt_tokens: number;
   completion_tokens: number;
   total_tokens: number;
+  /** Requests holding a concurrency slot now (a stream counts until it ends and is settled). */
+  in_flight: number;
 }
 
-const toWire = (keyId: string, u: Usage): KeyUsage => ({
+const toWire = (keyId: string, u: UsageReport): KeyUsage => ({
   object: "key.usage",
   key_id: keyId,
   requests: u.requests,
@@ -30,6 +32,7 @@ const toWire = (keyId: string, u: Usage): KeyUsage => ({
   prompt_tokens: u.promptTokens,
   completion_tokens: u.completionTokens,
   total_tokens: u.promptTokens + u.completionTokens,
+  in_flight: u.inFlight,
 });
 
 const disabled = (c: Context) =>

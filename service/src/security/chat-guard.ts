@@ -1,6 +1,9 @@
 // The chat route's guard, after auth and the body limit: request limits, the key's model list, the
 // rate limiter's admission, and a meter that settles the token reservation with what the request
-// really used (including a stream the client abandoned).
+// really used (including a stream the client abandoned). The settlement is registered with the
+// runtime (waitUntil) at admission: workerd cancels a request's pending I/O when its client goes
+// away unless something is registered to keep the request alive, and the settlement that would run
+// after the abort is exactly that pending work.
 import type { Context, MiddlewareHandler } from "hono";
 import type { Gateway } from "../gateway/types.js";
 import { ApiError, invalidRequest } from "../http/errors.js";
@@ -66,6 +69,15 @@ function keepAlive(c: Context, promise: Promise<unknown>) {
   }
 }
 
+/** A promise the caller resolves later: the settlement, known to the runtime before it happens. */
+function pending(): { promise: Promise<void>; resolve: () => void } {
+  let resolve = () => {};
+  const promise = new Promise<void>((r) => {
+    resolve = r;
+  });
+  return { promise, resolve };
+}
+
 /** Limits and model access on the body; throws the 400/403 before anything is reserved. */
 async function inspect(c: Context, key: KeyRecord, config: SecurityConfig): Promise<RequestFacts> {
   const text = await c.req.text();
@@ -98,15 +110,15 @@ export function chatGuard({ config, limiter, warn }: ChatGuardOptions) {
           throw limiterUnavailable();
         });
       if (!decision.ok) throw rateLimited(decision, key.id);
-      const settle = (used: UsedTokens) => {
-        const done = limiter
+      const settlement = pending();
+      keepAlive(c, settlement.promise);
+      const settle = (used: UsedTokens) =>
+        limiter
           .settle(key.id, decision, used, limits)
           .catch((err) =>
             warn(`petrel: settling usage for key '${key.id}' failed: ${(err as Error)?.message}`),
-          );
-        keepAlive(c, done);
-        return done;
-      };
+          )
+          .finally(settlement.resolve);
       const metered = meterGateway(gateway, facts.promptTokensEstimate, settle);
       c.set("chatGateway", metered.gateway);
       await next();

@@ -6,6 +6,12 @@ export { type SecurityEnv, type SecuritySettings, securityFromEnv } from "./from
 export { ANONYMOUS, createGuard, type Guard, type GuardOptions } from "./guard.js";
 export { constantTimeEqual, createKeyStore, type KeyStore, sha256Hex } from "./key-store.js";
 export { type Lease, type Limiter, memoryLimiter } from "./limiter.js";
-export { type Decision, KeyLimiterState, type Usage, type UsedTokens } from "./rate-limit.js";
+export {
+  type Decision,
+  KeyLimiterState,
+  type Usage,
+  type UsageReport,
+  type UsedTokens,
+} from "./rate-limit.js";
 export { type DurableObjectNamespaceLike, durableObjectLimiter, RateLimiterDO } from "./rate-limiter-do.js";
 export { type WorkerSecurity, workerSecurity } from "./worker-security.js";

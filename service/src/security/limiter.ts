@@ -5,7 +5,7 @@ import {
   type AcquireRequest,
   type Decision,
   KeyLimiterState,
-  type Usage,
+  type UsageReport,
   type UsedTokens,
 } from "./rate-limit.js";
 
@@ -17,7 +17,7 @@ export interface Lease {
 export interface Limiter {
   acquire(keyId: string, request: AcquireRequest): Promise<Decision>;
   settle(keyId: string, lease: Lease, used: UsedTokens, limits: RateLimits): Promise<void>;
-  usage(keyId: string): Promise<Usage>;
+  usage(keyId: string): Promise<UsageReport>;
 }
 
 /** Node (and tests): state in this process. Correct for one process; a fleet of Node gateways needs a shared store. */
@@ -35,7 +35,7 @@ export function memoryLimiter(now: () => number = Date.now): Limiter & { inFligh
     acquire: async (keyId, request) => state(keyId).acquire(request, now()),
     settle: async (keyId, lease, used, limits) =>
       state(keyId).settle(lease.leaseId, lease.reserved, used, limits, now()),
-    usage: async (keyId) => ({ ...state(keyId).usage }),
+    usage: async (keyId) => state(keyId).report(now()),
     inFlight: (keyId) => state(keyId).inFlight(now()),
   };
 }

@@ -49,6 +49,11 @@ export interface Usage extends UsedTokens {
   rejected: number;
 }
 
+/** Usage plus the requests holding a concurrency lease right now (what the admin report shows). */
+export interface UsageReport extends Usage {
+  inFlight: number;
+}
+
 export const emptyUsage = (): Usage => ({ requests: 0, rejected: 0, promptTokens: 0, completionTokens: 0 });
 
 class Bucket {
@@ -146,5 +151,9 @@ export class KeyLimiterState {
 
   inFlight(now: number): number {
     return this.liveLeases(now);
+  }
+
+  report(now: number): UsageReport {
+    return { ...this.usage, inFlight: this.liveLeases(now) };
   }
 }

@@ -12,6 +12,7 @@ import {
   type Decision,
   KeyLimiterState,
   type Usage,
+  type UsageReport,
   type UsedTokens,
 } from "./rate-limit.js";
 
@@ -52,7 +53,7 @@ export class RateLimiterDO {
   async fetch(request: Request): Promise<Response> {
     await this.loaded;
     const op = new URL(request.url).pathname;
-    if (op === "/usage") return Response.json(this.limiter.usage);
+    if (op === "/usage") return Response.json(this.limiter.report(Date.now()));
     if (request.method !== "POST") return new Response("method not allowed", { status: 405 });
     if (op === "/acquire") {
       const decision = this.limiter.acquire((await request.json()) as AcquireRequest, Date.now());
@@ -87,6 +88,6 @@ export function durableObjectLimiter(namespace: DurableObjectNamespaceLike): Lim
     settle: async (keyId, lease, used, limits) => {
       await call(keyId, "/settle", { lease, used, limits } satisfies SettleBody);
     },
-    usage: (keyId) => call<Usage>(keyId, "/usage"),
+    usage: (keyId) => call<UsageReport>(keyId, "/usage"),
   };
 }
