@@ -1,7 +1,7 @@
 // POST /v1/chat/completions without streaming, through app.request() with a fake gateway.
 import { describe, expect, it } from "vitest";
-import { GatewayError } from "../../service/src/gateway/types.js";
 import { createApp } from "../../service/src/http/index.js";
+import { ApiError } from "../../service/src/protocol/errors.js";
 import { assertResponseMatchesContract } from "../helpers/contract.js";
 import { fakeGateway } from "../helpers/fake-gateway.js";
 
@@ -154,14 +154,9 @@ describe("chat completions (JSON) with a fake gateway", () => {
   });
 
   it("maps a gateway error to its status, OpenAI error body and retry-after", async () => {
-    const startError = new GatewayError(
-      503,
-      "No backend is available",
-      "server_error",
-      "no_backend",
-      null,
-      3,
-    );
+    const startError = new ApiError(503, "No backend is available", "server_error", "no_backend", null, {
+      retryAfterSeconds: 3,
+    });
     const { response, json } = await post(
       createApp({ gateway: fakeGateway({ startError }), logError: () => {} }),
       {

@@ -1,7 +1,7 @@
 // SSE framing and the commit point of streamed chat completions, through app.request().
 import { describe, expect, it } from "vitest";
-import { GatewayError } from "../../service/src/gateway/types.js";
 import { createApp } from "../../service/src/http/index.js";
+import { ApiError } from "../../service/src/protocol/errors.js";
 import { assertResponseMatchesContract, sseData } from "../helpers/contract.js";
 import { fakeGateway } from "../helpers/fake-gateway.js";
 
@@ -48,7 +48,9 @@ describe("chat completion streams with a fake gateway", () => {
   });
 
   it("gives a failure before the first chunk a real HTTP status, not a 200 stream", async () => {
-    const startError = new GatewayError(503, "all backends down", "server_error", "no_backend", null, 2);
+    const startError = new ApiError(503, "all backends down", "server_error", "no_backend", null, {
+      retryAfterSeconds: 2,
+    });
     const { response, events } = await stream(
       createApp({ gateway: fakeGateway({ startError }), logError: () => {} }),
       base,
@@ -59,7 +61,7 @@ describe("chat completion streams with a fake gateway", () => {
   });
 
   it("sends a failure after the commit as data: {error} and still ends with [DONE]", async () => {
-    const fail = new GatewayError(502, "upstream went away", "server_error", "upstream_error");
+    const fail = new ApiError(502, "upstream went away", "server_error", "upstream_error");
     const gateway = fakeGateway({ script: () => [{ text: "Hel" }, { fail }] });
     const { response, events } = await stream(createApp({ gateway }), base);
     expect(response.status).toBe(200);
@@ -79,7 +81,7 @@ describe("chat completion streams with a fake gateway", () => {
   });
 
   it("reports a pre-first-token failure that comes after the window inside the stream", async () => {
-    const startError = new GatewayError(504, "first token timed out", "server_error", "timeout");
+    const startError = new ApiError(504, "first token timed out", "server_error", "timeout");
     const gateway = fakeGateway({ startDelayMs: 100, startError });
     const app = createApp({ gateway, limits: { firstChunkWindowMs: 10, heartbeatMs: 1000 } });
     const { response, events } = await stream(app, base);

@@ -1,5 +1,5 @@
 // Each fault, caused on cue by a FAKE upstream, against a real gateway: before the first token the
-// gateway fails over or retries; after it the stream ends with a GatewayError (which the HTTP layer
+// gateway fails over or retries; after it the stream ends with a ApiError (which the HTTP layer
 // turns into `data: {"error": …}` + `[DONE]`), never a clean end.
 import { afterEach, describe, expect, it } from "vitest";
 import { type FakeUpstream, startFakeUpstream } from "./helpers/fake-upstream.js";

@@ -3,7 +3,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { DONE, isCommitChunk, SseChunkReader } from "../../service/src/gateway/sse-chunks.js";
-import { GatewayError } from "../../service/src/gateway/types.js";
+import { ApiError } from "../../service/src/protocol/errors.js";
 
 const chunk = (content: string) =>
   JSON.stringify({
@@ -48,13 +48,13 @@ function split(data: Uint8Array, cuts: number[]): Uint8Array[] {
 async function readAll(reader: SseChunkReader) {
   const out: Record<string, unknown>[] = [];
   for (;;) {
-    const next = await reader.next(1_000, () => new GatewayError(504, "timeout", "server_error"));
+    const next = await reader.next(1_000, () => new ApiError(504, "timeout", "server_error"));
     if (next === DONE) return out;
     out.push(next);
   }
 }
 
-const timeout = () => new GatewayError(504, "timeout", "server_error", "t");
+const timeout = () => new ApiError(504, "timeout", "server_error", "t");
 
 describe("SseChunkReader", () => {
   it("yields the same chunks however the bytes are split", async () => {

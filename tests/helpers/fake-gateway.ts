@@ -5,23 +5,23 @@ import type {
   ChatCompletionRequest,
   ChatContext,
   Gateway,
-  GatewayError,
   ModelEntry,
 } from "../../service/src/gateway/types.js";
+import type { ApiError } from "../../service/src/protocol/errors.js";
 
 export type Step =
   | { text: string; index?: number }
   | { finish: "stop" | "length"; index?: number }
   | { usage: { prompt: number; completion: number } }
   | { delayMs: number }
-  | { fail: GatewayError | Error };
+  | { fail: ApiError | Error };
 
 export interface FakeGatewayOptions {
   models?: string[];
   /** Steps to play for each request; by default "Hello", " world", stop, usage. */
   script?: (request: ChatCompletionRequest) => Step[];
   /** Thrown by chat() itself, i.e. before the first token. */
-  startError?: GatewayError;
+  startError?: ApiError;
   /** Delay before chat() resolves (a long prefill). */
   startDelayMs?: number;
 }

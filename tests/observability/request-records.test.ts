@@ -1,8 +1,8 @@
 // Server-Timing and per-request records through app.request() with a fake gateway: every outcome
 // (ok, invalid, error mid-stream, cancelled) can be caused on purpose here.
 import { describe, expect, it } from "vitest";
-import { GatewayError } from "../../service/src/gateway/types.js";
 import { createApp, type RequestRecord } from "../../service/src/http/index.js";
+import { ApiError } from "../../service/src/protocol/errors.js";
 import { fakeGateway, type Step } from "../helpers/fake-gateway.js";
 import { parseServerTiming } from "./helpers/server-timing.js";
 
@@ -17,7 +17,7 @@ const post = (app: ReturnType<typeof createApp>, json: string, headers: Record<s
     body: json,
   });
 
-function recorded(options: { logPrompts?: boolean; script?: Step[]; startError?: GatewayError } = {}) {
+function recorded(options: { logPrompts?: boolean; script?: Step[]; startError?: ApiError } = {}) {
   const records: RequestRecord[] = [];
   const lines: string[] = [];
   const gateway = fakeGateway({
@@ -102,14 +102,14 @@ describe("Server-Timing and request records (fake gateway)", () => {
 
   it("failure mid-stream is an error record with the message; a failed start is a 5xx error", async () => {
     const failing = recorded({
-      script: [{ text: "a" }, { fail: new GatewayError(502, "upstream reset", "server_error") }],
+      script: [{ text: "a" }, { fail: new ApiError(502, "upstream reset", "server_error") }],
     });
     const response = await post(failing.app, body({ stream: true }));
     await response.text();
     await until(() => failing.records.length === 1);
     expect(failing.records[0]).toMatchObject({ outcome: "error", level: "error", error: "upstream reset" });
 
-    const down = recorded({ startError: new GatewayError(503, "no backend", "server_error") });
+    const down = recorded({ startError: new ApiError(503, "no backend", "server_error") });
     const refused = await post(down.app, body());
     expect(refused.status).toBe(503);
     expect(parseServerTiming(refused.headers.get("server-timing")).total?.dur).toBeGreaterThanOrEqual(0);

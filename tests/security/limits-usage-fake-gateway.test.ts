@@ -2,8 +2,8 @@
 // app.request() with a fake gateway and the in-memory limiter: N of N+10, retry-after and
 // x-ratelimit-* headers, concurrency, reserve-then-settle, usage of a stream the client abandoned.
 import { describe, expect, it } from "vitest";
-import { GatewayError } from "../../service/src/gateway/types.js";
 import { createApp } from "../../service/src/http/index.js";
+import { ApiError } from "../../service/src/protocol/errors.js";
 import { createGuard, type Limiter, memoryLimiter, UNLIMITED } from "../../service/src/security/index.js";
 import { fakeGateway } from "../helpers/fake-gateway.js";
 import { bearer, chatBody, errorOf, KEYS, keyRecord, post, securedApp, securityConfig } from "./helpers.js";
@@ -54,7 +54,7 @@ describe("rate limits with a fake gateway (in-memory limiter)", () => {
 
     const failing = securedApp({
       config: { keys },
-      gateway: { startError: new GatewayError(503, "no backend", "server_error", "backend_unavailable") },
+      gateway: { startError: new ApiError(503, "no backend", "server_error", "backend_unavailable") },
     });
     expect((await post(failing.app, bearer(KEYS.alice))).status).toBe(503);
     expect((await post(failing.app, bearer(KEYS.alice))).status).toBe(503); // not 429: the slot was freed

@@ -7,7 +7,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { nodeSecurity } from "../../service/src/security/node-security.js";
+import { nodeSecurity } from "../../service/src/server/node-security.js";
 import { type FakeUpstream, startFakeUpstream } from "../backends/helpers/fake-upstream.js";
 import { assertOpenAIError, KEYS, SECRETS, sha256Hex } from "./helpers.js";
 

@@ -7,9 +7,9 @@ import { parseArgs } from "node:util";
 import { serve } from "@hono/node-server";
 import { createGateway } from "../gateway/index.js";
 import { createApp, jsonLineLog } from "../http/index.js";
-import { nodeSecurity } from "../security/node-security.js";
 import { loadGatewayConfig } from "../server/gateway-config-source.js";
 import { createMetrics, withMetricsRoute } from "../server/metrics.js";
+import { nodeSecurity } from "../server/node-security.js";
 
 const { values } = parseArgs({
   options: {

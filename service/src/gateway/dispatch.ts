@@ -3,10 +3,11 @@
 // upstream's Retry-After — all inside one overall deadline and a bounded number of upstream calls.
 // After the first token nothing is retried: a failure ends the stream with an error.
 
+import { ApiError, clientClosed } from "../protocol/errors.js";
 import { backoffDelayMs, sleep } from "./backoff.js";
 import type { RetryPolicy } from "./config.js";
 import type { BackendSlot, Pool } from "./pool.js";
-import { type ChatCompletionRequest, type ChatContext, type ChatStream, GatewayError } from "./types.js";
+import type { ChatCompletionRequest, ChatContext, ChatStream } from "./types.js";
 import { isRetryable } from "./upstream-errors.js";
 
 export interface DispatchOptions {
@@ -15,20 +16,20 @@ export interface DispatchOptions {
   random: () => number;
 }
 
-function unavailable(modelId: string, waitMs: number): GatewayError {
+function unavailable(modelId: string, waitMs: number): ApiError {
   const seconds = Number.isFinite(waitMs) ? Math.max(1, Math.ceil(waitMs / 1000)) : 5;
-  return new GatewayError(
+  return new ApiError(
     503,
     `No backend for ${modelId} is available right now`,
     "server_error",
     "backends_unavailable",
     null,
-    seconds,
+    { retryAfterSeconds: seconds },
   );
 }
 
 /** Waits for a slot worth waiting for (a Retry-After rest), or throws if none is within the deadline. */
-async function waitForSlot(pool: Pool, deadline: number, signal: AbortSignal, lastError?: GatewayError) {
+async function waitForSlot(pool: Pool, deadline: number, signal: AbortSignal, lastError?: ApiError) {
   const waitMs = pool.soonestWaitMs();
   if (Date.now() + waitMs >= deadline) throw lastError ?? unavailable(pool.modelId, pool.retryAfterMs());
   await sleep(Math.max(1, waitMs), signal);
@@ -41,7 +42,7 @@ function requestScope(ctx: ChatContext, totalMs: number) {
   ctx.signal.addEventListener("abort", onClientAbort, { once: true });
   const message = `Request exceeded its ${totalMs} ms deadline`;
   const timer = setTimeout(
-    () => overall.abort(new GatewayError(504, message, "server_error", "deadline_exceeded")),
+    () => overall.abort(new ApiError(504, message, "server_error", "deadline_exceeded")),
     totalMs,
   );
   const finish = () => {
@@ -61,7 +62,7 @@ export async function dispatch(
   const { signal, finish } = requestScope(ctx, opts.totalMs);
   const attemptCtx: ChatContext = { requestId: ctx.requestId, signal };
   const failed = new Set<BackendSlot>();
-  let lastError: GatewayError | undefined;
+  let lastError: ApiError | undefined;
   try {
     for (let sent = 0; sent < opts.retry.maxAttempts; ) {
       pool.refreshStale(ctx.waitUntil);
@@ -82,7 +83,7 @@ export async function dispatch(
         return guard(await attempt(slot, request, attemptCtx), slot, signal, finish);
       } catch (err) {
         if (signal.aborted) throw abortReason(signal);
-        if (!(err instanceof GatewayError) || !isRetryable(err)) throw err;
+        if (!(err instanceof ApiError) || !isRetryable(err)) throw err;
         lastError = err;
         failed.add(slot);
       }
@@ -90,7 +91,7 @@ export async function dispatch(
     throw lastError ?? unavailable(pool.modelId, pool.retryAfterMs());
   } catch (err) {
     finish();
-    throw err instanceof GatewayError ? err : abortReason(signal, err);
+    throw err instanceof ApiError ? err : abortReason(signal, err);
   }
 }
 
@@ -109,7 +110,7 @@ async function attempt(
   } catch (err) {
     slot.outstanding -= 1;
     if (ctx.signal.aborted) slot.circuit.releaseProbe();
-    else if (err instanceof GatewayError && err.status === 429) {
+    else if (err instanceof ApiError && err.status === 429) {
       // Overloaded is not broken: rest the backend for as long as it asked, without tripping it.
       slot.cooldownUntil = Date.now() + (err.retryAfterSeconds ?? 1) * 1000;
       slot.circuit.releaseProbe();
@@ -136,7 +137,7 @@ function guard(stream: ChatStream, slot: BackendSlot, signal: AbortSignal, finis
       yield* stream.chunks;
     } catch (err) {
       if (!signal.aborted) slot.circuit.recordFailure();
-      throw err instanceof GatewayError ? err : abortReason(signal, err);
+      throw err instanceof ApiError ? err : abortReason(signal, err);
     } finally {
       release();
     }
@@ -144,16 +145,12 @@ function guard(stream: ChatStream, slot: BackendSlot, signal: AbortSignal, finis
   return { backendId: stream.backendId, chunks: chunks() };
 }
 
-function abortReason(signal: AbortSignal, err?: unknown): GatewayError {
-  if (signal.reason instanceof GatewayError) return signal.reason;
-  if (signal.aborted)
-    return new GatewayError(499, "Client closed the request", "client_closed_request", "client_closed");
+function abortReason(signal: AbortSignal, err?: unknown): ApiError {
+  if (signal.reason instanceof ApiError) return signal.reason;
+  if (signal.aborted) return clientClosed();
   const message = err instanceof Error ? err.message : String(err);
   // Keep the original as the cause, so the HTTP layer's 500 log shows what actually broke.
-  return Object.assign(
-    new GatewayError(500, `Gateway failure: ${message}`, "server_error", "gateway_error"),
-    {
-      cause: err,
-    },
-  );
+  return new ApiError(500, `Gateway failure: ${message}`, "server_error", "gateway_error", null, {
+    cause: err,
+  });
 }

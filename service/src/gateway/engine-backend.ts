@@ -11,13 +11,8 @@ import {
   type TokenLogprob,
 } from "../engine/index.js";
 import type { components } from "../generated/openapi.js";
-import {
-  type ChatBackend,
-  type ChatCompletionChunk,
-  type ChatCompletionRequest,
-  type ChatStream,
-  GatewayError,
-} from "./types.js";
+import { ApiError } from "../protocol/errors.js";
+import type { ChatBackend, ChatCompletionChunk, ChatCompletionRequest, ChatStream } from "./types.js";
 
 type Wire = components["schemas"];
 type WireRequest = Wire["ChatCompletionRequest"];
@@ -33,7 +28,7 @@ export interface EngineBackendOptions {
 }
 
 const invalid = (message: string, param: string, code: string | null = "invalid_value") =>
-  new GatewayError(400, message, "invalid_request_error", code, param);
+  new ApiError(400, message, "invalid_request_error", code, param);
 
 const orUndefined = <T>(v: T | null | undefined): T | undefined => (v === null ? undefined : v);
 
@@ -79,7 +74,7 @@ export function toGenerateParams(request: WireRequest): GenerateParams {
 }
 
 /** Engine errors in the OpenAI shape; anything else (aborts, bugs) passes through unchanged. */
-export function toGatewayError(err: unknown): unknown {
+export function toApiError(err: unknown): unknown {
   if (err instanceof ContextLengthExceededError)
     return invalid(err.message, "messages", "context_length_exceeded");
   if (err instanceof InvalidParamError) return invalid(err.message, err.param);
@@ -132,7 +127,7 @@ async function* toChunks(
     for (let result = first; !result.done; result = await events.next())
       yield eventToChunk(result.value, head);
   } catch (err) {
-    throw toGatewayError(err);
+    throw toApiError(err);
   } finally {
     await events.return?.();
   }
@@ -163,7 +158,7 @@ export function createEngineBackend(
         events = engine.generate(params, ctx.signal)[Symbol.asyncIterator]();
         first = await events.next();
       } catch (err) {
-        throw toGatewayError(err);
+        throw toApiError(err);
       }
       const head = {
         id: completionId(),

@@ -1,10 +1,11 @@
 // createGateway: the Gateway the HTTP layer talks to, over pools of backends built from the config.
 
+import { modelNotFound } from "../protocol/errors.js";
 import type { BackendConfig, GatewayConfig, ModelConfig } from "./config.js";
 import { dispatch } from "./dispatch.js";
 import { createOpenAIUpstream, type FetchLike } from "./openai-upstream.js";
 import { BackendSlot, Pool } from "./pool.js";
-import { type ChatBackend, type Gateway, GatewayError, type ModelEntry } from "./types.js";
+import type { ChatBackend, Gateway, ModelEntry } from "./types.js";
 
 export { type BackendKind, type GatewayConfig, GatewayConfigError, parseGatewayConfig } from "./config.js";
 export { createOpenAIUpstream, type FetchLike } from "./openai-upstream.js";
@@ -68,15 +69,7 @@ export function createGateway(opts: GatewayOptions): PetrelGateway {
     async chat(request, ctx) {
       const pool = pools.get(request.model);
       const model = config.models.find((m) => m.id === request.model);
-      if (!pool || !model) {
-        throw new GatewayError(
-          404,
-          `The model '${request.model}' does not exist`,
-          "invalid_request_error",
-          "model_not_found",
-          "model",
-        );
-      }
+      if (!pool || !model) throw modelNotFound(request.model);
       return dispatch(pool, request, ctx, { retry: config.retry, totalMs: model.timeouts.totalMs, random });
     },
     async probeAll() {

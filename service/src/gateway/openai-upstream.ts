@@ -4,16 +4,16 @@
 // chunks until the first one with content — the commit point. Anything that fails before it throws
 // from start(), so the gateway can still fail over; anything after it throws from the iterator.
 
+import { ApiError, clientClosed } from "../protocol/errors.js";
 import { parseRetryAfterMs } from "./backoff.js";
 import type { BackendConfig } from "./config.js";
 import { DONE, isCommitChunk, SseChunkReader } from "./sse-chunks.js";
-import {
-  type ChatBackend,
-  type ChatCompletionChunk,
-  type ChatCompletionRequest,
-  type ChatContext,
-  type ChatStream,
-  GatewayError,
+import type {
+  ChatBackend,
+  ChatCompletionChunk,
+  ChatCompletionRequest,
+  ChatContext,
+  ChatStream,
 } from "./types.js";
 import { upstreamHttpError } from "./upstream-errors.js";
 
@@ -27,7 +27,7 @@ export function createOpenAIUpstream(config: BackendConfig, fetchImpl: FetchLike
   const t = config.timeouts;
 
   const timeoutError = (what: string, ms: number, code: string) =>
-    new GatewayError(504, `Upstream ${config.id} ${what} within ${ms} ms`, "server_error", code);
+    new ApiError(504, `Upstream ${config.id} ${what} within ${ms} ms`, "server_error", code);
 
   async function connect(request: ChatCompletionRequest, ctx: ChatContext, signal: AbortSignal) {
     const streamOptions = (request.stream_options as Record<string, unknown> | undefined) ?? {};
@@ -76,7 +76,7 @@ export function createOpenAIUpstream(config: BackendConfig, fetchImpl: FetchLike
         throw upstreamHttpError(config.id, res.status, await readErrorBody(res), retryAfter);
       }
       if (!res.body)
-        throw new GatewayError(
+        throw new ApiError(
           502,
           `Upstream ${config.id} sent no body`,
           "server_error",
@@ -102,7 +102,7 @@ export function createOpenAIUpstream(config: BackendConfig, fetchImpl: FetchLike
         timeoutError("sent no first token", t.firstTokenMs, "upstream_first_token_timeout"),
       );
       if (chunk === DONE) {
-        throw new GatewayError(
+        throw new ApiError(
           502,
           `Upstream ${config.id} ended the stream without output`,
           "server_error",
@@ -142,20 +142,20 @@ export function createOpenAIUpstream(config: BackendConfig, fetchImpl: FetchLike
   return { id: config.id, start };
 }
 
-function clientGone(signal: AbortSignal): GatewayError {
+function clientGone(signal: AbortSignal): ApiError {
   const reason = signal.reason;
-  if (reason instanceof GatewayError) return reason;
-  return new GatewayError(499, "Client closed the request", "client_closed_request", "client_closed");
+  if (reason instanceof ApiError) return reason;
+  return clientClosed();
 }
 
 /** Normalises fetch/stream failures: aborts keep their reason, network errors become 502. */
-function mapError(err: unknown, own: AbortSignal, client: AbortSignal, backendId: string): GatewayError {
-  if (err instanceof GatewayError) return err;
+function mapError(err: unknown, own: AbortSignal, client: AbortSignal, backendId: string): ApiError {
+  if (err instanceof ApiError) return err;
   if (client.aborted) return clientGone(client);
   if (own.aborted) return clientGone(own);
   const detail =
     err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err);
-  return new GatewayError(
+  return new ApiError(
     502,
     `Upstream ${backendId} unreachable: ${detail}`,
     "server_error",

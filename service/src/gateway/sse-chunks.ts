@@ -4,7 +4,8 @@
 // bounded by a deadline so a stalled upstream becomes an error, never a hang.
 
 import { createParser, type EventSourceMessage } from "eventsource-parser";
-import { type ChatCompletionChunk, GatewayError } from "./types.js";
+import { ApiError } from "../protocol/errors.js";
+import type { ChatCompletionChunk } from "./types.js";
 import { upstreamStreamError } from "./upstream-errors.js";
 
 /** One event can't be larger than this; a runaway line is garbage, not a reason to eat memory. */
@@ -40,7 +41,7 @@ export class SseChunkReader {
    * The next chunk, or DONE after `[DONE]`. Throws `onTimeout()` if no chunk arrives within
    * `timeoutMs`; keep-alive comments do not count as chunks.
    */
-  async next(timeoutMs: number, onTimeout: () => GatewayError): Promise<ChatCompletionChunk | typeof DONE> {
+  async next(timeoutMs: number, onTimeout: () => ApiError): Promise<ChatCompletionChunk | typeof DONE> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const event = this.events.shift();
@@ -52,7 +53,7 @@ export class SseChunkReader {
       if (this.sawDone) return DONE;
       if (this.parseError) throw this.garbage(this.parseError);
       if (this.ended) {
-        throw new GatewayError(
+        throw new ApiError(
           502,
           `Upstream ${this.backendId} closed the stream before [DONE]`,
           "server_error",
@@ -68,7 +69,7 @@ export class SseChunkReader {
     this.reader.cancel().catch(() => {});
   }
 
-  private async readMore(remainingMs: number, onTimeout: () => GatewayError): Promise<void> {
+  private async readMore(remainingMs: number, onTimeout: () => ApiError): Promise<void> {
     if (remainingMs <= 0) throw this.timeout(onTimeout);
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timedOut = new Promise<"timeout">((resolve) => {
@@ -89,14 +90,14 @@ export class SseChunkReader {
     }
   }
 
-  private timeout(onTimeout: () => GatewayError): GatewayError {
+  private timeout(onTimeout: () => ApiError): ApiError {
     this.cancel();
     return onTimeout();
   }
 
-  private garbage(detail: string): GatewayError {
+  private garbage(detail: string): ApiError {
     this.cancel();
-    return new GatewayError(
+    return new ApiError(
       502,
       `Upstream ${this.backendId} sent invalid SSE: ${detail}`,
       "server_error",

@@ -33,7 +33,7 @@ export interface ChatContext {
 
 /**
  * A started generation. `chunks` yields every chunk, including the usage chunk (choices: []) —
- * the HTTP layer drops it when the client did not ask for usage. The iterator throws a GatewayError
+ * the HTTP layer drops it when the client did not ask for usage. The iterator throws an ApiError
  * for failures after the start; `start()` has already thrown for failures before the first token.
  */
 export interface ChatStream {
@@ -60,19 +60,4 @@ export interface Gateway {
   getModel(id: string): ModelEntry | undefined;
   /** Picks a backend for the model, retries/fails over before the first token, applies timeouts. */
   chat(request: ChatCompletionRequest, ctx: ChatContext): Promise<ChatStream>;
-}
-
-/** An error with an HTTP status and OpenAI error fields, raised anywhere below the HTTP layer. */
-export class GatewayError extends Error {
-  override readonly name = "GatewayError";
-  constructor(
-    readonly status: number,
-    message: string,
-    readonly type: string,
-    readonly code: string | null = null,
-    readonly param: string | null = null,
-    readonly retryAfterSeconds?: number,
-  ) {
-    super(message);
-  }
 }

@@ -1,12 +1,12 @@
-// Maps what an upstream says when it fails onto GatewayError. Engines disagree on the error body
+// Maps what an upstream says when it fails onto ApiError. Engines disagree on the error body
 // (vLLM: integer `code`; TGI: {"error": "…", "error_type"}; llama.cpp: its own types), so the
 // message is kept and the status/type/code normalised to OpenAI's shapes.
 
-import { GatewayError } from "./types.js";
+import { ApiError } from "../protocol/errors.js";
 
 /** Statuses worth another attempt, on this or another backend, before the first token. */
 export function isRetryable(err: unknown): boolean {
-  return err instanceof GatewayError && [408, 429, 500, 502, 503, 504].includes(err.status);
+  return err instanceof ApiError && [408, 429, 500, 502, 503, 504].includes(err.status);
 }
 
 export function describeUpstreamError(body: unknown): { message?: string; type?: string; code?: string } {
@@ -29,23 +29,23 @@ export function upstreamHttpError(
   status: number,
   body: unknown,
   retryAfterMs: number | undefined,
-): GatewayError {
+): ApiError {
   const { message, type, code } = describeUpstreamError(body);
   const retryAfter = retryAfterMs === undefined ? undefined : Math.max(1, Math.ceil(retryAfterMs / 1000));
   const detail = message ?? `HTTP ${status}`;
   if (status === 429) {
-    return new GatewayError(
+    return new ApiError(
       429,
       `Upstream is rate limiting: ${detail}`,
       "rate_limit_error",
       code ?? "rate_limit_exceeded",
       null,
-      retryAfter,
+      { retryAfterSeconds: retryAfter },
     );
   }
   // The request itself is bad (context too long, bad parameter): no other backend would accept it.
   if (status === 400 || status === 413 || status === 422) {
-    return new GatewayError(
+    return new ApiError(
       400,
       detail,
       type && !/^[A-Z]/.test(type) ? type : "invalid_request_error",
@@ -54,17 +54,17 @@ export function upstreamHttpError(
   }
   if (status === 503 || status === 408 || status === 504) {
     const s = status === 408 ? 504 : status;
-    return new GatewayError(
+    return new ApiError(
       s,
       `Upstream ${backendId} unavailable: ${detail}`,
       "server_error",
       "upstream_unavailable",
       null,
-      retryAfter,
+      { retryAfterSeconds: retryAfter },
     );
   }
   // 401/403/404 mean this backend is misconfigured (key, model name), 5xx that it broke: 502 either way.
-  return new GatewayError(
+  return new ApiError(
     502,
     `Upstream ${backendId} failed with HTTP ${status}: ${detail}`,
     "server_error",
@@ -73,9 +73,9 @@ export function upstreamHttpError(
 }
 
 /** An `{"error": …}` event inside an upstream stream. */
-export function upstreamStreamError(backendId: string, payload: unknown): GatewayError {
+export function upstreamStreamError(backendId: string, payload: unknown): ApiError {
   const { message, code } = describeUpstreamError(payload);
-  return new GatewayError(
+  return new ApiError(
     502,
     `Upstream ${backendId} failed mid-stream: ${message ?? "unknown error"}`,
     "server_error",

@@ -1,19 +1,19 @@
 // createApp(deps): the Hono app shared by the Worker and the Node backend server. No runtime globals
 // here — entries read env/bindings and pass a Gateway; tests pass a fake one.
 import { Scalar } from "@scalar/hono-api-reference";
-import { Hono, type MiddlewareHandler } from "hono";
+import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import type { components } from "../generated/openapi.js";
 import { openapiDocument } from "../generated/openapi-document.js";
+import { ApiError } from "../protocol/errors.js";
 import { chatHandler } from "./chat-route.js";
 import { type AppDeps, DEFAULT_LIMITS, defaultIds } from "./deps.js";
-import { ApiError, errorJson, toErrorResponse } from "./errors.js";
+import type { AppEnv } from "./env.js";
+import { errorJson, toErrorResponse } from "./errors.js";
 import { bearerAuth, requestId } from "./middleware.js";
 import { modelsRoutes } from "./models-route.js";
-import { observability, type RequestTrace } from "./observability.js";
-
-export type AppEnv = { Variables: { requestId: string; trace: RequestTrace } };
+import { observability } from "./observability.js";
 
 // The official SDKs send these on every request; a browser's preflight must allow them.
 const SDK_HEADERS = [
@@ -37,7 +37,6 @@ const RATE_LIMIT_HEADERS = ["limit", "remaining", "reset"].flatMap((h) => [
   `x-ratelimit-${h}-tokens`,
 ]);
 const EXPOSED = [...EXPOSED_HEADERS, ...RATE_LIMIT_HEADERS];
-const passThrough: MiddlewareHandler = (_c, next) => next();
 
 export function createApp(deps: AppDeps) {
   const limits = { ...DEFAULT_LIMITS, ...deps.limits };
@@ -62,22 +61,20 @@ export function createApp(deps: AppDeps) {
   app.get("/openapi.json", (c) => c.json(openapiDocument));
   app.get("/docs", Scalar({ url: "/openapi.json", pageTitle: "Petrel API" }));
   app.route("/v1/models", modelsRoutes(deps.gateway));
-  app.post(
-    "/v1/chat/completions",
-    bodyLimit({
-      maxSize: limits.maxBodyBytes,
-      onError: () => {
-        throw new ApiError(
-          413,
-          `Request body is larger than ${limits.maxBodyBytes} bytes.`,
-          "invalid_request_error",
-          "request_too_large",
-        );
-      },
-    }),
-    deps.guard?.chat(deps.gateway) ?? passThrough,
-    chatHandler({ gateway: deps.gateway, limits }),
-  );
+  const sizeLimit = bodyLimit({
+    maxSize: limits.maxBodyBytes,
+    onError: () => {
+      throw new ApiError(
+        413,
+        `Request body is larger than ${limits.maxBodyBytes} bytes.`,
+        "invalid_request_error",
+        "request_too_large",
+      );
+    },
+  });
+  const chat = chatHandler({ gateway: deps.gateway, limits });
+  if (deps.guard) app.post("/v1/chat/completions", sizeLimit, deps.guard.chat(deps.gateway), chat);
+  else app.post("/v1/chat/completions", sizeLimit, chat);
 
   app.notFound((c) =>
     errorJson(

@@ -6,9 +6,10 @@ import type { Context } from "hono";
 import type { ChatCompletionRequest, ChatContext, Gateway } from "../gateway/types.js";
 import type { components } from "../generated/openapi.js";
 import { openapiDocument } from "../generated/openapi-document.js";
+import { invalidRequest, modelNotFound } from "../protocol/errors.js";
 import { aggregateChunks } from "./aggregate.js";
 import type { Limits } from "./deps.js";
-import { ApiError, invalidRequest } from "./errors.js";
+import type { AppEnv } from "./env.js";
 import { observedGateway, traceOf } from "./observability.js";
 import { SSE_HEADERS, type StartedStream, sseBody } from "./sse.js";
 import { createSchemaValidator } from "./validation.js";
@@ -22,7 +23,7 @@ export interface ChatRouteOptions {
 
 const validate = createSchemaValidator(openapiDocument, "ChatCompletionRequest");
 
-async function readJson(c: Context): Promise<unknown> {
+async function readJson(c: Context<AppEnv>): Promise<unknown> {
   const text = await c.req.text();
   try {
     return JSON.parse(text);
@@ -35,18 +36,8 @@ async function readJson(c: Context): Promise<unknown> {
   }
 }
 
-export function modelNotFound(model: string): ApiError {
-  return new ApiError(
-    404,
-    `The model \`${model}\` does not exist or you do not have access to it.`,
-    "invalid_request_error",
-    "model_not_found",
-    "model",
-  );
-}
-
 /** Parses and validates the body; throws ApiError (400/404) before anything is sent. */
-async function parseRequest(c: Context, gateway: Gateway): Promise<WireRequest> {
+async function parseRequest(c: Context<AppEnv>, gateway: Gateway): Promise<WireRequest> {
   const body = await readJson(c);
   if (body === null || typeof body !== "object" || Array.isArray(body)) {
     throw invalidRequest("The request body must be a JSON object.", null, "invalid_type");
@@ -78,10 +69,10 @@ async function startStream(gateway: Gateway, request: WireRequest, ctx: ChatCont
 }
 
 export function chatHandler({ gateway: shared, limits }: ChatRouteOptions) {
-  return async (c: Context) => {
-    const requestId = c.get("requestId") as string;
+  return async (c: Context<AppEnv>) => {
+    const requestId = c.get("requestId");
     // The security guard may hand this request a metering wrapper of the gateway.
-    const gateway = observedGateway((c.get("chatGateway") as Gateway | undefined) ?? shared, traceOf(c));
+    const gateway = observedGateway(c.get("chatGateway") ?? shared, traceOf(c));
     const request = await parseRequest(c, gateway);
     const abort = new AbortController();
     const clientSignal = c.req.raw.signal;

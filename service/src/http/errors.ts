@@ -1,27 +1,9 @@
 // Every failure leaves the service in OpenAI's error shape ({error: {message, type, param, code}}),
-// whether it is raised here, by the gateway, or by the engine underneath it.
-import { GatewayError } from "../gateway/types.js";
+// whether it is raised here, by security, by the gateway, or by the engine underneath it.
 import type { components } from "../generated/openapi.js";
+import { ApiError, invalidRequest } from "../protocol/errors.js";
 
 export type ErrorBody = components["schemas"]["Error"];
-
-/** An error the HTTP layer raises itself; it carries everything the response needs. */
-export class ApiError extends Error {
-  override readonly name = "ApiError";
-  constructor(
-    readonly status: number,
-    message: string,
-    readonly type: string,
-    readonly code: string | null = null,
-    readonly param: string | null = null,
-    readonly headers: Record<string, string> = {},
-  ) {
-    super(message);
-  }
-}
-
-export const invalidRequest = (message: string, param: string | null = null, code: string | null = null) =>
-  new ApiError(400, message, "invalid_request_error", code, param);
 
 const TYPE_BY_STATUS: Record<number, string> = {
   400: "invalid_request_error",
@@ -41,20 +23,17 @@ export function toErrorResponse(err: unknown): {
   headers: Record<string, string>;
 } {
   if (err instanceof ApiError) {
-    const { status, message, type, code, param, headers } = err;
-    return { status, body: { error: { message, type, param, code } }, headers };
-  }
-  if (err instanceof GatewayError) {
+    const { status, message, type, code, param, retryAfterSeconds } = err;
     const headers: Record<string, string> = {};
-    if (err.retryAfterSeconds !== undefined) {
+    if (retryAfterSeconds !== undefined) {
       // Both forms: openai-node prefers the precise retry-after-ms, other clients read retry-after.
-      headers["retry-after"] = String(Math.ceil(err.retryAfterSeconds));
-      headers["retry-after-ms"] = String(Math.round(err.retryAfterSeconds * 1000));
+      headers["retry-after"] = String(Math.ceil(retryAfterSeconds));
+      headers["retry-after-ms"] = String(Math.round(retryAfterSeconds * 1000));
     }
     return {
-      status: err.status,
-      body: { error: { message: err.message, type: err.type, param: err.param, code: err.code } },
-      headers,
+      status,
+      body: { error: { message, type, param, code } },
+      headers: { ...headers, ...err.headers },
     };
   }
   // Engine errors normally arrive converted by the engine backend; matched by name as a backstop

@@ -1,13 +1,14 @@
 // Small middleware factories: setup once, return a named handler (Hono's style).
 import type { MiddlewareHandler } from "hono";
+import { invalidApiKey, missingApiKey } from "../protocol/errors.js";
 import type { Ids } from "./deps.js";
-import { ApiError } from "./errors.js";
+import type { AppEnv } from "./env.js";
 
 // Client-sent ids are echoed only when they look like ids, so logs and headers stay clean.
 const SAFE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /** Sets `requestId` on the context (the client's x-request-id when sane) and on every response. */
-export function requestId(ids: Ids): MiddlewareHandler {
+export function requestId(ids: Ids): MiddlewareHandler<AppEnv> {
   return async function requestIdMiddleware(c, next) {
     const incoming = c.req.header("x-request-id");
     const id = incoming && SAFE_ID.test(incoming) ? incoming : ids.requestId();
@@ -37,17 +38,8 @@ export function bearerAuth(keys: readonly string[]): MiddlewareHandler {
   return async function bearerAuthMiddleware(c, next) {
     const header = c.req.header("authorization") ?? "";
     const token = /^Bearer\s+(.+)$/i.exec(header)?.[1]?.trim();
-    if (!token) {
-      throw new ApiError(
-        401,
-        "You didn't provide an API key. Provide it in the Authorization header (Authorization: Bearer YOUR_KEY).",
-        "invalid_request_error",
-        "missing_api_key",
-      );
-    }
-    if (!matches(encoder.encode(token))) {
-      throw new ApiError(401, "Incorrect API key provided.", "invalid_request_error", "invalid_api_key");
-    }
+    if (!token) throw missingApiKey();
+    if (!matches(encoder.encode(token))) throw invalidApiKey();
     await next();
   };
 }

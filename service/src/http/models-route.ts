@@ -2,7 +2,7 @@
 import { Hono } from "hono";
 import type { Gateway, ModelEntry } from "../gateway/types.js";
 import type { components } from "../generated/openapi.js";
-import { modelNotFound } from "./chat-route.js";
+import { modelNotFound } from "../protocol/errors.js";
 
 type Model = components["schemas"]["Model"];
 type ModelList = components["schemas"]["ModelList"];

@@ -5,6 +5,7 @@
 // it unless `logPrompts` is set.
 import type { Context, MiddlewareHandler } from "hono";
 import type { ChatCompletionChunk, ChatCompletionRequest, ChatStream, Gateway } from "../gateway/types.js";
+import type { AppEnv } from "./env.js";
 import { RequestTrace } from "./request-trace.js";
 
 export { type Outcome, type RequestRecord, RequestTrace } from "./request-trace.js";
@@ -34,7 +35,7 @@ async function keyId(header: string | undefined): Promise<string | null> {
   return `key_${hex.join("")}`;
 }
 
-function setHeader(c: Context, name: string, value: string) {
+function setHeader(c: Context<AppEnv>, name: string, value: string) {
   try {
     c.res.headers.set(name, value);
   } catch {
@@ -65,7 +66,7 @@ function watchBody(body: ReadableStream<Uint8Array>, done: (cancelled: boolean) 
   });
 }
 
-export function observability(options: ObservabilityOptions = {}): MiddlewareHandler {
+export function observability(options: ObservabilityOptions = {}): MiddlewareHandler<AppEnv> {
   const now = options.now ?? (() => performance.now());
   const emit = (record: RequestRecord) => {
     options.log?.(record);
@@ -78,12 +79,12 @@ export function observability(options: ObservabilityOptions = {}): MiddlewareHan
     const key = keyId(c.req.header("authorization"));
     await next();
     const base = {
-      requestId: (c.get("requestId") as string | undefined) ?? "",
+      requestId: c.get("requestId") ?? "",
       method: c.req.method,
       path: new URL(c.req.url).pathname,
       status: c.res.status,
       // The security guard's key id when it ran (configured names, "anonymous" in open mode).
-      keyId: (c.get("apiKey") as { id?: string } | undefined)?.id ?? (await key),
+      keyId: c.get("apiKey")?.id ?? (await key),
     };
     const body = c.res.body;
     const streaming = c.res.headers.get("content-type")?.startsWith("text/event-stream") === true;
@@ -107,7 +108,7 @@ export function observability(options: ObservabilityOptions = {}): MiddlewareHan
 }
 
 /** The trace the middleware put on this request, if observability is on. */
-export const traceOf = (c: Context) => c.get("trace") as RequestTrace | undefined;
+export const traceOf = (c: Context<AppEnv>) => c.get("trace");
 
 /** Wraps a stream's chunks so the trace sees first token, usage and how the stream ended. */
 export function observeStream(trace: RequestTrace, stream: ChatStream): ChatStream {

@@ -1,7 +1,7 @@
 // GET /admin/usage and GET /admin/usage/{key_id}: per-key usage, guarded by the admin key (its own
 // bearer secret, never an API key). Off (404) unless an admin key is configured.
 import { type Context, Hono } from "hono";
-import { ApiError } from "../http/errors.js";
+import { ApiError } from "../protocol/errors.js";
 import type { Limiter } from "./limiter.js";
 import type { UsageReport } from "./rate-limit.js";
 

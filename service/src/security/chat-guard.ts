@@ -6,8 +6,9 @@
 // after the abort is exactly that pending work.
 import type { Context, MiddlewareHandler } from "hono";
 import type { Gateway } from "../gateway/types.js";
-import { ApiError, invalidRequest } from "../http/errors.js";
+import { ApiError, invalidApiKey, invalidRequest } from "../protocol/errors.js";
 import type { KeyRecord, SecurityConfig } from "./config.js";
+import type { GuardEnv } from "./env.js";
 import type { Limiter } from "./limiter.js";
 import { meterGateway } from "./meter.js";
 import type { Decision, UsedTokens } from "./rate-limit.js";
@@ -38,9 +39,7 @@ const limiterUnavailable = () =>
     "server_error",
     "rate_limiter_unavailable",
     null,
-    {
-      "retry-after": "1",
-    },
+    { retryAfterSeconds: 1 },
   );
 
 function parseQuietly(text: string): unknown {
@@ -51,7 +50,7 @@ function parseQuietly(text: string): unknown {
   }
 }
 
-function setHeaders(c: Context, headers: Record<string, string>) {
+function setHeaders(c: Context<GuardEnv>, headers: Record<string, string>) {
   try {
     for (const [k, v] of Object.entries(headers)) c.res.headers.set(k, v);
   } catch {
@@ -61,7 +60,7 @@ function setHeaders(c: Context, headers: Record<string, string>) {
   }
 }
 
-function keepAlive(c: Context, promise: Promise<unknown>) {
+function keepAlive(c: Context<GuardEnv>, promise: Promise<unknown>) {
   try {
     c.executionCtx.waitUntil(promise);
   } catch {
@@ -79,7 +78,7 @@ function pending(): { promise: Promise<void>; resolve: () => void } {
 }
 
 /** Limits and model access on the body; throws the 400/403 before anything is reserved. */
-async function inspect(c: Context, key: KeyRecord, config: SecurityConfig): Promise<RequestFacts> {
+async function inspect(c: Context<GuardEnv>, key: KeyRecord, config: SecurityConfig): Promise<RequestFacts> {
   const text = await c.req.text();
   const facts =
     checkDepth(text, config.requestLimits) ?? inspectRequest(parseQuietly(text), config.requestLimits);
@@ -96,11 +95,10 @@ function reservation(facts: RequestFacts, gateway: Gateway): number {
 }
 
 export function chatGuard({ config, limiter, warn }: ChatGuardOptions) {
-  return (gateway: Gateway): MiddlewareHandler =>
+  return (gateway: Gateway): MiddlewareHandler<GuardEnv> =>
     async function petrelChatGuard(c, next) {
-      const key = c.get("apiKey") as KeyRecord | undefined;
-      if (!key)
-        throw new ApiError(401, "Incorrect API key provided.", "invalid_request_error", "invalid_api_key");
+      const key = c.get("apiKey");
+      if (!key) throw invalidApiKey();
       const facts = await inspect(c, key, config);
       const limits = key.limits;
       const decision: Decision = await limiter

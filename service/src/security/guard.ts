@@ -3,10 +3,11 @@
 // secrets never appear in a message or a log line (key ids do).
 import type { Context, MiddlewareHandler } from "hono";
 import type { Gateway } from "../gateway/types.js";
-import { ApiError } from "../http/errors.js";
+import { invalidApiKey, missingApiKey } from "../protocol/errors.js";
 import { adminRoutes } from "./admin.js";
 import { chatGuard } from "./chat-guard.js";
 import type { KeyRecord, SecurityConfig } from "./config.js";
+import type { GuardEnv } from "./env.js";
 import { createKeyStore, createSecretCheck } from "./key-store.js";
 import type { Limiter } from "./limiter.js";
 
@@ -20,26 +21,18 @@ export interface GuardOptions {
 export interface Guard {
   readonly mode: "keys" | "open" | "closed";
   /** On /v1/*: who is calling. */
-  auth: MiddlewareHandler;
+  auth: MiddlewareHandler<GuardEnv>;
   /** On POST /v1/chat/completions, after the body limit: request limits, model access, rate limits, metering. */
-  chat(gateway: Gateway): MiddlewareHandler;
+  chat(gateway: Gateway): MiddlewareHandler<GuardEnv>;
   /** Mounted at /admin. */
   admin: ReturnType<typeof adminRoutes>;
 }
 
+export type { GuardEnv, GuardVariables } from "./env.js";
+
 export const ANONYMOUS = "anonymous";
 // Longer "keys" are not keys; refusing them early avoids hashing megabytes of header.
 const MAX_TOKEN_CHARS = 512;
-
-const missingKey = () =>
-  new ApiError(
-    401,
-    "You didn't provide an API key. Provide it in the Authorization header (Authorization: Bearer YOUR_KEY).",
-    "invalid_request_error",
-    "missing_api_key",
-  );
-const wrongKey = () =>
-  new ApiError(401, "Incorrect API key provided.", "invalid_request_error", "invalid_api_key");
 
 export function bearerToken(c: Context): string | undefined {
   const header = c.req.header("authorization") ?? "";
@@ -64,15 +57,15 @@ export function createGuard({ config, limiter, warn = console.warn }: GuardOptio
   const store = createKeyStore(config.keys);
   const anonymous: KeyRecord = { id: ANONYMOUS, sha256: "", models: "*", limits: config.defaultRateLimits };
 
-  const auth: MiddlewareHandler = async function petrelAuth(c, next) {
+  const auth: MiddlewareHandler<GuardEnv> = async function petrelAuth(c, next) {
     if (mode === "open") {
       c.set("apiKey", anonymous);
       return next();
     }
     const token = bearerToken(c);
-    if (!token) throw missingKey();
+    if (!token) throw missingApiKey();
     const record = token.length <= MAX_TOKEN_CHARS ? await store.authenticate(token) : undefined;
-    if (!record) throw wrongKey();
+    if (!record) throw invalidApiKey();
     c.set("apiKey", record);
     await next();
   };

@@ -3,7 +3,14 @@
 export { type AdminOptions, adminRoutes, type KeyUsage } from "./admin.js";
 export * from "./config.js";
 export { type SecurityEnv, type SecuritySettings, securityFromEnv } from "./from-env.js";
-export { ANONYMOUS, createGuard, type Guard, type GuardOptions } from "./guard.js";
+export {
+  ANONYMOUS,
+  createGuard,
+  type Guard,
+  type GuardEnv,
+  type GuardOptions,
+  type GuardVariables,
+} from "./guard.js";
 export { constantTimeEqual, createKeyStore, type KeyStore, sha256Hex } from "./key-store.js";
 export { type Lease, type Limiter, memoryLimiter } from "./limiter.js";
 export {

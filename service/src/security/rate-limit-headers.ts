@@ -1,5 +1,5 @@
 // OpenAI's rate-limit headers and 429 bodies for a limiter decision.
-import { ApiError } from "../http/errors.js";
+import { ApiError } from "../protocol/errors.js";
 import type { Decision, LimitSnapshot } from "./rate-limit.js";
 
 /** OpenAI's duration format: "20ms", "1s", "6m0s", "1.5s". */
@@ -38,8 +38,10 @@ export function rateLimited(decision: Extract<Decision, { ok: false }>, keyId: s
     `Please try again in ${formatDuration(decision.retryAfterMs)}.`;
   const code = decision.reason === "concurrency" ? "concurrency_limit_exceeded" : "rate_limit_exceeded";
   return new ApiError(429, message, "rate_limit_error", code, null, {
-    ...rateLimitHeaders(decision),
-    "retry-after": String(seconds),
-    "retry-after-ms": String(Math.max(0, decision.retryAfterMs)),
+    headers: {
+      ...rateLimitHeaders(decision),
+      "retry-after": String(seconds),
+      "retry-after-ms": String(Math.max(0, decision.retryAfterMs)),
+    },
   });
 }

@@ -1,12 +1,8 @@
 // Builds a real gateway (createGateway) over fake or real upstreams with short timeouts, and
 // drains its streams into text + error for assertions.
-import {
-  createGateway,
-  GatewayError,
-  type PetrelGateway,
-  parseGatewayConfig,
-} from "../../../service/src/gateway/index.js";
+import { createGateway, type PetrelGateway, parseGatewayConfig } from "../../../service/src/gateway/index.js";
 import type { ChatStream } from "../../../service/src/gateway/types.js";
+import { ApiError } from "../../../service/src/protocol/errors.js";
 
 export interface BackendSpec {
   url: string;
@@ -30,7 +26,7 @@ export function gatewayFor(backends: BackendSpec[], overrides: Record<string, un
 export interface Drained {
   text: string;
   chunks: Record<string, unknown>[];
-  error?: GatewayError;
+  error?: ApiError;
 }
 
 export async function drain(stream: ChatStream): Promise<Drained> {
@@ -41,7 +37,7 @@ export async function drain(stream: ChatStream): Promise<Drained> {
       for (const c of chunk.choices as { delta?: { content?: string } }[]) out.text += c.delta?.content ?? "";
     }
   } catch (err) {
-    if (!(err instanceof GatewayError)) throw err;
+    if (!(err instanceof ApiError)) throw err;
     out.error = err;
   }
   return out;
@@ -54,12 +50,12 @@ export const ctx = (signal: AbortSignal = new AbortController().signal) => ({
 
 export const ask = (model = "m") => ({ model, messages: [{ role: "user", content: "hi" }], stream: false });
 
-/** Resolves to the GatewayError chat() throws before the first token. */
-export async function startError(gateway: PetrelGateway, signal?: AbortSignal): Promise<GatewayError> {
+/** Resolves to the ApiError chat() throws before the first token. */
+export async function startError(gateway: PetrelGateway, signal?: AbortSignal): Promise<ApiError> {
   try {
     await gateway.chat(ask(), ctx(signal));
   } catch (err) {
-    if (err instanceof GatewayError) return err;
+    if (err instanceof ApiError) return err;
     throw err;
   }
   throw new Error("chat() unexpectedly succeeded");

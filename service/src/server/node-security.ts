@@ -1,12 +1,15 @@
 // The Node gateway's security wiring: config from process.env (PETREL_KEYS_FILE is read into
 // PETREL_KEYS), rate limits in this process's memory. Without keys it runs open only on a loopback
 // address (local development, announced loudly) or with PETREL_OPEN_ACCESS=1; anywhere else it refuses
-// every /v1 request. Node-only (reads files), so it is not exported from the security index.
+// every /v1 request. Node-only (reads files), so it lives with the Node wiring, outside security/.
 import { readFileSync } from "node:fs";
-import { type SecurityEnv, securityFromEnv } from "./from-env.js";
-import { createGuard } from "./guard.js";
-import { memoryLimiter } from "./limiter.js";
-import type { WorkerSecurity } from "./worker-security.js";
+import {
+  createGuard,
+  memoryLimiter,
+  type SecurityEnv,
+  securityFromEnv,
+  type WorkerSecurity,
+} from "../security/index.js";
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|localhost|::1|\[::1\])$/;
 
