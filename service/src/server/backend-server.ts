@@ -12,6 +12,7 @@ import {
   type OnnxVariant,
   onnxPath,
   type PetrelEngine,
+  type SessionFactory,
 } from "../engine/index.js";
 import { createEngineBackend } from "../gateway/engine-backend.js";
 import { createGateway, parseGatewayConfig } from "../gateway/index.js";
@@ -46,6 +47,8 @@ export interface BackendServerOptions {
   logPrompts?: boolean;
   /** When set, GET /metrics requires `Authorization: Bearer <token>`. */
   metricsToken?: string;
+  /** The onnxruntime flavour; default onnxruntime-node with `provider` and `threads` (tests wrap it). */
+  sessions?: SessionFactory;
 }
 
 export interface BackendServer {
@@ -70,7 +73,9 @@ export async function startBackendServer(options: BackendServerOptions): Promise
     files: await readModelDir(dir, variant),
     variant,
     batching,
-    sessions: nodeSessions({ executionProviders: [options.provider], intraOpNumThreads: options.threads }),
+    sessions:
+      options.sessions ??
+      nodeSessions({ executionProviders: [options.provider], intraOpNumThreads: options.threads }),
   });
   const config = parseGatewayConfig({
     models: {

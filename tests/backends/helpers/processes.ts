@@ -87,14 +87,36 @@ export async function loadOf(url: string): Promise<{ status: number; body: LoadJ
   return { status: res.status, body: (await res.json()) as LoadJson };
 }
 
-/** A long generation on tiny-random: both EOS ids (0, 2) suppressed so it runs to max_tokens. */
-/** Polls /v1/load until nothing is active or queued; returns ms since `since`. */
-export async function msUntilIdle(url: string, since: number): Promise<number> {
+/** Polls /v1/load until nothing is active or queued. */
+export async function untilIdle(url: string): Promise<void> {
   for (;;) {
     const { body } = await loadOf(url);
-    const ms = performance.now() - since;
-    if (body.active === 0 && body.queued === 0) return ms;
-    if (ms > 10_000) throw new Error("backend never went idle");
+    if (body.active === 0 && body.queued === 0) return;
+  }
+}
+
+export interface RecordLine {
+  outcome: string;
+  stream: boolean;
+  completion_tokens: number | null;
+}
+
+/** The request records (one JSON line each) a process has printed so far. */
+export function recordsOf(proc: Proc): RecordLine[] {
+  return proc
+    .output()
+    .split("\n")
+    .slice(0, -1) // the last piece is a line still being written, or empty
+    .filter((line) => line.startsWith('{"msg":"request"'))
+    .map((line) => JSON.parse(line));
+}
+
+/** Waits for the process's request record number `index` (0-based), reading its output as it comes. */
+export async function recordAt(proc: Proc, index: number): Promise<RecordLine> {
+  for (;;) {
+    const record = recordsOf(proc)[index];
+    if (record) return record;
+    await new Promise((resolve) => proc.child.stdout?.once("data", resolve));
   }
 }
 
@@ -103,6 +125,7 @@ export async function untilActive(url: string): Promise<void> {
   while ((await loadOf(url)).body.active === 0) await new Promise((r) => setTimeout(r, 2));
 }
 
+/** A long generation on tiny-random: both EOS ids (0, 2) suppressed so it runs to max_tokens. */
 export const longChat = (model = "tiny-random", stream = true, maxTokens = 240) => ({
   model,
   messages: [{ role: "user", content: "hi" }],
