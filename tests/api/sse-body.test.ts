@@ -53,18 +53,28 @@ describe("sseBody", () => {
     expect(await make(true)).toBe(`${frame(delta("a"))}${frame(delta("b"))}${frame(usage)}data: [DONE]\n\n`);
   });
 
-  it("sends keep-alive comments while the first chunk is pending", async () => {
-    const { iterator } = source([delta("late")]);
-    const late = new Promise<StartedStream>((resolve) => setTimeout(() => resolve(started(iterator)), 80));
-    const body = sseBody({
-      started: late,
-      includeUsage: false,
-      heartbeatMs: 15,
-      abort: new AbortController(),
-    });
-    const out = await text(body);
-    expect(out.startsWith(": keep-alive\n\n")).toBe(true);
-    expect(out.endsWith(`data: ${JSON.stringify(delta("late"))}\n\ndata: [DONE]\n\n`)).toBe(true);
+  it("sends keep-alive comments while the first chunk is pending (fake timers)", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "performance"] });
+    try {
+      const { iterator } = source([delta("late")]);
+      let start: (stream: Promise<StartedStream>) => void = () => {};
+      const late = new Promise<StartedStream>((resolve) => {
+        start = resolve;
+      });
+      const body = sseBody({
+        started: late,
+        includeUsage: false,
+        heartbeatMs: 15,
+        abort: new AbortController(),
+      });
+      const out = text(body);
+      await vi.advanceTimersByTimeAsync(30); // two intervals with nothing to send
+      start(started(iterator));
+      const beat = ": keep-alive\n\n";
+      expect(await out).toBe(`${beat}${beat}data: ${JSON.stringify(delta("late"))}\n\ndata: [DONE]\n\n`);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("a backend failure mid-stream becomes an error event, then [DONE]", async () => {

@@ -23,7 +23,6 @@ export interface SeenRequest {
   url: string;
   headers: IncomingHttpHeaders;
   body: string;
-  at: number;
   /** Set when the client hung up before the scripted response was fully written. */
   hungUp: boolean;
 }
@@ -48,7 +47,6 @@ export async function startScriptedServer(): Promise<ScriptedServer> {
       url: req.url ?? "",
       headers: req.headers,
       body,
-      at: Date.now(),
     };
     const entry: SeenRequest = { ...record, hungUp: false };
     seen.push(entry);

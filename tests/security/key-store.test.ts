@@ -1,5 +1,5 @@
-// Keys: hashed storage, constant-time compare (every byte read, whatever matches), config parsing
-// that never echoes a secret.
+// Keys: hashed storage, constant-time compare (every byte read, whatever matches: counted, not
+// timed), config parsing that never echoes a secret.
 import { describe, expect, it } from "vitest";
 import {
   constantTimeEqual,
@@ -51,74 +51,21 @@ describe("constantTimeEqual", () => {
     expect(constantTimeEqual(new Uint8Array(0), new Uint8Array(0))).toBe(true);
   });
 
-  it("prints lookup timings for wrong keys sharing 0 vs all-but-one leading characters (informational)", async () => {
+  it("a key store refuses near misses (all but the last character right) and far misses alike", async () => {
     const store = createKeyStore([keyRecord("alice", KEYS.alice)]);
     const far = `x${KEYS.alice.slice(1)}`.split("").reverse().join("");
     const near = `${KEYS.alice.slice(0, -1)}!`;
-    const sample = async (token: string) => {
-      const start = performance.now();
-      for (let i = 0; i < 50; i++) await store.authenticate(token);
-      return performance.now() - start;
-    };
-    await sample(far); // warm-up, so neither side pays for compilation
-    const timings = { far: [] as number[], near: [] as number[] };
-    for (let round = 0; round < 20; round++) {
-      timings.far.push(await sample(far));
-      timings.near.push(await sample(near));
-    }
-    // ≈0.5 when a near-miss takes no longer than a far miss.
-    console.log(JSON.stringify({ lookup_p_near_miss_slower: probabilitySlower(timings.near, timings.far) }));
-    // The assertion that matters is structural (above); here only that both are refused.
     expect(await store.authenticate(near)).toBeUndefined();
     expect(await store.authenticate(far)).toBeUndefined();
+    expect((await store.authenticate(KEYS.alice))?.id).toBe("alice");
   });
-});
 
-/** P(a random sample of `a` is slower than one of `b`): 0.5 = same distribution (Mann-Whitney AUC). */
-function probabilitySlower(a: number[], b: number[]): number {
-  let wins = 0;
-  for (const x of a) for (const y of b) wins += x > y ? 1 : x === y ? 0.5 : 0;
-  return wins / (a.length * b.length);
-}
-
-function timeBatches(
-  compare: (x: Uint8Array, y: Uint8Array) => boolean,
-  x: Uint8Array,
-  early: Uint8Array,
-  late: Uint8Array,
-) {
-  const samples = { early: [] as number[], late: [] as number[] };
-  // Interleaved batches, so load on the machine hits both sides alike.
-  for (let round = 0; round < 40; round++) {
-    for (const [name, y] of [
-      ["early", early],
-      ["late", late],
-    ] as const) {
-      const start = performance.now();
-      for (let i = 0; i < 200; i++) compare(x, y);
-      samples[name].push(performance.now() - start);
-    }
-  }
-  return probabilitySlower(samples.late, samples.early);
-}
-
-describe("timing distributions (printed, not asserted: wall clocks are noisy on shared machines)", () => {
-  it("a difference in the first vs the last byte: constant-time compare vs a naive early-exit compare", () => {
+  it("agrees with plain equality on long inputs differing first, last or nowhere", () => {
     const x = new Uint8Array(4096).fill(7);
     const early = x.slice();
     early[0] = 8;
     const late = x.slice();
     late[4095] = 8;
-    const naive = (a: Uint8Array, b: Uint8Array) => {
-      for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-      return a.length === b.length;
-    };
-    const result = {
-      p_late_slower_constant_time: timeBatches(constantTimeEqual, x, early, late),
-      p_late_slower_naive_control: timeBatches(naive, x, early, late),
-    };
-    console.log(JSON.stringify({ timing: result }));
-    // Structural facts behind the numbers: both compares agree on the answer.
     expect([
       constantTimeEqual(x, early),
       constantTimeEqual(x, late),

@@ -14,6 +14,8 @@ export interface TransportConfig {
   maxRetries: number;
   fetch: Fetch;
   defaultHeaders: HeaderMap;
+  /** The wait between attempts; retry.ts's timer unless a test drives it. */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
 
 export interface RequestOptions {
@@ -56,7 +58,7 @@ export async function send<T>(
     const { error, headers } = outcome;
     if (attempt >= maxRetries || !outcome.retryable) throw error;
     try {
-      await sleep(retryDelayMs(attempt + 1, headers), options.signal);
+      await (config.sleep ?? sleep)(retryDelayMs(attempt + 1, headers), options.signal);
     } catch {
       throw new APIUserAbortError();
     }
