@@ -10,6 +10,9 @@
 // --backend-flags takes backend server flag sets separated by "|"; each gets its own server per model
 // and the rounds alternate between them (A/B), e.g. batching on (defaults) vs off. A missing
 // bench/models/<preset> is built first (random weights, bench/lib/bench-model.ts).
+// Then, per model, the engines alone in this process at the same levels (no HTTP): Petrel's batching
+// engine against llama.cpp's N sequences in one context, at each --engine-threads count (default 1;
+// "" skips them). bench/lib/engine-concurrency.ts.
 
 import { writeFileSync } from "node:fs";
 import { Agent } from "node:http";
@@ -18,6 +21,7 @@ import { parseArgs } from "node:util";
 import { sseEvent } from "../service/src/http/sse.js";
 import { ensureModel } from "./lib/bench-model.js";
 import { levelRows, modelShape, pairedRatio, type Round, topVsOne } from "./lib/concurrency-report.js";
+import { inProcessEngines } from "./lib/engine-concurrency.js";
 import { chatOnce, type Sample } from "./lib/http-load.js";
 import { type Proc, startBackend, stopAll } from "./lib/procs.js";
 import { loadNow, machineInfo, processCpuMs, rotate, round } from "./lib/stats.js";
@@ -32,6 +36,7 @@ const { values } = parseArgs({
     out: { type: "string", default: "bench/results" },
     // the JSON's file name: another name keeps a side run from replacing concurrency.json
     name: { type: "string", default: "concurrency" },
+    "engine-threads": { type: "string", default: "1" },
   },
 });
 const reps = Number(values.reps);
@@ -151,6 +156,8 @@ async function report(configs: Config[], machine: ReturnType<typeof machineInfo>
     configs: first.configs,
     // every model: its shape and every configuration's rows
     models: perModel,
+    // the engines alone, in the bench's own process: Petrel's batching engine vs llama.cpp
+    inProcess: [] as Awaited<ReturnType<typeof inProcessEngines>>[],
     machine: { ...machine, loadAverage1mAtEnd: loadNow() },
   };
 }
@@ -184,6 +191,13 @@ try {
     console.error(`rep ${rep + 1}/${reps} done, load ${loadNow()}`);
   }
   const out = await report(configs, machine);
+  await stopAll(); // the servers would sit idle from here: stopped before the in-process rounds
+  for (const threads of (values["engine-threads"] as string).split(",").filter(Boolean).map(Number))
+    for (const model of models) {
+      out.inProcess.push(await inProcessEngines({ model, levels, tokens: maxTokens, reps, threads }));
+      console.error(`in-process engines ${model} at ${threads} thread(s) done, load ${loadNow()}`);
+    }
+  out.machine.loadAverage1mAtEnd = loadNow();
   writeFileSync(`${values.out}/${values.name}.json`, `${JSON.stringify(out, null, 2)}\n`);
   for (const m of out.models)
     for (const c of m.configs) console.log(m.model, c.name, JSON.stringify(c.top_vs_1));

@@ -1,7 +1,11 @@
-// Engine benchmark: prefill and decode tokens/s of Petrel on onnxruntime-node and onnxruntime-web
-// and of transformers.js on the same model directory, same prompts (golden.json), greedy.
-// Medians over alternating runs; prints JSON and writes bench/results/engine.json (+ .svg).
+// Engine benchmark: prefill and decode tokens/s of Petrel on onnxruntime-node and onnxruntime-web,
+// of transformers.js, and of llama.cpp (node-llama-cpp on the directory's GGUF: Q8_0 against int8,
+// F32 against fp32) at each count in --llama-threads, on the same model directory, same prompts
+// (golden.json), greedy; then a thread sweep of Petrel and llama.cpp on one prompt (--sweep-threads,
+// bench/lib/thread-sweep.ts). Medians over alternating runs; prints JSON and writes
+// bench/results/engine.json (+ .svg).
 //   npx tsx bench/engine.ts [--model models/petrel-mini] [--variant int8] [--tokens 64] [--reps 5]
+//     [--llama-threads 1] [--sweep-threads 1,2]
 import { readFileSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { resolve } from "node:path";
@@ -10,6 +14,10 @@ import { type OnnxVariant, onnxPath } from "../service/src/engine/index.js";
 import { breakdown, sessionRunShare } from "./engine-breakdown.js";
 import { barChart } from "./engine-svg.js";
 import { allSystems, petrelVariant, type System } from "./engine-systems.js";
+import { ensureModel } from "./lib/bench-model.js";
+import { hasGguf, llamaCppSystem } from "./lib/llama-cpp.js";
+import { llamaCppRatios } from "./lib/llama-cpp-ratios.js";
+import { threadSweep } from "./lib/thread-sweep.js";
 
 const { values } = parseArgs({
   options: {
@@ -18,9 +26,11 @@ const { values } = parseArgs({
     tokens: { type: "string", default: "64" },
     reps: { type: "string", default: "5" },
     out: { type: "string", default: "bench/results/engine" },
+    "llama-threads": { type: "string", default: "1" },
+    "sweep-threads": { type: "string", default: "1,2" },
   },
 });
-const dir = resolve(values.model as string);
+const dir = resolve(ensureModel(values.model as string));
 const variant = values.variant as OnnxVariant;
 const tokens = Number(values.tokens);
 const reps = Number(values.reps);
@@ -42,7 +52,12 @@ const golden = JSON.parse(readFileSync(`${dir}/golden.json`, "utf8")) as {
 };
 const context = JSON.parse(readFileSync(`${dir}/config.json`, "utf8")).max_position_embeddings as number;
 const prompts = golden.cases.filter((c) => c.input_ids.length + tokens <= context).slice(0, 4);
-const systems = await allSystems(dir, variant);
+const systems: System[] = await allSystems(dir, variant);
+const llamaKind = variant === "fp32" ? "f32" : "q8_0";
+const numbers = (x: unknown) => (x as string).split(",").filter(Boolean).map(Number);
+const llamaThreads = numbers(values["llama-threads"]);
+const hasLlama = hasGguf(dir, llamaKind);
+if (hasLlama) for (const threads of llamaThreads) systems.push(await llamaCppSystem(dir, llamaKind, threads));
 
 // Warm-up, and a check that all three produce the same greedy tokens (else the race is unfair).
 const agree: Record<string, boolean> = {};
@@ -79,6 +94,20 @@ const results = Object.fromEntries(
     },
   ]),
 );
+// Petrel and llama.cpp at each thread count, one prompt, 32 new tokens (llama.cpp past one thread
+// can crawl on a loaded machine: kept out of the main table's many runs)
+const sweep =
+  hasLlama && numbers(values["sweep-threads"]).length > 0
+    ? await threadSweep({
+        dir,
+        variant,
+        kind: llamaKind,
+        threads: numbers(values["sweep-threads"]),
+        ids: prompts[0]?.input_ids ?? [1],
+        tokens: Math.min(tokens, 32),
+        reps,
+      })
+    : undefined;
 const tjs = results["transformers.js"] as { decodeTokPerS: number; prefillTokPerS: number };
 const ratio = (name: string, key: "decodeTokPerS" | "prefillTokPerS", base = tjs) =>
   +((results[name] as typeof tjs)[key] / base[key]).toFixed(2);
@@ -104,7 +133,15 @@ const report = {
     // Petrel on transformers.js's own file (present.* every step): the loop without the layout
     nodeDecodeSameFile: ratio("petrel+onnxruntime-node(transformers.js file)", "decodeTokPerS"),
   },
-  files: { petrel: onnxPath(petrelVariant(dir, variant)), transformersJs: onnxPath(variant) },
+  // Petrel on onnxruntime-node over llama.cpp, decode tok/s: at one thread each, at two, and each
+  // at the thread count it does best at in this run
+  ratiosVsLlamaCpp: llamaCppRatios(results, sweep?.rows),
+  threadSweep: sweep,
+  files: {
+    petrel: onnxPath(petrelVariant(dir, variant)),
+    transformersJs: onnxPath(variant),
+    llamaCpp: llamaKind === "f32" ? "model.gguf" : "model-q8_0.gguf",
+  },
   // per token, inside onnxruntime's session.run vs the engine's own loop, for every node system
   sessionRunShareMs: await sessionRunShare(
     systems.filter((s) => !s.name.includes("web")),

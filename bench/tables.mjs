@@ -2,16 +2,11 @@
 // naming the commit its JSON was measured at.
 import { existsSync, readFileSync } from "node:fs";
 import { basename } from "node:path";
+import { table } from "./lib/markdown.mjs";
+import { llamaCppConcurrency, llamaCppEngine } from "./tables-llama-cpp.mjs";
 
 const read = (dir, name) =>
   existsSync(`${dir}/${name}.json`) ? JSON.parse(readFileSync(`${dir}/${name}.json`, "utf8")) : undefined;
-
-const table = (header, rows) =>
-  [
-    `| ${header.join(" | ")} |`,
-    `|${header.map(() => "---").join("|")}|`,
-    ...rows.map((r) => `| ${r.join(" | ")} |`),
-  ].join("\n");
 
 const machine = (m) =>
   m
@@ -72,7 +67,7 @@ function engine(r) {
   const files = r.files
     ? `; Petrel's file ${r.files.petrel}, transformers.js's ${r.files.transformersJs}`
     : "";
-  return `### engine (${r.model}, ${r.variant}, ${r.newTokens} new tokens, ${r.reps} reps${files})\n\n${table(["system", "prefill tok/s", "decode tok/s", "decode ms/token"], rows)}\n\nRatios vs transformers.js: ${ratios}.${agrees}${share}${parts}\n\n${machine(r.machine)}`;
+  return `### engine (${r.model}, ${r.variant}, ${r.newTokens} new tokens, ${r.reps} reps${files})\n\n${table(["system", "prefill tok/s", "decode tok/s", "decode ms/token"], rows)}\n\nRatios vs transformers.js: ${ratios}.${llamaCppEngine(r)}${agrees}${share}${parts}\n\n${machine(r.machine)}`;
 }
 
 function concurrencyModel(r, m) {
@@ -115,7 +110,8 @@ function concurrency(r) {
       ],
     },
   ];
-  return `${concurrencySummary(r, models)}\n\n${models.map((m) => concurrencyModel(r, m)).join("\n\n")}\n\n${machine(r.machine)}`;
+  const inProcess = llamaCppConcurrency(r);
+  return `${concurrencySummary(r, models)}\n\n${models.map((m) => concurrencyModel(r, m)).join("\n\n")}${inProcess ? `\n\n${inProcess}` : ""}\n\n${machine(r.machine)}`;
 }
 
 // one row per model × server configuration: the most streams against one

@@ -8,18 +8,28 @@ import { root } from "./procs.js";
 /** Presets of `python3 -m petrel_export.tiny_random --preset`, built under bench/models/. */
 const presets = new Set(["bench-24m"]);
 
-/** Returns `dir`; builds it first when it is a missing bench/models/<preset> directory (~15 s). */
+function exportTool(args: string[], what: string): void {
+  const r = spawnSync("/usr/bin/python3", ["-m", ...args], {
+    cwd: resolve(root, "model-export"),
+    stdio: ["ignore", "inherit", "inherit"],
+  });
+  if (r.status !== 0) throw new Error(`${what} failed (exit ${r.status})`);
+}
+
+/**
+ * Returns `dir`; builds it first when it is a missing bench/models/<preset> directory (~15 s), and
+ * writes its GGUF files (llama.cpp's rows) when a preset directory lacks them.
+ */
 export function ensureModel(dir: string): string {
-  // the newest of the export's files: a directory from an older exporter is rebuilt
-  if (existsSync(resolve(root, dir, "onnx", "model_new_kv_quantized.onnx"))) return dir;
   const preset = basename(dir);
-  if (!presets.has(preset)) throw new Error(`model directory ${dir} not found`);
-  console.error(`building ${dir} (random weights, preset ${preset}) ...`);
-  const r = spawnSync(
-    "/usr/bin/python3",
-    ["-m", "petrel_export.tiny_random", "--preset", preset, "--out", resolve(root, dir)],
-    { cwd: resolve(root, "model-export"), stdio: ["ignore", "inherit", "inherit"] },
-  );
-  if (r.status !== 0) throw new Error(`building ${dir} failed (exit ${r.status})`);
+  const path = resolve(root, dir);
+  // the newest of the export's files: a directory from an older exporter is rebuilt
+  if (!existsSync(resolve(path, "onnx", "model_new_kv_quantized.onnx"))) {
+    if (!presets.has(preset)) throw new Error(`model directory ${dir} not found`);
+    console.error(`building ${dir} (random weights, preset ${preset}) ...`);
+    exportTool(["petrel_export.tiny_random", "--preset", preset, "--out", path], `building ${dir}`);
+  }
+  if (presets.has(preset) && !existsSync(resolve(path, "model-q8_0.gguf")))
+    exportTool(["petrel_export.gguf", path], `GGUF export of ${dir}`);
   return dir;
 }
