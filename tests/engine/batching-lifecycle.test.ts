@@ -65,13 +65,12 @@ describe("batching: cancellation, errors, sampling, admission", () => {
     const longest = reference.indexOf([...reference].sort((a, b) => b.length - a.length)[0] as number[]);
     expect(reference[longest]?.length).toBeGreaterThan(10);
     const stalled = batched.generateFromIds(prompts[longest] as number[], greedy(30))[Symbol.asyncIterator]();
-    await stalled.next(); // then nobody reads it for a while
-    await new Promise((r) => setTimeout(r, 20));
+    await stalled.next(); // then nobody reads it while the late arrival runs
     const other = longest === 3 ? 4 : 3;
     const late = await drain(batched.generateFromIds(prompts[other] as number[], greedy(30)));
     expect(late.ids[0] ?? []).toEqual(reference[other]);
     await stalled.return?.(undefined);
-    for (let i = 0; i < 100 && batched.load().active > 0; i++) await new Promise((r) => setTimeout(r, 5));
+    while (batched.load().active > 0) await new Promise((r) => setImmediate(r));
     expect(batched.load()).toMatchObject({ active: 0, queued: 0 });
   });
 

@@ -11,6 +11,7 @@ import {
   startBackend,
   startNodeGateway,
   stopAll,
+  untilIdle,
 } from "../backends/helpers/processes.js";
 import { type Family, parsePrometheusText, sumOf } from "./helpers/prom-text.js";
 import { parseServerTiming } from "./helpers/server-timing.js";
@@ -87,9 +88,6 @@ describe("Prometheus /metrics on the backend server and the Node gateway (real p
     const invalid = await postChat(gateway.url, { model: "tiny-random", messages: [] });
     expect(invalid.status).toBe(400);
 
-    // A stream's record is written when its body ends; give the processes a moment to get there.
-    await new Promise((r) => setTimeout(r, 200));
-    const [gw, be] = [await scrape(gateway.url), await scrape(backend.url)];
     const delta = (
       after: Map<string, Family>,
       before: Map<string, Family>,
@@ -98,6 +96,13 @@ describe("Prometheus /metrics on the backend server and the Node gateway (real p
       match = {},
     ) => count(after, family, name, match) - count(before, family, name, match);
     const chat = { route: "/v1/chat/completions", model: "tiny-random" };
+    const okChats = (after: Map<string, Family>, before: Map<string, Family>) =>
+      delta(after, before, "petrel_requests_total", "petrel_requests_total", { ...chat, outcome: "ok" });
+    // A stream is counted when its body ends, which may come after the client read [DONE].
+    let [gw, be] = [await scrape(gateway.url), await scrape(backend.url)];
+    while (okChats(gw, gwBefore) < 2 || okChats(be, beBefore) < 2) {
+      [gw, be] = [await scrape(gateway.url), await scrape(backend.url)];
+    }
     expect(
       delta(gw, gwBefore, "petrel_requests_total", "petrel_requests_total", {
         ...chat,
@@ -152,9 +157,8 @@ describe("Prometheus /metrics on the backend server and the Node gateway (real p
       postChat(backend.url, longChat("tiny-random", true, 240), abort.signal),
     );
     try {
-      for (let i = 0; i < 500 && (await loadOf(backend.url)).body.queued < 1; i++) {
-        await new Promise((r) => setTimeout(r, 10));
-      }
+      let load = await loadOf(backend.url);
+      while (load.body.queued < 1) load = await loadOf(backend.url);
       const [be, gw] = [await scrape(backend.url), await scrape(gateway.url)];
       expect(count(be, "petrel_queue_depth")).toBeGreaterThanOrEqual(1);
       expect(count(be, "petrel_backend_running_requests")).toBe(1);
@@ -164,11 +168,7 @@ describe("Prometheus /metrics on the backend server and the Node gateway (real p
       abort.abort();
       await Promise.allSettled(streams);
     }
-    for (let i = 0; i < 500; i++) {
-      const { body } = await loadOf(backend.url);
-      if (body.active + body.queued === 0) break;
-      await new Promise((r) => setTimeout(r, 10));
-    }
+    await untilIdle(backend.url);
     expect(count(await scrape(backend.url), "petrel_queue_depth")).toBe(0);
   });
 
