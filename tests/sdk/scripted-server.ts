@@ -9,13 +9,17 @@ export type Step =
   | { hang: true }
   /** Destroy the socket without a response. */
   | { drop: true }
-  /** Send headers, then `parts` of body with `gapMs` between them; `dropAfter` kills the socket then. */
+  /**
+   * Send headers, then `parts` of body with `gapMs` between them; `dropAfter` kills the socket then.
+   * `holdAfter: n` stops after n parts until the test calls `release()` (never, for a body that stalls).
+   */
   | {
       status: number;
       headers?: Record<string, string>;
       parts: string[];
       gapMs?: number;
       dropAfter?: boolean;
+      holdAfter?: number;
     };
 
 export interface SeenRequest {
@@ -32,12 +36,19 @@ export interface ScriptedServer {
   seen: SeenRequest[];
   /** Replaces the script; requests beyond it get a 599 so a test notices an unexpected retry. */
   script(steps: Step[]): void;
+  /** Lets a step held by `holdAfter` write the rest of its parts. */
+  release(): void;
   close(): Promise<void>;
 }
 
 export async function startScriptedServer(): Promise<ScriptedServer> {
   let steps: Step[] = [];
   const seen: SeenRequest[] = [];
+  let release = () => {};
+  const held = () =>
+    new Promise<void>((resolve) => {
+      release = resolve;
+    });
   const sockets = new Set<Socket>();
   const server: Server = createServer(async (req, res) => {
     let body = "";
@@ -54,7 +65,7 @@ export async function startScriptedServer(): Promise<ScriptedServer> {
       if (!res.writableFinished) entry.hungUp = true;
     });
     const step = steps.shift() ?? { status: 599, body: { error: { message: "script exhausted" } } };
-    await play(step, res);
+    await play(step, res, held);
   });
   server.on("connection", (socket) => {
     sockets.add(socket);
@@ -69,6 +80,7 @@ export async function startScriptedServer(): Promise<ScriptedServer> {
       steps = [...next];
       seen.length = 0;
     },
+    release: () => release(),
     close: () =>
       new Promise((resolve) => {
         for (const socket of sockets) socket.destroy();
@@ -77,7 +89,7 @@ export async function startScriptedServer(): Promise<ScriptedServer> {
   };
 }
 
-async function play(step: Step, res: ServerResponse): Promise<void> {
+async function play(step: Step, res: ServerResponse, held: () => Promise<void>): Promise<void> {
   if ("hang" in step) return;
   if ("drop" in step) {
     res.socket?.destroy();
@@ -87,6 +99,7 @@ async function play(step: Step, res: ServerResponse): Promise<void> {
     res.writeHead(step.status, { "content-type": "text/event-stream", ...step.headers });
     for (const [i, part] of step.parts.entries()) {
       if (i > 0 && step.gapMs) await new Promise((r) => setTimeout(r, step.gapMs));
+      if (i === step.holdAfter) await held();
       if (res.destroyed) return;
       await new Promise((flushed) => res.write(part, flushed));
     }

@@ -1,6 +1,7 @@
 // Timeouts, streams that fail before or after their headers, and aborts, against a scripted Node
 // server on 127.0.0.1 — a fake, because a hung socket or a dropped stream must happen on cue.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { send, type TransportConfig } from "../../sdk/src/core/transport.js";
 import {
   APIConnectionError,
   APIConnectionTimeoutError,
@@ -19,44 +20,93 @@ afterAll(() => server.close());
 
 const client = (options: ConstructorParameters<typeof Petrel>[0] = {}) => makeClient(server, options);
 
-describe("fake server: timeouts", () => {
-  it("times out a request whose response never comes, retries it, then throws APIConnectionTimeoutError", async () => {
-    server.script([{ hang: true }, { hang: true }]);
-    const error = await client({ timeout: 200, maxRetries: 1 })
+/** Yields to real I/O until `check()` holds; the fake clock does not move meanwhile. */
+async function until(check: () => boolean): Promise<void> {
+  while (!check()) await new Promise((r) => setImmediate(r));
+}
+
+/** The transport as the client builds it, with its wait between attempts skipped. */
+const transport = (timeout: number, maxRetries: number): TransportConfig => ({
+  baseURL: server.baseURL,
+  apiKey: "sk-test",
+  timeout,
+  maxRetries,
+  fetch: (input, init) => fetch(input, init),
+  defaultHeaders: {},
+  sleep: async () => {},
+});
+const create = (config: TransportConfig) =>
+  send(config, { method: "POST", path: "/chat/completions", body: params }, ({ response }) =>
+    response.json(),
+  );
+
+// The attempt timeout is a timer on a fake clock: it fires when the test moves the clock, after the
+// request has reached the server, however slow the machine.
+describe("fake server: timeouts (fake timers)", () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it("times out a request whose response never comes with APIConnectionTimeoutError", async () => {
+    server.script([{ hang: true }]);
+    const pending = client({ timeout: 200, maxRetries: 0 })
       .chat.completions.create(params)
       .catch((e: unknown) => e);
+    await until(() => server.seen.length === 1);
+    await vi.advanceTimersByTimeAsync(200);
+    const error = await pending;
     expect(error).toBeInstanceOf(APIConnectionTimeoutError);
     expect(error).toBeInstanceOf(APIConnectionError);
-    expect(server.seen).toHaveLength(2);
     expect(server.seen[0]?.headers["x-stainless-timeout"]).toBe("0");
+  });
+
+  it("retries a timed-out request, then throws APIConnectionTimeoutError", async () => {
+    server.script([{ hang: true }, { hang: true }]);
+    const pending = create(transport(200, 1)).catch((e: unknown) => e);
+    await until(() => server.seen.length === 1);
+    await vi.advanceTimersByTimeAsync(200);
+    await until(() => server.seen.length === 2);
+    await vi.advanceTimersByTimeAsync(200);
+    expect(await pending).toBeInstanceOf(APIConnectionTimeoutError);
+    expect(server.seen).toHaveLength(2);
   });
 
   it("a timeout followed by success returns the result", async () => {
     server.script([{ hang: true }, ok]);
-    const result = await client().chat.completions.create(params, { timeout: 200 });
-    expect(result.id).toBe("chatcmpl-1");
+    const pending = create(transport(200, 1));
+    await until(() => server.seen.length === 1);
+    await vi.advanceTimersByTimeAsync(200);
+    await expect(pending).resolves.toMatchObject({ id: "chatcmpl-1" });
+    expect(server.seen).toHaveLength(2);
   });
 
   it("a JSON body that stalls after the headers also times out", async () => {
+    // held after its first part and never released: only the client's timeout can end it
     const stalled: Step = {
       status: 200,
       headers: { "content-type": "application/json" },
-      parts: ['{"id":'],
-      gapMs: 0,
+      parts: ['{"id":', '"x"}'],
+      holdAfter: 1,
     };
-    server.script([{ ...stalled, parts: ['{"id":', '"x"}'], gapMs: 2_000 }]);
-    const error = await client({ timeout: 200, maxRetries: 0 })
+    server.script([stalled]);
+    const pending = client({ timeout: 200, maxRetries: 0 })
       .models.list()
       .catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(APIConnectionTimeoutError);
+    await until(() => server.seen.length === 1);
+    await vi.advanceTimersByTimeAsync(200);
+    expect(await pending).toBeInstanceOf(APIConnectionTimeoutError);
   });
 
-  it("for streams the timeout covers only the headers: a slow stream still completes", async () => {
+  it("for streams the timeout covers only the headers: a stream held past it still completes", async () => {
     const parts = chatStream("\n").split(/(?<=\n\n)/);
-    server.script([{ status: 200, parts, gapMs: 80 }]);
+    server.script([{ status: 200, parts, holdAfter: 1 }]);
     const stream = await client({ timeout: 200 }).chat.completions.create({ ...params, stream: true });
-    const content = await stream.finalContent();
-    expect(content).toBe("Héllo 日本 🐦!");
+    await vi.advanceTimersByTimeAsync(2_000); // ten timeouts' worth while the body is held
+    server.release();
+    expect(await stream.finalContent()).toBe("Héllo 日本 🐦!");
   });
 });
 
