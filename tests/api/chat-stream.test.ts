@@ -1,5 +1,5 @@
 // SSE framing and the commit point of streamed chat completions, through app.request().
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { createApp } from "../../service/src/http/index.js";
 import { ApiError } from "../../service/src/protocol/errors.js";
 import { assertResponseMatchesContract, sseData } from "../helpers/contract.js";
@@ -71,20 +71,32 @@ describe("chat completion streams with a fake gateway", () => {
     expect(events.at(-1)).toBe("[DONE]");
   });
 
-  it("commits after the first-chunk window and sends keep-alive comments during a long prefill", async () => {
+  // The window, the heartbeat and the fake gateway's slow start all run on the fake clock.
+  async function onFakeClock<T>(ms: number, run: () => Promise<T>): Promise<T> {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "performance"] });
+    try {
+      const result = run();
+      await vi.advanceTimersByTimeAsync(ms);
+      return await result;
+    } finally {
+      vi.useRealTimers();
+    }
+  }
+
+  it("commits after the first-chunk window and sends keep-alive comments during a long prefill (fake timers)", async () => {
     const gateway = fakeGateway({ startDelayMs: 500 });
-    const app = createApp({ gateway, limits: { firstChunkWindowMs: 20, heartbeatMs: 25 } });
-    const { response, text, events } = await stream(app, base);
+    const app = createApp({ gateway, limits: { firstChunkWindowMs: 20, heartbeatMs: 100 } });
+    const { response, text, events } = await onFakeClock(600, () => stream(app, base));
     expect(response.status).toBe(200);
     expect(text.startsWith(": keep-alive\n\n")).toBe(true);
     expect(events.at(-1)).toBe("[DONE]");
   });
 
-  it("reports a pre-first-token failure that comes after the window inside the stream", async () => {
+  it("reports a pre-first-token failure that comes after the window inside the stream (fake timers)", async () => {
     const startError = new ApiError(504, "first token timed out", "server_error", "timeout");
     const gateway = fakeGateway({ startDelayMs: 100, startError });
     const app = createApp({ gateway, limits: { firstChunkWindowMs: 10, heartbeatMs: 1000 } });
-    const { response, events } = await stream(app, base);
+    const { response, events } = await onFakeClock(200, () => stream(app, base));
     expect(response.status).toBe(200);
     expect(JSON.parse(events[0] ?? "").error.code).toBe("timeout");
     expect(events).toHaveLength(2);
