@@ -4,6 +4,7 @@
 // names are read from env. Keys, limits and usage: docs/security.md (PETREL_KEYS, PETREL_ADMIN_KEY_SHA256,
 // PETREL_LIMITS; without keys every /v1 request is refused unless PETREL_OPEN_ACCESS=1, set by .env locally).
 
+import { env as isolateEnv } from "cloudflare:workers";
 import type { ExecutionContext } from "hono";
 import modelConfig from "../../../models/petrel-mini/config.json";
 import generationConfig from "../../../models/petrel-mini/generation_config.json";
@@ -16,6 +17,7 @@ import { createGateway, parseGatewayConfig } from "../gateway/index.js";
 import { createApp, jsonLineLog } from "../http/index.js";
 import { workerdSessions } from "../ort/workerd.js";
 import { workerSecurity } from "../security/index.js";
+import { preloadWanted } from "./preload.js";
 
 // The rate-limiter Durable Object class, bound as RATE_LIMITER in wrangler.toml.
 export { RateLimiterDO } from "../security/index.js";
@@ -33,8 +35,8 @@ const files = {
   "onnx/model_new_kv_quantized.onnx": weights,
 };
 
-// Lazily, once per isolate: isolate start must stay well under a second, and ORT's wasm heap
-// (which never shrinks) must be paid for once, not per request. A failed load is retried next time.
+// Once per isolate: ORT's wasm heap (which never shrinks) is paid for once, not per request. Started
+// at isolate start (below) or by the first request that needs it; a failed load is retried next time.
 let engine: Promise<Engine> | undefined;
 function getEngine(): Promise<Engine> {
   engine ??= createEngine({ id: MODEL_ID, files, sessions: workerdSessions(), variant: "new-kv-int8" }).catch(
@@ -45,6 +47,9 @@ function getEngine(): Promise<Engine> {
   );
   return engine;
 }
+
+// PETREL_PRELOAD=1: built while the isolate starts (preload.ts); a failure is retried lazily.
+if (preloadWanted(isolateEnv)) getEngine().catch(() => undefined);
 
 const embeddedOnly = {
   models: {
