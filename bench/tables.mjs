@@ -3,6 +3,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { basename } from "node:path";
 import { table } from "./lib/markdown.mjs";
+import { coldStart } from "./tables-cold-start.mjs";
 import { llamaCppConcurrency, llamaCppEngine } from "./tables-llama-cpp.mjs";
 
 const read = (dir, name) =>
@@ -209,6 +210,7 @@ export function tables(dir) {
     "gateway-log-off": (r) => gateway(r, "gateway-log-off"),
     "gateway-profile": gatewayProfile,
     sdk,
+    "cold-start": coldStart,
   };
   return Object.entries(parts)
     .map(([name, fmt]) => {
