@@ -3,7 +3,7 @@
 // turns into `data: {"error": …}` + `[DONE]`), never a clean end.
 import { afterEach, describe, expect, it } from "vitest";
 import { type FakeUpstream, startFakeUpstream } from "./helpers/fake-upstream.js";
-import { ask, ctx, drain, gatewayFor, startError, waitFor } from "./helpers/gateway-harness.js";
+import { ask, ctx, drain, gatewayFor, manualClock, startError, waitFor } from "./helpers/gateway-harness.js";
 
 const fakes: FakeUpstream[] = [];
 async function fake(...script: Parameters<typeof startFakeUpstream>[0] & unknown[]) {
@@ -55,14 +55,18 @@ describe("fault-injecting upstream (fake): before the first token", () => {
     expect((await drain(stream)).text).toBe("Hello world");
   });
 
-  it("429 with Retry-After on the only backend → waits that long, then succeeds", async () => {
+  it("429 with Retry-After on the only backend → waits that long (on the gateway's clock), then succeeds", async () => {
     const a = await fake({ kind: "status", status: 429, retryAfter: "1" });
-    const gateway = gatewayFor([{ url: a.url }]);
-    const t0 = Date.now();
+    const clock = manualClock();
+    // timeouts out of reach, so the 429 is the only thing that can make the gateway wait
+    const timeouts = { connectMs: 60_000, firstTokenMs: 60_000, idleMs: 60_000, totalMs: 120_000 };
+    const gateway = gatewayFor([{ url: a.url }], { timeouts }, clock);
     const out = await drain(await gateway.chat(ask(), ctx()));
-    const waited = Date.now() - t0;
     expect(out.text).toBe("Hello world");
-    expect(waited).toBeGreaterThanOrEqual(950); // Retry-After honoured (a lower bound, not a speed claim)
+    // Retry-After honoured: the first wait is the rest it asked for (a backoff may follow: the
+    // backend already failed this request once)
+    expect(clock.slept[0]).toBe(1000);
+    expect(a.requests).toHaveLength(2);
     expect(gateway.status().m?.[0]?.circuit).toBe("closed"); // overload is not a failure
   });
 
@@ -190,14 +194,21 @@ describe("circuit breaker (fake upstream)", () => {
 
   it("all open with a cooldown inside the deadline → still 503 at once; half-open trial closes it", async () => {
     const a = await fake(...Array(3).fill({ kind: "status", status: 500 }));
-    const gateway = gatewayFor([{ url: a.url }], { circuit: { failureThreshold: 3, cooldownMs: 300 } });
+    const clock = manualClock();
+    const gateway = gatewayFor(
+      [{ url: a.url }],
+      { circuit: { failureThreshold: 3, cooldownMs: 300 } },
+      clock,
+    );
     expect((await startError(gateway)).status).toBe(502);
     const blocked = await startError(gateway);
     expect([blocked.status, blocked.retryAfterSeconds]).toEqual([503, 1]);
     // Failed fast: had it sat out the cooldown, its half-open trial would have reached the upstream.
     expect(a.requests).toHaveLength(3);
     expect(gateway.status().m?.[0]?.circuit).toBe("open");
-    await new Promise((r) => setTimeout(r, 350));
+    clock.advance(299);
+    expect(gateway.status().m?.[0]?.circuit).toBe("open");
+    clock.advance(1); // the cooldown is over
     expect(gateway.status().m?.[0]?.circuit).toBe("half-open");
     expect((await drain(await gateway.chat(ask(), ctx()))).text).toBe("Hello world");
     expect(gateway.status().m?.[0]?.circuit).toBe("closed");

@@ -4,7 +4,7 @@
 // After the first token nothing is retried: a failure ends the stream with an error.
 
 import { ApiError, clientClosed } from "../protocol/errors.js";
-import { backoffDelayMs, sleep } from "./backoff.js";
+import { backoffDelayMs } from "./backoff.js";
 import type { RetryPolicy } from "./config.js";
 import type { BackendSlot, Pool } from "./pool.js";
 import type { ChatCompletionRequest, ChatContext, ChatStream } from "./types.js";
@@ -14,6 +14,9 @@ export interface DispatchOptions {
   retry: RetryPolicy;
   totalMs: number;
   random: () => number;
+  /** The gateway's clock and its waits (backoff, Retry-After rests); tests drive both. */
+  now: () => number;
+  sleep: (ms: number, signal: AbortSignal) => Promise<void>;
 }
 
 function unavailable(modelId: string, waitMs: number): ApiError {
@@ -29,10 +32,16 @@ function unavailable(modelId: string, waitMs: number): ApiError {
 }
 
 /** Waits for a slot worth waiting for (a Retry-After rest), or throws if none is within the deadline. */
-async function waitForSlot(pool: Pool, deadline: number, signal: AbortSignal, lastError?: ApiError) {
+async function waitForSlot(
+  pool: Pool,
+  deadline: number,
+  signal: AbortSignal,
+  opts: DispatchOptions,
+  lastError?: ApiError,
+) {
   const waitMs = pool.soonestWaitMs();
-  if (Date.now() + waitMs >= deadline) throw lastError ?? unavailable(pool.modelId, pool.retryAfterMs());
-  await sleep(Math.max(1, waitMs), signal);
+  if (opts.now() + waitMs >= deadline) throw lastError ?? unavailable(pool.modelId, pool.retryAfterMs());
+  await opts.sleep(Math.max(1, waitMs), signal);
 }
 
 /** The request's own abort signal: the client leaving or the one overall deadline, whichever first. */
@@ -58,7 +67,7 @@ export async function dispatch(
   ctx: ChatContext,
   opts: DispatchOptions,
 ): Promise<ChatStream> {
-  const deadline = Date.now() + opts.totalMs;
+  const deadline = opts.now() + opts.totalMs;
   const { signal, finish } = requestScope(ctx, opts.totalMs);
   const attemptCtx: ChatContext = { requestId: ctx.requestId, signal };
   const failed = new Set<BackendSlot>();
@@ -68,19 +77,19 @@ export async function dispatch(
       pool.refreshStale(ctx.waitUntil);
       const slot = pool.pick(failed);
       if (!slot) {
-        await waitForSlot(pool, deadline, signal, lastError);
+        await waitForSlot(pool, deadline, signal, opts, lastError);
         continue;
       }
       if (failed.has(slot)) {
         // Only backends that already failed this request are left: back off before trying again.
         const delay = backoffDelayMs(sent, opts.retry.baseDelayMs, opts.retry.maxDelayMs, opts.random);
-        if (Date.now() + delay >= deadline) break;
-        await sleep(delay, signal);
+        if (opts.now() + delay >= deadline) break;
+        await opts.sleep(delay, signal);
         if (!slot.available()) continue;
       }
       sent += 1;
       try {
-        return guard(await attempt(slot, request, attemptCtx), slot, signal, finish);
+        return guard(await attempt(slot, request, attemptCtx, opts.now), slot, signal, finish);
       } catch (err) {
         if (signal.aborted) throw abortReason(signal);
         if (!(err instanceof ApiError) || !isRetryable(err)) throw err;
@@ -100,6 +109,7 @@ async function attempt(
   slot: BackendSlot,
   request: ChatCompletionRequest,
   ctx: ChatContext,
+  now: () => number,
 ): Promise<ChatStream> {
   slot.outstanding += 1;
   slot.circuit.onAttempt();
@@ -112,7 +122,7 @@ async function attempt(
     if (ctx.signal.aborted) slot.circuit.releaseProbe();
     else if (err instanceof ApiError && err.status === 429) {
       // Overloaded is not broken: rest the backend for as long as it asked, without tripping it.
-      slot.cooldownUntil = Date.now() + (err.retryAfterSeconds ?? 1) * 1000;
+      slot.cooldownUntil = now() + (err.retryAfterSeconds ?? 1) * 1000;
       slot.circuit.releaseProbe();
     } else if (isRetryable(err)) slot.circuit.recordFailure();
     else slot.circuit.recordSuccess();

@@ -1,6 +1,7 @@
 // createGateway: the Gateway the HTTP layer talks to, over pools of backends built from the config.
 
 import { modelNotFound } from "../protocol/errors.js";
+import { sleep as defaultSleep } from "./backoff.js";
 import type { BackendConfig, GatewayConfig, ModelConfig } from "./config.js";
 import { dispatch } from "./dispatch.js";
 import { createOpenAIUpstream, type FetchLike } from "./openai-upstream.js";
@@ -17,6 +18,8 @@ export interface GatewayOptions {
   embedded?: (model: ModelConfig, backend: BackendConfig) => ChatBackend;
   fetch?: FetchLike;
   now?: () => number;
+  /** Waits between attempts (backoff, Retry-After rests); default a timer. */
+  sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
   random?: () => number;
 }
 
@@ -43,6 +46,7 @@ export function createGateway(opts: GatewayOptions): PetrelGateway {
   const fetchImpl = opts.fetch ?? ((input, init) => fetch(input, init));
   const now = opts.now ?? Date.now;
   const random = opts.random ?? Math.random;
+  const sleep = opts.sleep ?? defaultSleep;
   const pools = new Map<string, Pool>();
   const entries = new Map<string, ModelEntry>();
 
@@ -70,7 +74,8 @@ export function createGateway(opts: GatewayOptions): PetrelGateway {
       const pool = pools.get(request.model);
       const model = config.models.find((m) => m.id === request.model);
       if (!pool || !model) throw modelNotFound(request.model);
-      return dispatch(pool, request, ctx, { retry: config.retry, totalMs: model.timeouts.totalMs, random });
+      const { retry } = config;
+      return dispatch(pool, request, ctx, { retry, totalMs: model.timeouts.totalMs, random, now, sleep });
     },
     async probeAll() {
       await Promise.all([...pools.values()].map((p) => p.probeAll()));

@@ -11,7 +11,31 @@ export interface BackendSpec {
   upstreamModel?: string;
 }
 
-export function gatewayFor(backends: BackendSpec[], overrides: Record<string, unknown> = {}): PetrelGateway {
+/**
+ * A clock the test moves: `now()` reads it, `sleep(ms)` records the wait and moves it by `ms` at once,
+ * so the gateway's backoff and Retry-After rests take no wall time and can be asserted exactly.
+ */
+export function manualClock(start = 1_000_000) {
+  let time = start;
+  const slept: number[] = [];
+  return {
+    slept,
+    now: () => time,
+    advance: (ms: number) => {
+      time += ms;
+    },
+    sleep: async (ms: number) => {
+      slept.push(ms);
+      time += ms;
+    },
+  };
+}
+
+export function gatewayFor(
+  backends: BackendSpec[],
+  overrides: Record<string, unknown> = {},
+  clock?: Pick<ReturnType<typeof manualClock>, "now" | "sleep">,
+): PetrelGateway {
   const config = parseGatewayConfig({
     timeouts: { connectMs: 1_000, firstTokenMs: 1_000, idleMs: 500, totalMs: 10_000 },
     retry: { maxAttempts: 3, baseDelayMs: 20, maxDelayMs: 200 },
@@ -20,7 +44,7 @@ export function gatewayFor(backends: BackendSpec[], overrides: Record<string, un
     ...overrides,
     models: { m: { backends: backends.map((b, i) => ({ id: `b${i}`, kind: "petrel", ...b })) } },
   });
-  return createGateway({ config });
+  return createGateway({ config, now: clock?.now, sleep: clock?.sleep });
 }
 
 export interface Drained {
