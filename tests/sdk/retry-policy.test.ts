@@ -1,5 +1,5 @@
 // The retry policy as pure functions: which responses are retried and how long to wait.
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { retryDelayMs, shouldRetryResponse } from "../../sdk/src/index.js";
 
 const h = (init: Record<string, string> = {}) => new Headers(init);
@@ -37,10 +37,14 @@ describe("retryDelayMs", () => {
   it("prefers retry-after-ms, then retry-after seconds, then an HTTP-date", () => {
     expect(retryDelayMs(1, h({ "retry-after-ms": "1234.5", "retry-after": "9" }))).toBe(1234.5);
     expect(retryDelayMs(1, h({ "retry-after": "3" }))).toBe(3000);
-    const inTenSeconds = new Date(Date.now() + 10_000).toUTCString();
-    const fromDate = retryDelayMs(1, h({ "retry-after": inTenSeconds }));
-    expect(fromDate).toBeGreaterThan(8_000);
-    expect(fromDate).toBeLessThanOrEqual(10_000);
+    vi.useFakeTimers({ toFake: ["Date"] });
+    try {
+      vi.setSystemTime(new Date("2026-01-01T00:00:00.000Z"));
+      const inTenSeconds = new Date("2026-01-01T00:00:10.000Z").toUTCString();
+      expect(retryDelayMs(1, h({ "retry-after": inTenSeconds }))).toBe(10_000);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("ignores absurd or malformed server delays and falls back to backoff", () => {
