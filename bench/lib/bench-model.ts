@@ -5,7 +5,7 @@ import { existsSync } from "node:fs";
 import { basename, resolve } from "node:path";
 import { root } from "./procs.js";
 
-/** Presets of `python3 -m petrel_export.tiny_random --preset`, built under bench/models/. */
+/** Presets of `python3 -m petrel_export.random_model --preset`, built under bench/models/. */
 const presets = new Set(["bench-24m"]);
 
 function exportTool(args: string[], what: string): void {
@@ -27,7 +27,7 @@ export function ensureModel(dir: string): string {
   if (!existsSync(resolve(path, "onnx", "model_new_kv_quantized.onnx"))) {
     if (!presets.has(preset)) throw new Error(`model directory ${dir} not found`);
     console.error(`building ${dir} (random weights, preset ${preset}) ...`);
-    exportTool(["petrel_export.tiny_random", "--preset", preset, "--out", path], `building ${dir}`);
+    exportTool(["petrel_export.random_model", "--preset", preset, "--out", path], `building ${dir}`);
   }
   if (presets.has(preset) && !existsSync(resolve(path, "model-q8_0.gguf")))
     exportTool(["petrel_export.gguf", path], `GGUF export of ${dir}`);

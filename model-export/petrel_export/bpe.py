@@ -15,6 +15,8 @@ from typing import Dict, Iterable, List, Sequence, Tuple
 
 import regex
 
+from .chat import MARKUP_TOKENS
+
 log = logging.getLogger(__name__)
 
 # JavaScript's \s (the serving side matches with JS regexes), spelled out for Python.
@@ -183,7 +185,7 @@ class ByteLevelBPE:
     def to_hf_json(self) -> dict:
         added = [
             {"id": self.vocab[t], "content": t, "single_word": False, "lstrip": False, "rstrip": False,
-             "normalized": False, "special": True}
+             "normalized": False, "special": t not in MARKUP_TOKENS}
             for t in self.special_tokens
         ]
         return {

@@ -18,7 +18,9 @@ class StageConfig:
     ckpt_interval: int
     weight_decay: float = 0.1
     grad_clip: float = 1.0
-    max_minutes: float = 0.0  # wall-clock budget; 0 = none. The LR schedule follows whichever runs out first
+    max_minutes: float = 0.0  # wall-clock budget; 0 = none. Stops a run early, never reshapes its schedule
+    seq_len: int = 0  # tokens per row; 0 = the model's block_size
+    corpus_rows: int = 0  # rows of every batch that are pretraining text (SFT keeps what pretraining taught)
 
 
 @dataclass
@@ -39,28 +41,27 @@ class RunConfig:
 
 
 CONFIGS = {
-    # Sized for a 2-core machine. The shipped petrel-mini was trained with budgets of 14 + 70 minutes
-    # on a shared machine where this process got about 1/3 of the CPU (~1.1k tokens/s, one thread).
-    # The budgets below (12 + 44 minutes, two threads) keep the whole run within an hour on two free
-    # cores, where ~3x the throughput gives about the same number of training tokens.
+    # Sized for a 2-core machine, scheduled in steps: the same seed gives the same model anywhere.
+    # Token budget: pretraining 800 steps x 16 rows x 256 = 3.3 M tokens of corpus text; SFT 400 steps x
+    # 16 rows x 512 = 3.3 M tokens, of which 2 rows in 16 (0.4 M) are corpus text again.
     "cpu": RunConfig(
         name="cpu",
-        model=ModelConfig(n_layer=4, n_head=4, n_kv_head=2, n_embd=128, block_size=256, vocab_size=4096),
-        pretrain=StageConfig(steps=500, batch_size=16, lr=3e-3, min_lr=3e-4, warmup=30,
-                             eval_interval=50, eval_batches=6, ckpt_interval=25, max_minutes=12),
-        sft=StageConfig(steps=3000, batch_size=16, lr=2e-3, min_lr=1e-4, warmup=30, eval_interval=100,
-                        eval_batches=4, ckpt_interval=25, weight_decay=0.0, max_minutes=44),
-        tokenizer_bytes=8_000_000, pretrain_bytes=24_000_000, sft_dialogues=80_000, eval_max_new_tokens=160,
+        model=ModelConfig(n_layer=4, n_head=4, n_kv_head=2, n_embd=128, block_size=512, vocab_size=4096),
+        pretrain=StageConfig(steps=800, batch_size=16, lr=3e-3, min_lr=3e-4, warmup=40, seq_len=256,
+                             eval_interval=100, eval_batches=6, ckpt_interval=25),
+        sft=StageConfig(steps=400, batch_size=16, lr=1.5e-3, min_lr=1e-4, warmup=30, eval_interval=50,
+                        eval_batches=4, ckpt_interval=25, weight_decay=0.0, corpus_rows=2),
+        tokenizer_bytes=8_000_000, pretrain_bytes=24_000_000, sft_dialogues=60_000, eval_max_new_tokens=160,
         threads=2,
     ),
     # A bigger model for a GPU host (bf16 autocast); same code path.
     "gpu": RunConfig(
         name="gpu",
-        model=ModelConfig(n_layer=8, n_head=8, n_kv_head=4, n_embd=512, block_size=256, vocab_size=8192),
+        model=ModelConfig(n_layer=8, n_head=8, n_kv_head=4, n_embd=512, block_size=512, vocab_size=8192),
         pretrain=StageConfig(steps=4000, batch_size=64, lr=1e-3, min_lr=1e-4, warmup=200,
                              eval_interval=250, eval_batches=20, ckpt_interval=500),
         sft=StageConfig(steps=1500, batch_size=64, lr=5e-4, min_lr=5e-5, warmup=50,
-                        eval_interval=250, eval_batches=10, ckpt_interval=500, weight_decay=0.0),
+                        eval_interval=250, eval_batches=10, ckpt_interval=500, weight_decay=0.0, corpus_rows=8),
         tokenizer_bytes=20_000_000, pretrain_bytes=0, sft_dialogues=200_000, device="cuda", threads=8,
         model_id="petrel-gpu",
     ),
@@ -71,7 +72,7 @@ CONFIGS = {
         pretrain=StageConfig(steps=6, batch_size=4, lr=1e-3, min_lr=1e-4, warmup=2,
                              eval_interval=3, eval_batches=1, ckpt_interval=3),
         sft=StageConfig(steps=6, batch_size=4, lr=1e-3, min_lr=1e-4, warmup=2,
-                        eval_interval=3, eval_batches=1, ckpt_interval=3),
+                        eval_interval=3, eval_batches=1, ckpt_interval=3, corpus_rows=1),
         tokenizer_bytes=200_000, pretrain_bytes=300_000, sft_dialogues=300, model_id="petrel-tiny",
         eval_max_new_tokens=8,
     ),

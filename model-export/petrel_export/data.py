@@ -4,13 +4,13 @@ from __future__ import annotations
 import logging
 import random
 from pathlib import Path
-from typing import List, Sequence, Tuple
+from typing import List, Tuple
 
 import numpy as np
 import torch
 
 from .bpe import ByteLevelBPE
-from .chat import BOS, Message, render_segments
+from .chat import BOS, render_segments
 
 log = logging.getLogger(__name__)
 IGNORE = -100
@@ -49,11 +49,12 @@ class StreamBatches:
         return out
 
 
-def sft_example(tok: ByteLevelBPE, messages: Sequence[Message]) -> Tuple[List[int], List[int]]:
-    """ids and per-position targets: next token where it is assistant text (or <|im_end|>), else -100."""
+def sft_example(tok: ByteLevelBPE, dialogue: dict) -> Tuple[List[int], List[int]]:
+    """ids and per-position targets: next token where it is assistant text, a tool call or <|im_end|>,
+    else -100. dialogue: {"messages": [...], "tools": [...] | None}."""
     ids: List[int] = []
     trained: List[bool] = []
-    for text, is_trained in render_segments(messages):
+    for text, is_trained in render_segments(dialogue["messages"], dialogue.get("tools")):
         piece = tok.encode(text)
         ids += piece
         trained += [is_trained] * len(piece)
@@ -100,3 +101,20 @@ class SftBatches:
         xb, yb = self.x[self.pos : self.pos + self.B], self.y[self.pos : self.pos + self.B]
         self.pos += self.B
         return xb, yb
+
+
+class MixedBatches:
+    """SFT batches in which `corpus_rows` of every batch are pretraining windows with loss on every token:
+    the standard remedy against fine-tuning erasing what pretraining taught."""
+
+    def __init__(self, sft: SftBatches, corpus: StreamBatches, corpus_rows: int):
+        self.sft, self.corpus, self.k = sft, corpus, corpus_rows
+        self.sft.B -= corpus_rows
+        self.corpus.B = corpus_rows
+
+    def next(self) -> Tuple[torch.Tensor, torch.Tensor]:
+        xs, ys = self.sft.next()
+        if not self.k:
+            return xs, ys
+        xc, yc = self.corpus.next()
+        return torch.cat([xs, xc]), torch.cat([ys, yc])

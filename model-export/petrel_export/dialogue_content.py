@@ -94,15 +94,78 @@ PERSONAL = ["password", "address", "birthday", "bank balance", "favourite colour
 PERSONAL_ZH = ["密码", "地址", "生日", "名字", "电话号码"]
 PEOPLE = ["Alice", "Bob", "my neighbour", "my friend Tom", "Maria", "John Smith", "my teacher", "Li Wei"]
 
-ARITH_TEMPLATES_EN = [
-    "What is {a} {op} {b}?", "What is {a}{op}{b}?", "Compute {a} {op} {b}.", "Calculate {a} {op} {b}.",
-    "{a} {op} {b} = ?", "{a} {op} {b}", "How much is {a} {op} {b}?", "What is {a} {word} {b}?",
-    "Please tell me {a} {op} {b}.", "Can you work out {a} {op} {b}?", "Solve {a} {op} {b}.", "What does {a} {op} {b} equal?",
-]
-ARITH_TEMPLATES_ZH = ["{a} {op_zh} {b} 等于多少？", "{a}{op}{b}等于几？", "请计算 {a} {op} {b}。", "{a} {op} {b} 是多少？"]
 OP_WORDS = {"+": "plus", "-": "minus"}
 OP_WORDS_ZH = {"+": "加", "-": "减"}
 SYSTEM_PROMPTS = [
     "You are a helpful assistant.", "You are Petrel, a helpful assistant.", "You are a friendly assistant. Answer briefly.",
     "You are a helpful AI assistant.", "你是一个有用的助手。",
 ]
+
+# Arithmetic phrasings: (template, op it is limited to or None). Whole phrasings are held out (the
+# *_HELD lists): evaluation asks with them, training never sees them.
+ARITH_TEMPLATES_EN = [
+    ("What is {a} {op} {b}?", None), ("What is {a}{op}{b}?", None), ("Compute {a} {op} {b}.", None),
+    ("Calculate {a} {op} {b}.", None), ("{a} {op} {b} = ?", None), ("{a} {op} {b}", None),
+    ("How much is {a} {op} {b}?", None), ("What is {a} {word} {b}?", None), ("Please tell me {a} {op} {b}.", None),
+    ("Solve {a} {op} {b}.", None), ("What's {a} {word} {b}?", None), ("{a} {word} {b}?", None),
+    ("Add {a} and {b}.", "+"), ("What is the sum of {a} and {b}?", "+"), ("Subtract {b} from {a}.", "-"),
+    ("What is {a} take away {b}?", "-"), ("Quick question: what is {a} {op} {b}?", None),
+]
+ARITH_TEMPLATES_EN_HELD = [
+    ("Can you work out {a} {op} {b}?", None), ("What does {a} {op} {b} equal?", None), ("How much is {a} {word} {b}?", None),
+]
+ARITH_TEMPLATES_ZH = [("{a} {op_zh} {b} 等于多少？", None), ("{a}{op}{b}等于几？", None), ("请计算 {a} {op} {b}。", None)]
+ARITH_TEMPLATES_ZH_HELD = [("{a} {op} {b} 是多少？", None)]
+# follow-ups to the previous result: "and minus 3?"
+FOLLOW_UPS_EN = ["And {word} {b}?", "{Word} {b}?", "Now {verb} {b}.", "And {op} {b}?", "What if you {verb} {b}?",
+                 "Then {word} {b}?"]
+FOLLOW_UPS_EN_HELD = ["OK, and {word} {b}?"]
+FOLLOW_UPS_ZH = ["再{op_zh}{b}呢？", "然后{op_zh} {b} 呢？"]
+OP_VERBS = {"+": "add", "-": "subtract"}
+
+# Wrappers around a question: whole wrappers are held out, so a trained family asked in a new way is
+# evaluated. {q} keeps the question, {ql} lower-cases its first letter.
+WRAPPERS_EN = ["{q}", "{q}", "{q}", "Please, {ql}", "Quick question: {q}", "Hey, {ql}", "{q} Answer briefly.",
+               "I have a question. {q}", "Tell me: {ql}"]
+WRAPPERS_EN_HELD = ["Could you help me? {q}", "Hi! {q}"]
+
+# Questions outside the model's skills: the answer says so and what it can talk about
+OOD_ANSWER_EN = (
+    "I'm sorry, I don't know. I can talk about simple arithmetic, Transformers and language models, "
+    "and what English words mean."
+)
+OOD_ANSWER_ZH = "抱歉，我不知道。我可以聊简单的算术、Transformer和语言模型。"
+OOD_TEMPLATES_EN = [
+    "Write a poem about {topic}.", "How do I cook {food}?", "Translate '{phrase}' into French.",
+    "What is the capital of {country}?", "Who wrote {book}?", "Can you write a Python program that sorts a list?",
+    "What is the meaning of life?", "Recommend a good movie about {topic}.", "How far away is the moon?",
+    "What is {a3} times {b}?", "What is the square root of {b}?", "Tell me a story about {topic}.",
+    "How do I fix my {device}?", "Who was the first president of {country}?", "What should I eat for dinner?",
+    "Sing me a song about {topic}.", "How many legs does a {animal} have?", "What is {a3} + {b3}?",
+    "Explain quantum physics.", "Give me advice about my career.",
+]
+OOD_TEMPLATES_EN_HELD = [
+    "Write an essay about {topic}.", "What language do people speak in {country}?", "How do I repair a {device}?",
+    "What is {a3} divided by {b}?",
+]
+OOD_TEMPLATES_ZH = ["写一首关于{topic_zh}的诗。", "怎么做{food_zh}？", "{country_zh}的首都是哪里？", "给我讲个故事。"]
+OOD_TEMPLATES_ZH_HELD = ["推荐一部电影。"]
+TOPICS = ["cats", "the ocean", "love", "winter", "friendship", "the city", "robots", "music", "trees", "the stars"]
+TOPICS_ZH = ["猫", "大海", "春天", "月亮", "朋友"]
+FOODS = ["rice", "pasta", "an egg", "soup", "bread", "a cake", "fish", "noodles"]
+FOODS_ZH = ["米饭", "面条", "饺子", "蛋糕"]
+PHRASES = ["good morning", "thank you", "where is the station", "I love you", "see you tomorrow"]
+COUNTRIES = ["France", "Japan", "Brazil", "Kenya", "Canada", "Peru", "Norway", "India", "Egypt", "Mexico"]
+COUNTRIES_ZH = ["法国", "日本", "巴西", "印度", "埃及"]
+BOOKS = ["Hamlet", "War and Peace", "Don Quixote", "Moby Dick", "Pride and Prejudice"]
+DEVICES = ["bike", "car", "laptop", "phone", "washing machine", "printer"]
+ANIMALS = ["spider", "dog", "bird", "cat", "horse", "ant"]
+
+# Dictionary questions, answered with the word's first WordNet noun gloss (the pretraining corpus
+# holds the same glosses). Held out: a hashed tenth of the words and one whole phrasing.
+DICT_TEMPLATES_EN = ["What does '{w}' mean?", "What does the word {w} mean?", "Define {w}.",
+                     "What is the meaning of the word '{w}'?", "Tell me about the {w}.", "Define the word '{w}'."]
+DICT_TEMPLATES_EN_HELD = ["What's the definition of {w}?"]
+# words the dictionary family must never answer (they belong to the knowledge family)
+DICT_EXCLUDE = {"transformer", "token", "attention", "model", "language", "pretraining"}
+DICT_REQUIRED = ["sea", "petrel", "ocean", "bird", "storm", "ship", "wave", "island", "wind", "cloud"]

@@ -1,116 +1,140 @@
-"""SFT dialogue generator with held-out splits that training never sees.
+"""SFT dialogues and the held-out evaluation prompts that training never sees.
 
-Held out: 10% of the 2-digit (a, op, b) problems, the last paraphrase of every question list that has
-four or more, and the unknown-question fills whose hash says so. Training dialogues draw only from
-the rest; evaluation prompts only from the held-out part.
+A dialogue is {"messages": [...], "tools": [...] | None}. Skills and what is held out (skills.py):
+arithmetic on every a ± b with a, b in 0..99 (8% of problems, and whole phrasings), follow-ups to the
+previous result ("And minus 3?"), knowledge and greetings (the last question of each list and whole
+wrappers), dictionary glosses (a tenth of the words, and one phrasing), "I don't know" for current
+events and personal data, out-of-domain questions (whole templates), and tool use (phrasings, cities).
 """
 from __future__ import annotations
 
-import hashlib
 import random
 from dataclasses import dataclass
-from typing import Dict, List, Tuple
+from typing import Dict, List
 
 from . import dialogue_content as C
+from . import skills as S
+from .tool_dialogues import call_dialogue, tool_list
+from .tool_content import CALCULATOR, WEATHER
 
-Message = Dict[str, str]
+Dialogue = Dict[str, object]
 
-
-def _hash_pct(key: str) -> int:
-    return int(hashlib.md5(key.encode("utf-8")).hexdigest()[:8], 16) % 100
-
-
-def arithmetic_problems() -> Tuple[List[tuple], List[tuple]]:
-    """All 2-digit a + b, and a - b with a >= b; split into (train, heldout) by a stable hash."""
-    problems = [(a, "+", b) for a in range(10, 100) for b in range(10, 100)]
-    problems += [(a, "-", b) for a in range(10, 100) for b in range(10, a + 1)]
-    train = [p for p in problems if _hash_pct(f"{p}") >= 10]
-    held = [p for p in problems if _hash_pct(f"{p}") < 10]
-    return train, held
-
-
-def arithmetic_answer(a: int, op: str, b: int, zh: bool = False) -> str:
-    r = a + b if op == "+" else a - b
-    return f"{a} {op} {b} = {r}" + ("。" if zh else ".")
-
-
-def arithmetic_turn(rng: random.Random, p: tuple) -> Tuple[str, str]:
-    a, op, b = p
-    zh = rng.random() < 0.2
-    tmpl = rng.choice(C.ARITH_TEMPLATES_ZH if zh else C.ARITH_TEMPLATES_EN)
-    q = tmpl.format(a=a, b=b, op=op, word=C.OP_WORDS[op], op_zh=C.OP_WORDS_ZH[op])
-    return q, arithmetic_answer(a, op, b, zh)
-
-
-def _split_lists(groups) -> Tuple[List[Tuple[str, str]], List[Tuple[str, str]]]:
-    train, held = [], []
-    for questions, answer in groups:
-        keep = questions[:-1] if len(questions) >= 4 else questions
-        train += [(q, answer) for q in keep]
-        held += [(questions[-1], answer)] if len(questions) >= 4 else []
-    return train, held
-
-
-def unknown_pairs() -> Tuple[List[Tuple[str, str]], List[Tuple[str, str]]]:
-    pairs = []
-    for t in C.UNKNOWN_TEMPLATES_EN:
-        for i in range(len(C.CITIES)):
-            q = t.format(city=C.CITIES[i], thing=C.THINGS[i % len(C.THINGS)], event=C.EVENTS[i % len(C.EVENTS)],
-                         personal=C.PERSONAL[i % len(C.PERSONAL)], person=C.PEOPLE[i % len(C.PEOPLE)])
-            pairs.append((q, C.UNKNOWN_ANSWER_EN))
-    for t in C.UNKNOWN_TEMPLATES_ZH:
-        for i in range(len(C.CITIES_ZH)):
-            q = t.format(city_zh=C.CITIES_ZH[i], personal_zh=C.PERSONAL_ZH[i % len(C.PERSONAL_ZH)],
-                         person=C.PEOPLE[i % len(C.PEOPLE)])
-            pairs.append((q, C.UNKNOWN_ANSWER_ZH))
-    pairs = sorted(set(pairs))
-    return [p for p in pairs if _hash_pct(p[0]) >= 10], [p for p in pairs if _hash_pct(p[0]) < 10]
+MIX = (("arithmetic", 0.34), ("follow_up", 0.08), ("knowledge", 0.09), ("greeting", 0.06), ("dictionary", 0.11),
+       ("unknown", 0.05), ("ood", 0.09), ("tool_call", 0.13), ("tool_none", 0.05))
 
 
 @dataclass
 class SftData:
-    train: List[List[Message]]
-    val: List[List[Message]]
-    heldout: List[dict]  # {"category", "messages" (prompt), "answer"}
+    train: List[Dialogue]
+    val: List[Dialogue]
+    heldout: List[dict]  # {"category", "messages", "tools", "answer", ...} prompts for evaluate.py
 
 
-MIX = (("arithmetic", 0.65), ("knowledge", 0.13), ("greeting", 0.1), ("unknown", 0.12))
+class Pools:
+    """Every skill's (train, held) pool, built once."""
+
+    def __init__(self) -> None:
+        self.arith = S.arithmetic_problems()
+        self.knowledge = S.family_pairs(C.KNOWLEDGE, wrap=True)
+        self.greeting = S.family_pairs(C.GREETINGS, wrap=False)
+        self.unknown = S.unknown_pairs()
+        self.ood = S.ood_pairs()
+        self.dictionary = S.dictionary_words()
+
+    def turn(self, rng: random.Random, cat: str, held: bool) -> tuple:
+        """One (question, answer) of a plain skill."""
+        h = 1 if held else 0
+        if cat == "arithmetic":
+            return S.arithmetic_question(rng, rng.choice(self.arith[h]))
+        if cat == "dictionary":
+            return S.dictionary_question(rng, *rng.choice(self.dictionary[h]))
+        return rng.choice(getattr(self, cat)[h])
 
 
-def _turn(rng: random.Random, pools: dict, category: str) -> Tuple[str, str]:
-    if category == "arithmetic":
-        return arithmetic_turn(rng, rng.choice(pools["arithmetic"]))
-    return rng.choice(pools[category])
+PLAIN = ("arithmetic", "knowledge", "greeting", "dictionary", "unknown", "ood")
 
 
-def _dialogue(rng: random.Random, pools: dict) -> List[Message]:
-    cats, weights = zip(*MIX)
-    msgs: List[Message] = []
+def _system(rng: random.Random, p: float) -> List[dict]:
+    return [{"role": "system", "content": rng.choice(C.SYSTEM_PROMPTS)}] if rng.random() < p else []
+
+
+def _qa(q: str, a: str) -> List[dict]:
+    return [{"role": "user", "content": q}, {"role": "assistant", "content": a}]
+
+
+def _follow_up_dialogue(rng: random.Random, pools: Pools, held: bool, held_phrasing: bool = False) -> tuple:
+    """Two arithmetic turns, the second on the first's result; returns (messages, second problem)."""
+    problems = pools.arith[1 if held else 0]
+    while True:
+        p = rng.choice(problems)
+        r = S.arithmetic_result(*p)
+        nxt = S.follow_up(rng, r, problems, held_phrasing) if 0 <= r <= 99 else None
+        if nxt:
+            q, a = S.arithmetic_question(rng, p)
+            return _qa(q, a) + _qa(nxt[0], nxt[1]), nxt[2]
+
+
+def dialogue(rng: random.Random, pools: Pools, held: bool = False) -> Dialogue:
+    cat = rng.choices(*zip(*MIX))[0]
+    if cat == "tool_call":
+        sys = rng.choice(C.SYSTEM_PROMPTS) if rng.random() < 0.3 else ""
+        d = call_dialogue(rng, held, sys)
+        return {"messages": d["messages"], "tools": d["tools"]}
+    if cat == "tool_none":
+        # tools listed, but the question needs none (or needs one that is not listed)
+        if rng.random() < 0.25:
+            q, a = rng.choice(pools.unknown[1 if held else 0])
+            return {"messages": _qa(q.replace("tomorrow", "today"), a), "tools": tool_list(rng, [CALCULATOR])}
+        q, a = pools.turn(rng, rng.choice(("arithmetic", "knowledge", "greeting", "dictionary")), held)
+        return {"messages": _system(rng, 0.3) + _qa(q, a), "tools": tool_list(rng, [rng.choice((CALCULATOR, WEATHER))])}
+    msgs = _system(rng, 0.2)
+    msgs += _follow_up_dialogue(rng, pools, held)[0] if cat == "follow_up" else _qa(*pools.turn(rng, cat, held))
     if rng.random() < 0.2:
-        msgs.append({"role": "system", "content": rng.choice(C.SYSTEM_PROMPTS)})
-    n_turns = 1 if rng.random() < 0.7 else rng.choice((2, 3))
-    for _ in range(n_turns):
-        q, a = _turn(rng, pools, rng.choices(cats, weights)[0])
-        msgs += [{"role": "user", "content": q}, {"role": "assistant", "content": a}]
-    return msgs
+        msgs += _qa(*pools.turn(rng, rng.choice(PLAIN), held))
+    return {"messages": msgs, "tools": None}
 
 
-def generate(seed: int, n_train: int, n_val: int = 400) -> SftData:
+def heldout_prompts(pools: Pools, seed: int) -> List[dict]:
+    """Evaluation prompts, each with the answer expected; none was trained on."""
     rng = random.Random(seed)
-    ar_train, ar_held = arithmetic_problems()
-    kn_train, kn_held = _split_lists(C.KNOWLEDGE)
-    gr_train, gr_held = _split_lists(C.GREETINGS)
-    un_train, un_held = unknown_pairs()
-    train_pools = {"arithmetic": ar_train, "knowledge": kn_train, "greeting": gr_train, "unknown": un_train}
-    held_pools = {"arithmetic": ar_held, "knowledge": kn_held, "greeting": gr_held, "unknown": un_held}
-    train = [_dialogue(rng, train_pools) for _ in range(n_train)]
-    val = [_dialogue(rng, held_pools) for _ in range(n_val)]
-    heldout = []
-    rng = random.Random(seed + 1)  # held-out prompts do not depend on how many train dialogues were drawn
-    for p in ar_held:
-        q, a = arithmetic_turn(rng, p)
-        heldout.append({"category": "arithmetic", "messages": [{"role": "user", "content": q}], "answer": a,
-                        "problem": list(p)})
-    for cat, pairs in (("knowledge", kn_held), ("greeting", gr_held), ("unknown", un_held)):
-        heldout += [{"category": cat, "messages": [{"role": "user", "content": q}], "answer": a} for q, a in pairs]
+    out: List[dict] = []
+
+    def add(cat: str, q: str, a: str, **extra) -> None:
+        out.append({"category": cat, "messages": [{"role": "user", "content": q}], "tools": None, "answer": a, **extra})
+
+    for p in rng.sample(pools.arith[1], 500):
+        add("arithmetic", *S.arithmetic_question(rng, p), problem=list(p))
+    for p in rng.sample(pools.arith[0], 150):  # trained operands, held-out phrasings
+        add("arithmetic_phrasing", *S.arithmetic_question(rng, p, held_phrasing=True), problem=list(p))
+    for _ in range(80):
+        msgs, p = _follow_up_dialogue(rng, pools, held=True, held_phrasing=True)
+        out.append({"category": "follow_up", "messages": msgs[:3], "tools": None, "answer": msgs[3]["content"],
+                    "problem": list(p)})
+    for cat in ("knowledge", "greeting", "unknown", "ood"):
+        for q, a in getattr(pools, cat)[1]:
+            add(cat, q, a)
+    for w, g in rng.sample(pools.dictionary[0], 60):
+        add("dictionary", *S.dictionary_question(rng, w, g, held_phrasing=True))
+    for w, g in rng.sample(pools.dictionary[1], min(150, len(pools.dictionary[1]))):
+        add("dictionary_unseen_word", *S.dictionary_question(rng, w, g))
+    for _ in range(120):
+        d = call_dialogue(rng, held=True)
+        first = [m for m in d["messages"] if m["role"] != "system"]
+        out.append({"category": "tool_call", "messages": first[:1], "tools": d["tools"], "answer": None,
+                    "expect": d["expect"]})
+        out.append({"category": "tool_answer", "messages": d["messages"][:-1], "tools": d["tools"],
+                    "answer": d["messages"][-1]["content"]})
+    for _ in range(60):
+        q, a = pools.turn(rng, rng.choice(("arithmetic", "knowledge", "greeting")), held=True)
+        out.append({"category": "tool_none", "messages": [{"role": "user", "content": q}],
+                    "tools": tool_list(rng, [CALCULATOR]), "answer": a})
+    return out
+
+
+def generate(seed: int, n_train: int, n_val: int = 400, with_heldout: bool = True) -> SftData:
+    rng = random.Random(seed)
+    pools = Pools()
+    train = [dialogue(rng, pools) for _ in range(n_train)]
+    val = [dialogue(rng, pools, held=True) for _ in range(n_val)]
+    heldout = heldout_prompts(pools, seed + 1) if with_heldout else []
     return SftData(train=train, val=val, heldout=heldout)

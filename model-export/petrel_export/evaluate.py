@@ -1,5 +1,7 @@
-"""Evaluations printed as JSON: losses vs the untrained baseline, held-out arithmetic accuracy,
-<|im_end|> rate, ONNX parity and int8 agreement, sample answers.
+"""Evaluations printed as JSON: losses vs the untrained baseline; per-skill accuracy on held-out prompts
+(greedy, and sampled at temperature 0.7 with 5 seeds), out-of-domain refusal, end-of-turn rate and
+confusion (a memorized answer to a different question); tool-call accuracy; ONNX parity and int8
+agreement; sample answers.
 
     /usr/bin/python3 -m petrel_export.evaluate --model-dir ../models/petrel-mini --config cpu
 """
@@ -8,52 +10,118 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import re
+from collections import Counter
 from pathlib import Path
-from typing import List
+from typing import Dict, List
 
 import torch
 
 from . import dialogues
+from . import skills as S
 from .chat import IM_END, render
 from .configs import CONFIGS
 from .model import LlamaForCausalLM
 from .node import run_script
+from .scoring import score
 
 SEED_QUESTIONS = [
     "Hello! Who are you?", "What is a Transformer?", "What is self-attention?", "What is pretraining?",
-    "What is fine-tuning?", "What is 37 + 45?", "What is 82 - 19?", "What will the weather be in Paris tomorrow?",
-    "你好！你是谁？", "什么是Transformer？", "什么是自注意力？", "什么是预训练？", "什么是微调？", "23 加 58 等于多少？",
+    "What is fine-tuning?", "What is 37 + 45?", "What is 5 + 7?", "What is 12 - 30?", "Tell me about the sea.",
+    "What does 'petrel' mean?", "What will the weather be in Paris tomorrow?", "Write a poem about cats.",
+    "你好！你是谁？", "什么是Transformer？", "什么是自注意力？", "23 加 58 等于多少？",
 ]
+SAMPLED_PER_CATEGORY = 40
+SEEDS = (0, 1, 2, 3, 4)
 
 
-def chat_greedy(model: LlamaForCausalLM, tok, messages, max_new_tokens: int) -> tuple:
-    ids = tok.encode(render(messages, add_generation_prompt=True))
-    out = model.generate_greedy(ids, max_new_tokens, stop_ids={tok.token_id(IM_END)})
-    ended = bool(out) and out[-1] == tok.token_id(IM_END)
-    return tok.decode(out[:-1] if ended else out), ended
+@torch.no_grad()
+def generate_batch(model: LlamaForCausalLM, prompts: List[List[int]], max_new_tokens: int, stop_id: int,
+                   temperature: float = 0.0, seed: int = 0) -> List[List[int]]:
+    """Left-padded batch decode with the KV cache: greedy, or sampled at a temperature with a seeded
+    generator. Each row stops after stop_id (kept) or max_new_tokens."""
+    B, L = len(prompts), max(len(p) for p in prompts)
+    x = torch.zeros(B, L, dtype=torch.long)
+    mask = torch.zeros(B, L, dtype=torch.long)
+    for i, p in enumerate(prompts):
+        x[i, L - len(p):], mask[i, L - len(p):] = torch.tensor(p), 1
+    pos = (mask.cumsum(1) - 1).clamp(min=0)  # (B, L)
+    gen = torch.Generator().manual_seed(seed)
+    logits, past = model(x, attention_mask=mask, position_ids=pos)
+    out: List[List[int]] = [[] for _ in prompts]
+    done = torch.zeros(B, dtype=torch.bool)
+    steps = min(max_new_tokens, model.config.block_size - L)
+    for _ in range(steps):
+        last = logits[:, -1].float()  # (B, vocab)
+        if temperature > 0:
+            nxt = torch.multinomial(torch.softmax(last / temperature, -1), 1, generator=gen)[:, 0]
+        else:
+            nxt = last.argmax(-1)
+        for i in range(B):
+            if not done[i]:
+                out[i].append(int(nxt[i]))
+        done |= nxt == stop_id
+        if bool(done.all()):
+            break
+        mask = torch.cat([mask, torch.ones(B, 1, dtype=torch.long)], 1)
+        pos = pos[:, -1:] + 1
+        logits, past = model(nxt[:, None], attention_mask=mask, position_ids=pos, past_key_values=past)
+    return out
 
 
-def heldout_evals(model: LlamaForCausalLM, tok, heldout: List[dict], max_new_tokens: int) -> dict:
-    correct = exact = n_ar = ended_n = 0
-    by_cat: dict = {}
-    for case in heldout:
-        text, ended = chat_greedy(model, tok, case["messages"], max_new_tokens)
-        ended_n += ended
-        c = by_cat.setdefault(case["category"], {"n": 0, "im_end": 0, "exact": 0})
+def answer_all(model, tok, cases: List[dict], max_new_tokens: int, temperature: float = 0.0, seed: int = 0,
+               batch: int = 32) -> List[tuple]:
+    """(text, ended_with_im_end) per case, batched by prompt length."""
+    stop = tok.token_id(IM_END)
+    prompts = [tok.encode(render(c["messages"], True, c.get("tools"))) for c in cases]
+    order = sorted(range(len(cases)), key=lambda i: len(prompts[i]))
+    results: List[tuple] = [("", False)] * len(cases)
+    for k in range(0, len(order), batch):
+        idx = order[k : k + batch]
+        outs = generate_batch(model, [prompts[i] for i in idx], max_new_tokens, stop, temperature, seed + k)
+        for i, o in zip(idx, outs):
+            ended = bool(o) and o[-1] == stop
+            results[i] = (tok.decode(o[:-1] if ended else o), ended)
+    return results
+
+
+def memorized_answers(pools: dialogues.Pools) -> set:
+    """Fixed answers the model was trained on (refusals excluded): a different question answered with
+    one of these is a confusion."""
+    answers = {a for _, a in pools.knowledge[0] + pools.greeting[0]}
+    return answers | {S.dictionary_answer(w, g) for w, g in pools.dictionary[0]}
+
+
+def tally(cases: List[dict], answers: List[tuple], memorized: set) -> dict:
+    by: Dict[str, Counter] = {}
+    for case, (text, ended) in zip(cases, answers):
+        s = score(case, text, memorized)
+        c = by.setdefault(case["category"], Counter())
         c["n"] += 1
-        c["im_end"] += ended
-        c["exact"] += text.strip() == case["answer"]
-        if case["category"] == "arithmetic":
-            a, op, b = case["problem"]
-            nums = re.findall(r"=\s*(-?\d+)", text)
-            n_ar += 1
-            correct += bool(nums) and int(nums[-1]) == (a + b if op == "+" else a - b)
-            exact += text.strip() == case["answer"]
+        c["ended"] += ended
+        for k, v in s.items():
+            c[k] += bool(v)
+    return {k: dict(v) for k, v in by.items()}
+
+
+def skill_evals(model, tok, cases: List[dict], max_new_tokens: int) -> dict:
+    """Greedy on every held-out prompt; sampled (T=0.7, 5 seeds) on up to 40 prompts per category."""
+    memorized = memorized_answers(dialogues.Pools())
+    greedy_answers = answer_all(model, tok, cases, max_new_tokens)
+    greedy = tally(cases, greedy_answers, memorized)
+    picked, seen = [], Counter()
+    for c in cases:
+        if seen[c["category"]] < SAMPLED_PER_CATEGORY:
+            picked.append(c)
+            seen[c["category"]] += 1
+    sampled = [tally(picked, answer_all(model, tok, picked, max_new_tokens, 0.7, seed * 100_003), memorized)
+               for seed in SEEDS]
+    n_all = len(cases)
     return {
-        "arithmetic_accuracy": correct / max(1, n_ar), "arithmetic_exact_match": exact / max(1, n_ar),
-        "arithmetic_n": n_ar, "im_end_rate": ended_n / max(1, len(heldout)), "heldout_n": len(heldout),
-        "by_category": by_cat,
+        "greedy": greedy, "sampled": sampled, "sampled_temperature": 0.7, "sampled_seeds": list(SEEDS),
+        "end_of_turn_rate": sum(e for _, e in greedy_answers) / n_all,
+        "confusion_rate": sum(v.get("confused", 0) for v in greedy.values()) / n_all,
+        "examples": [{"category": c["category"], "prompt": c["messages"][-1]["content"], "answer": t}
+                     for c, (t, _) in list(zip(cases, greedy_answers))[::25]],
     }
 
 
@@ -107,7 +175,7 @@ def loss_evals(model: LlamaForCausalLM, tok, cfg, corpus_dir: Path, n_windows: i
     T = model.config.block_size
     n = min(n_windows, (len(ids) - 1) // T)
     stream = [(ids[i * T : (i + 1) * T][None], ids[i * T + 1 : (i + 1) * T + 1][None]) for i in range(n)]
-    sft_val = [sft_example(tok, d) for d in dialogues.generate(cfg.seed, n_train=0, n_val=200).val]
+    sft_val = [sft_example(tok, d) for d in dialogues.generate(cfg.seed, n_train=0, n_val=200, with_heldout=False).val]
     sft_rows = SftBatches(sft_val, 8, T, tok.token_id("<|endoftext|>"), seed=0)
     sft_batches = [(sft_rows.x[i : i + 8], sft_rows.y[i : i + 8]) for i in range(0, len(sft_rows.x), 8)]
     torch.manual_seed(cfg.seed)
@@ -122,11 +190,9 @@ def loss_evals(model: LlamaForCausalLM, tok, cfg, corpus_dir: Path, n_windows: i
 
 
 def samples(model: LlamaForCausalLM, tok, max_new_tokens: int) -> List[dict]:
-    out = []
-    for q in SEED_QUESTIONS:
-        text, ended = chat_greedy(model, tok, [{"role": "user", "content": q}], max_new_tokens)
-        out.append({"user": q, "assistant": text, "ended_with_im_end": ended})
-    return out
+    cases = [{"messages": [{"role": "user", "content": q}]} for q in SEED_QUESTIONS]
+    return [{"user": q, "assistant": t, "ended_with_im_end": e}
+            for q, (t, e) in zip(SEED_QUESTIONS, answer_all(model, tok, cases, max_new_tokens))]
 
 
 def main() -> None:
@@ -147,7 +213,7 @@ def main() -> None:
     corpus_dir = Path(__file__).resolve().parent.parent / "data" / "cache" / "corpus"
     if (corpus_dir / "corpus-val.txt").exists():
         result.update(loss_evals(model, tok, cfg, corpus_dir))
-    result.update(heldout_evals(model, tok, heldout, cfg.eval_max_new_tokens))
+    result["skills"] = skill_evals(model, tok, heldout, cfg.eval_max_new_tokens)
     result.update(onnx_evals(model, model_dir))
     result["samples"] = samples(model, tok, 96)
     print(json.dumps(result, indent=1, ensure_ascii=False))

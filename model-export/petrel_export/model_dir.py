@@ -9,7 +9,7 @@ import torch
 
 from . import safetensors
 from .bpe import ByteLevelBPE
-from .chat import BOS, CHAT_TEMPLATE, IM_END, IM_START, SPECIAL_TOKENS
+from .chat import ADDED_TOKENS, BOS, CHAT_TEMPLATE, IM_END, IM_START, MARKUP_TOKENS, TOOL_CALL_END, TOOL_CALL_START
 from .model import LlamaForCausalLM, ModelConfig
 from .onnx_export import export_all
 
@@ -64,8 +64,8 @@ def generation_config(tok: ByteLevelBPE) -> dict:
 def tokenizer_config(cfg: ModelConfig, tok: ByteLevelBPE) -> dict:
     added = {
         str(tok.token_id(t)): {"content": t, "lstrip": False, "normalized": False, "rstrip": False,
-                               "single_word": False, "special": True}
-        for t in SPECIAL_TOKENS
+                               "single_word": False, "special": t not in MARKUP_TOKENS}
+        for t in ADDED_TOKENS if t in tok.vocab
     }
     return {
         "tokenizer_class": "PreTrainedTokenizerFast",
@@ -80,6 +80,9 @@ def tokenizer_config(cfg: ModelConfig, tok: ByteLevelBPE) -> dict:
         "chat_template": CHAT_TEMPLATE,
         "clean_up_tokenization_spaces": False,
         "model_max_length": cfg.block_size,
+        # how this model writes a tool call (the Hermes convention; vLLM's `hermes` parser reads it too):
+        # the server parses calls out of the text between these markers, never a hard-coded format
+        "tool_call_format": {"parser": "hermes", "start": TOOL_CALL_START, "end": TOOL_CALL_END},
     }
 
 

@@ -19,10 +19,10 @@ import torch
 
 from . import dialogues
 from .bpe import ByteLevelBPE, train_bpe
-from .chat import BOS, IM_END, SPECIAL_TOKENS, render
+from .chat import ADDED_TOKENS, BOS, IM_END, render
 from .configs import CONFIGS, RunConfig
 from .corpus import build_corpus, corpus_paths, read_docs
-from .data import SftBatches, StreamBatches, encode_corpus, sft_example
+from .data import MixedBatches, SftBatches, StreamBatches, encode_corpus, sft_example
 from .golden import write_golden
 from .model import LlamaForCausalLM, ModelConfig
 from .model_dir import write_model_dir
@@ -53,9 +53,9 @@ def get_tokenizer(cfg: RunConfig, run_dir: Path, train_txt: Path, sft: dialogues
     texts = sample_docs(train_txt, cfg.tokenizer_bytes, cfg.seed).split(BOS)
     # dialogues are a small share of bytes but all of the chat turns; include them so Chinese and
     # chat phrases get merges of their own
-    texts += [render(d, False) for d in sft.train[:4000]]
-    vocab, merges = train_bpe(texts, cfg.model.vocab_size, SPECIAL_TOKENS)
-    tok = ByteLevelBPE(vocab, merges, SPECIAL_TOKENS)
+    texts += [render(d["messages"], False, d["tools"]) for d in sft.train[:4000]]
+    vocab, merges = train_bpe(texts, cfg.model.vocab_size, ADDED_TOKENS)
+    tok = ByteLevelBPE(vocab, merges, ADDED_TOKENS)
     tok.save(path)
     return tok
 
@@ -85,10 +85,11 @@ def run(cfg: RunConfig, out: Path, runs_root: Path) -> dict:
     torch.manual_seed(cfg.seed)
     model = LlamaForCausalLM(mcfg).to(dev)
     log.info("model: %.2fM params, %s", model.num_params() / 1e6, mcfg)
-    val_pre = StreamBatches(val_ids, cfg.pretrain.batch_size, T, cfg.seed).fixed(cfg.pretrain.eval_batches, cfg.seed)
+    T_pre = cfg.pretrain.seq_len or T
+    val_pre = StreamBatches(val_ids, cfg.pretrain.batch_size, T_pre, cfg.seed).fixed(cfg.pretrain.eval_batches, cfg.seed)
     baseline = evaluate_loss(model, val_pre, dev)
     log.info("untrained baseline val loss %.4f", baseline)
-    h_pre = train_stage(model, cfg.pretrain, lambda s: StreamBatches(train_ids, cfg.pretrain.batch_size, T, cfg.seed + s),
+    h_pre = train_stage(model, cfg.pretrain, lambda s: StreamBatches(train_ids, cfg.pretrain.batch_size, T_pre, cfg.seed + s),
                         val_pre, run_dir / "pretrain", dev, "pretrain")
     pad = tok.token_id(BOS)
     sft_train = [sft_example(tok, d) for d in sft.train]
@@ -96,8 +97,14 @@ def run(cfg: RunConfig, out: Path, runs_root: Path) -> dict:
     vrows = SftBatches(sft_val, cfg.sft.batch_size, T, pad, cfg.seed)
     val_sft = [(vrows.x[i : i + cfg.sft.batch_size], vrows.y[i : i + cfg.sft.batch_size])
                for i in range(0, len(vrows.x), cfg.sft.batch_size)][: cfg.sft.eval_batches]
-    h_sft = train_stage(model, cfg.sft, lambda s: SftBatches(sft_train, cfg.sft.batch_size, T, pad, cfg.seed + s),
-                        val_sft, run_dir / "sft", dev, "sft")
+    def sft_batches(s: int) -> MixedBatches:
+        rows = SftBatches(sft_train, cfg.sft.batch_size, T, pad, cfg.seed + s)
+        return MixedBatches(rows, StreamBatches(train_ids, 1, cfg.sft.seq_len or T, cfg.seed + 7919 + s), cfg.sft.corpus_rows)
+
+    h_sft = train_stage(model, cfg.sft, sft_batches, val_sft, run_dir / "sft", dev, "sft", corpus_val=val_pre)
+    corpus_after_sft = h_sft["val_corpus"][-1]["loss"]
+    log.info("corpus val loss after SFT %.4f (after pretraining %.4f, untrained %.4f)",
+             corpus_after_sft, h_pre["val"][-1]["loss"], baseline)
     model = model.cpu().float().eval()
     write_model_dir(model, tok, out)
     write_golden(model, tok, cfg.model_id, out / "golden.json", [tok.token_id(IM_END), tok.token_id(BOS)])
@@ -105,10 +112,10 @@ def run(cfg: RunConfig, out: Path, runs_root: Path) -> dict:
     summary = {
         "config": cfg.name, "params": model.num_params(), "model": mcfg.to_dict(),
         "untrained_val_loss": baseline, "pretrain_final_val_loss": h_pre["val"][-1]["loss"],
-        "sft_final_val_loss": h_sft["val"][-1]["loss"], "pretrain_seconds": h_pre.get("seconds"),
+        "sft_final_val_loss": h_sft["val"][-1]["loss"], "corpus_val_loss_after_sft": corpus_after_sft, "pretrain_seconds": h_pre.get("seconds"),
         "sft_seconds": h_sft.get("seconds"), "pretrain_steps": h_pre["steps"], "sft_steps": h_sft["steps"],
         "pretrain_tokens": h_pre["steps"] * h_pre["tokens_per_step"],
-        "sft_tokens": h_sft["steps"] * h_sft["tokens_per_step"], "corpus_stats": corpus_stats,
+        "sft_tokens": h_sft["steps"] * h_sft["tokens_per_step"], "sft_corpus_rows": cfg.sft.corpus_rows, "corpus_stats": corpus_stats,
         "pretrain_sample_tokens": int(len(train_ids)), "sft_train_dialogues": len(sft.train),
         "sft_heldout_prompts": len(sft.heldout), "pipeline_seconds": time.time() - t_start,
     }

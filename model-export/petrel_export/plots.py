@@ -19,14 +19,17 @@ def _smooth(values, k: int = 20):
 
 
 def plot_losses(histories: Dict[str, dict], baseline: float, path: Path) -> None:
-    """One panel per stage: train loss (moving average of 20 steps) and val loss."""
+    """One panel per stage: train loss (moving average of 20 steps), val loss, and in SFT the corpus val
+    loss, each against the untrained model's corpus loss."""
     fig, axes = plt.subplots(1, len(histories), figsize=(6 * len(histories), 4), squeeze=False)
     for ax, (name, h) in zip(axes[0], histories.items()):
         steps = [p["step"] for p in h["train"]]
         ax.plot(steps, _smooth([p["loss"] for p in h["train"]]), label="train (smoothed)")
         ax.plot([p["step"] for p in h["val"]], [p["loss"] for p in h["val"]], "o-", label="val")
-        if name == "pretrain":
-            ax.axhline(baseline, color="gray", linestyle="--", label=f"untrained baseline {baseline:.2f}")
+        if h.get("val_corpus"):
+            ax.plot([p["step"] for p in h["val_corpus"]], [p["loss"] for p in h["val_corpus"]], "s-",
+                    label="corpus val (held-out documents)")
+        ax.axhline(baseline, color="gray", linestyle="--", label=f"untrained baseline {baseline:.2f}")
         ax.set_title(f"{name} loss")
         ax.set_xlabel("step")
         ax.set_ylabel("cross-entropy (nats/token)")

@@ -7,7 +7,7 @@ import math
 import time
 from contextlib import nullcontext
 from pathlib import Path
-from typing import Callable, List, Tuple
+from typing import Callable, List, Optional, Tuple
 
 import torch
 from tqdm import tqdm
@@ -19,18 +19,19 @@ log = logging.getLogger(__name__)
 Batch = Tuple[torch.Tensor, torch.Tensor]
 
 
-def progress_at(step: int, seconds: float, cfg: StageConfig) -> float:
-    """Fraction of the stage done: by steps, or by the wall-clock budget if that runs out first."""
-    p = step / cfg.steps
-    if cfg.max_minutes:
-        p = max(p, seconds / (60 * cfg.max_minutes))
-    return min(1.0, p)
-
-
-def lr_at(step: int, progress: float, cfg: StageConfig) -> float:
+def lr_at(step: int, cfg: StageConfig) -> float:
+    """Linear warmup, then cosine to min_lr at cfg.steps: a function of the step alone (nanoGPT's
+    max_iters schedule), so a seed gives the same model on an idle or a busy machine."""
     if step < cfg.warmup:
         return cfg.lr * (step + 1) / cfg.warmup
+    progress = min(1.0, (step - cfg.warmup) / max(1, cfg.steps - cfg.warmup))
     return cfg.min_lr + 0.5 * (cfg.lr - cfg.min_lr) * (1 + math.cos(math.pi * progress))
+
+
+def out_of_time(seconds: float, cfg: StageConfig) -> bool:
+    """The wall-clock budget only stops a run early (the model card then says so); it never reshapes
+    the schedule."""
+    return bool(cfg.max_minutes) and seconds >= 60 * cfg.max_minutes
 
 
 def autocast_for(device: str):
@@ -57,6 +58,12 @@ def make_optimizer(model: LlamaForCausalLM, cfg: StageConfig) -> torch.optim.Opt
     return torch.optim.AdamW(groups, lr=cfg.lr, betas=(0.9, 0.95))
 
 
+def _evaluate(model, val: List[Batch], corpus_val: Optional[List[Batch]], history: dict, step: int, device: str) -> None:
+    history["val"].append({"step": step, "loss": evaluate_loss(model, val, device)})
+    if corpus_val:
+        history.setdefault("val_corpus", []).append({"step": step, "loss": evaluate_loss(model, corpus_val, device)})
+
+
 def _save(path: Path, model, opt, step: int, history: dict, elapsed: float) -> None:
     tmp = path.with_suffix(".tmp")
     torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "step": step, "history": history,
@@ -65,9 +72,10 @@ def _save(path: Path, model, opt, step: int, history: dict, elapsed: float) -> N
 
 
 def train_stage(model: LlamaForCausalLM, cfg: StageConfig, batches_from: Callable[[int], object],
-                val: List[Batch], run_dir: Path, device: str, name: str) -> dict:
+                val: List[Batch], run_dir: Path, device: str, name: str, corpus_val: Optional[List[Batch]] = None) -> dict:
     """Trains to cfg.steps, resuming from run_dir/ckpt.pt. batches_from(step) returns a batch source
-    seeded from the step, so a resumed run is seeded too. Returns the loss history."""
+    seeded from the step, so a resumed run is seeded too. corpus_val, when given, is evaluated at every
+    eval too (SFT tracks what it does to pretraining). Returns the loss history."""
     run_dir.mkdir(parents=True, exist_ok=True)
     ckpt = run_dir / "ckpt.pt"
     opt = make_optimizer(model, cfg)
@@ -84,12 +92,15 @@ def train_stage(model: LlamaForCausalLM, cfg: StageConfig, batches_from: Callabl
     model.train()
     t0, running = time.time() - elapsed, None
     bar = tqdm(total=cfg.steps, initial=step, desc=name, mininterval=20, dynamic_ncols=False, ncols=100)
-    while progress_at(step, time.time() - t0, cfg) < 1.0:
+    while step < cfg.steps:
+        if out_of_time(time.time() - t0, cfg):
+            log.warning("%s: wall-clock budget of %.0f min spent at step %d of %d", name, cfg.max_minutes, step, cfg.steps)
+            history["stopped_early"] = True
+            break
         if step % cfg.eval_interval == 0:
-            vl = evaluate_loss(model, val, device)
-            history["val"].append({"step": step, "loss": vl})
-            log.info("%s step %d: val loss %.4f (%.0fs)", name, step, vl, time.time() - t0)
-        lr = lr_at(step, progress_at(step, time.time() - t0, cfg), cfg)
+            _evaluate(model, val, corpus_val, history, step, device)
+            log.info("%s step %d: val loss %.4f (%.0fs)", name, step, history["val"][-1]["loss"], time.time() - t0)
+        lr = lr_at(step, cfg)
         for g in opt.param_groups:
             g["lr"] = lr
         x, y = source.next()
@@ -109,8 +120,8 @@ def train_stage(model: LlamaForCausalLM, cfg: StageConfig, batches_from: Callabl
             history["seconds"] = time.time() - t0
             _save(ckpt, model, opt, step, history, time.time() - t0)
     bar.close()
-    vl = evaluate_loss(model, val, device)
-    history["val"].append({"step": step, "loss": vl})
+    _evaluate(model, val, corpus_val, history, step, device)
+    vl = history["val"][-1]["loss"]
     history["seconds"] = time.time() - t0
     history["steps"] = step
     history["done"] = True

@@ -22,7 +22,7 @@ if (req.render) {
   const config = JSON.parse(readFileSync(req.render.config, "utf8"));
   const template = new Template(config.chat_template);
   result.rendered = req.render.conversations.map((c) =>
-    template.render({ messages: c.messages, add_generation_prompt: c.add_generation_prompt, bos_token: config.bos_token, eos_token: config.eos_token }),
+    template.render({ messages: c.messages, tools: c.tools, add_generation_prompt: c.add_generation_prompt, bos_token: config.bos_token, eos_token: config.eos_token }),
   );
 }
 process.stdout.write(JSON.stringify(result));

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from petrel_export.bpe import ByteLevelBPE, train_bpe
-from petrel_export.chat import SPECIAL_TOKENS, render
+from petrel_export.chat import ADDED_TOKENS, render
 from petrel_export.dialogues import generate
 from petrel_export.model import LlamaForCausalLM, ModelConfig
 from petrel_export.model_dir import write_model_dir
@@ -23,9 +23,9 @@ def tiny_config(vocab_size: int = 512) -> ModelConfig:
 @pytest.fixture(scope="session")
 def tok() -> ByteLevelBPE:
     texts = [FORTUNES.read_text(encoding="utf-8", errors="replace")[:200_000]]
-    texts += [render(d, False) for d in generate(0, 300, 0).train]
-    vocab, merges = train_bpe(texts, 512, SPECIAL_TOKENS)
-    return ByteLevelBPE(vocab, merges, SPECIAL_TOKENS)
+    texts += [render(d["messages"], False, d["tools"]) for d in generate(0, 300, 0, with_heldout=False).train]
+    vocab, merges = train_bpe(texts, 512, ADDED_TOKENS)
+    return ByteLevelBPE(vocab, merges, ADDED_TOKENS)
 
 
 @pytest.fixture(scope="session")

@@ -55,14 +55,17 @@ def test_left_padding_with_attention_mask_matches_unpadded(model):
 
 
 def test_loss_ignores_masked_targets(model):
-    ids = torch.randint(0, model.config.vocab_size, (1, 8))
-    targets = ids.clone()
-    targets[:, :4] = -100
-    other = targets.clone()
-    ids2 = ids.clone()
-    ids2[:, 4:] = (ids2[:, 4:] + 1) % model.config.vocab_size
-    assert torch.isfinite(model.loss(ids, targets))
-    assert model.loss(ids, targets) != model.loss(ids, torch.where(other == -100, other, ids2))
+    torch.manual_seed(0)
+    V = model.config.vocab_size
+    ids = torch.randint(0, V, (2, 8))
+    targets = torch.randint(0, V, (2, 8))
+    targets[:, :5] = -100
+    logits, _ = model(ids)
+    # the mean over the unmasked positions only: a masked position counted at all would move it
+    expected = torch.nn.functional.cross_entropy(logits[:, 5:].reshape(-1, V), targets[:, 5:].reshape(-1))
+    assert torch.allclose(model.loss(ids, targets), expected, atol=1e-6)
+    unmasked = torch.nn.functional.cross_entropy(logits.reshape(-1, V), torch.randint(0, V, (16,)))
+    assert not torch.allclose(unmasked, expected)
 
 
 def test_greedy_generation_stops_at_stop_id(model):

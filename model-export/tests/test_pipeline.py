@@ -36,18 +36,27 @@ def test_tiny_pipeline_end_to_end_and_resume(tmp_path):
     assert (tmp_path / "model2" / "model.safetensors").read_bytes() == (out / "model.safetensors").read_bytes()
 
 
-def test_evaluate_reports_rates_and_onnx_parity(exported, model, tok):
+def test_evaluate_reports_skills_and_onnx_parity(exported, model, tok):
     from petrel_export.dialogues import generate
-    from petrel_export.evaluate import heldout_evals, onnx_evals, samples
+    from petrel_export.evaluate import onnx_evals, samples, skill_evals
     from petrel_export.golden import write_golden
 
     heldout = generate(1337, 0, 0).heldout
-    picked = heldout[:3] + [c for c in heldout if c["category"] != "arithmetic"][:2]
-    ev = heldout_evals(model, tok, picked, 6)
-    assert ev["arithmetic_n"] == 3 and ev["heldout_n"] == 5
-    assert 0.0 <= ev["arithmetic_accuracy"] <= 1.0 and 0.0 <= ev["im_end_rate"] <= 1.0
+    picked = {c["category"]: c for c in heldout}  # one prompt per category
+    ev = skill_evals(model, tok, list(picked.values()), 6)
+    assert set(ev["greedy"]) == set(picked) >= {"arithmetic", "follow_up", "ood", "tool_call", "dictionary"}
+    assert all(v["n"] == 1 for v in ev["greedy"].values()) and len(ev["sampled"]) == 5
+    assert 0.0 <= ev["end_of_turn_rate"] <= 1.0 and 0.0 <= ev["confusion_rate"] <= 1.0
     write_golden(model, tok, "tiny", exported / "golden.json", [2, 0], max_new_tokens=6)
     onnx = onnx_evals(model, exported)
     assert onnx["onnx_fp32_vs_torch_max_abs_diff"] <= 1e-4
     assert onnx["onnx_fp32_greedy_agreement_with_torch"] == 1.0
     assert len(samples(model, tok, 4)) >= 10
+
+
+def test_batched_decode_equals_one_prompt_at_a_time(model, tok):
+    from petrel_export.evaluate import generate_batch
+
+    prompts = [tok.encode(t) for t in ("Hello there", "What is 37 + 45? Tell me", "a", "The sea and the sky were grey")]
+    batched = generate_batch(model, prompts, 8, stop_id=2)
+    assert batched == [model.generate_greedy(p, 8, stop_ids={2}) for p in prompts]

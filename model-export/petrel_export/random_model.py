@@ -1,8 +1,8 @@
 """Random-weight model directories: the tiny one others build against before the trained model
 exists, and bench-size ones for measuring the server where weight reads, not per-row work, dominate.
 
-    /usr/bin/python3 -m petrel_export.tiny_random --out ../models/tiny-random
-    /usr/bin/python3 -m petrel_export.tiny_random --preset bench-24m --out ../bench/models/bench-24m
+    /usr/bin/python3 -m petrel_export.random_model --out ../models/tiny-random
+    /usr/bin/python3 -m petrel_export.random_model --preset bench-24m --out ../bench/models/bench-24m
 
 Same tokenizer (a 1024-token BPE trained on fortunes) and seed for every preset; only the shape changes.
 """
