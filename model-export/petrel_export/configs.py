@@ -63,7 +63,7 @@ CONFIGS = {
         sft=StageConfig(steps=1500, batch_size=64, lr=5e-4, min_lr=5e-5, warmup=50,
                         eval_interval=250, eval_batches=10, ckpt_interval=500, weight_decay=0.0, corpus_rows=8),
         tokenizer_bytes=20_000_000, pretrain_bytes=0, sft_dialogues=200_000, device="cuda", threads=8,
-        model_id="petrel-gpu",
+        model_id="petrel-small",
     ),
     # Seconds-sized end-to-end run for the test suite.
     "tiny": RunConfig(

@@ -116,7 +116,15 @@ def skill_evals(model, tok, cases: List[dict], max_new_tokens: int) -> dict:
     sampled = [tally(picked, answer_all(model, tok, picked, max_new_tokens, 0.7, seed * 100_003), memorized)
                for seed in SEEDS]
     n_all = len(cases)
+    by_digits: Dict[str, Counter] = {}
+    for case, (text, _) in zip(cases, greedy_answers):
+        if case["category"] == "arithmetic":
+            a, _, b = case["problem"]
+            c = by_digits.setdefault(f"{len(str(a))}-digit and {len(str(b))}-digit", Counter())
+            c["n"] += 1
+            c["correct"] += score(case, text, memorized)["correct"]
     return {
+        "arithmetic_by_operand_digits": {k: dict(v) for k, v in sorted(by_digits.items())},
         "greedy": greedy, "sampled": sampled, "sampled_temperature": 0.7, "sampled_seeds": list(SEEDS),
         "end_of_turn_rate": sum(e for _, e in greedy_answers) / n_all,
         "confusion_rate": sum(v.get("confused", 0) for v in greedy.values()) / n_all,

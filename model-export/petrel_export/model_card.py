@@ -1,6 +1,7 @@
 """Writes the model card (README.md) of a trained model directory from the run's numbers.
 
-    /usr/bin/python3 -m petrel_export.model_card --config cpu --eval runs/cpu/eval.json
+    /usr/bin/python3 -m petrel_export.model_card --config cpu --summary results/petrel-mini/summary.json \\
+        --eval results/petrel-mini/eval.json
 """
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import json
 from pathlib import Path
 
 from .configs import CONFIGS
+from .dialogues import MIX
 
 EXPORT_DIR = Path(__file__).resolve().parent.parent
 SOURCES = [
@@ -41,23 +43,75 @@ def samples_section(samples: list) -> str:
     return "\n".join(out)
 
 
+def _pct(c: dict, key: str = "correct") -> str:
+    return f"{c.get(key, 0) / c['n']:.1%}" if c.get("n") else "–"
+
+
+SKILLS = [
+    ("arithmetic", "a ± b, a and b in 0..99 (held-out problems)"),
+    ("arithmetic_phrasing", "arithmetic asked with held-out phrasings"),
+    ("follow_up", "follow-up on the previous result (\"And minus 3?\"), held-out phrasing"),
+    ("knowledge", "Transformers, attention, pretraining, fine-tuning (held-out phrasings)"),
+    ("greeting", "greetings and identity (held-out phrasings)"),
+    ("dictionary", "word meanings of trained words, held-out phrasing"),
+    ("dictionary_unseen_word", "word meanings of words never asked in SFT (gloss only in pretraining)"),
+    ("unknown", "current events / personal data → \"I don't know\""),
+    ("ood", "out-of-domain questions (held-out templates) → refusal"),
+    ("tool_none", "tools listed, none needed: plain answer, no call"),
+    ("tool_call", "tools listed, one needed: right tool, right arguments (held-out phrasings, cities)"),
+    ("tool_answer", "final answer from the tool's result"),
+]
+
+
+def skills_section(sk: dict) -> str:
+    rows = ["| skill | held-out prompts | greedy | sampled T=0.7, 5 seeds: mean (min–max) | ended turn |",
+            "|---|---|---|---|---|"]
+    for cat, what in SKILLS:
+        g = sk["greedy"].get(cat)
+        if not g:
+            continue
+        runs = [r[cat]["correct"] / r[cat]["n"] for r in sk["sampled"] if cat in r and r[cat].get("n")]
+        samp = f"{sum(runs) / len(runs):.1%} ({min(runs):.0%}–{max(runs):.0%})" if runs else "–"
+        rows.append(f"| {what} | {g['n']} | **{_pct(g)}** | {samp} | {_pct(g, 'ended')} |")
+    return "\n".join(rows)
+
+
+def summary_section(sk: dict) -> str:
+    g = sk["greedy"]
+    ood = {k: sum(g[c].get(k, 0) for c in ("ood", "unknown")) for k in ("refused", "n")}
+    tc = g.get("tool_call", {"n": 0})
+    digits = ", ".join(f"{k}: {v['correct'] / v['n']:.0%}" for k, v in sk["arithmetic_by_operand_digits"].items())
+    return "\n".join([
+        "| measure | result |", "|---|---|",
+        f"| arithmetic by operand length (greedy) | {digits} |",
+        f"| out-of-domain and unknown questions refused | **{ood['refused'] / max(1, ood['n']):.1%}** of {ood['n']} |",
+        f"| confusion: an answer memorized for a different question | **{sk['confusion_rate']:.1%}** of all held-out prompts |",
+        f"| end of turn (`<|im_end|>` within the token limit) | **{sk['end_of_turn_rate']:.1%}** |",
+        f"| tool calls well-formed (JSON with name and arguments) | {_pct(tc, 'well_formed')} |",
+        f"| right tool chosen (`tool_choice: auto`) | {_pct(tc, 'right_tool')} |",
+        f"| right tool and right arguments | **{_pct(tc)}** |",
+    ])
+
+
 def render_card(cfg_name: str, summary: dict, ev: dict, stats: dict) -> str:
     cfg = CONFIGS[cfg_name]
     m = summary["model"]
     p, s = cfg.pretrain, cfg.sft
-    cat = ev["by_category"]
-    cat_rows = "\n".join(f"| {k} | {v['n']} | {v['im_end'] / v['n']:.1%} | {v['exact'] / v['n']:.1%} |" for k, v in cat.items())
+    sk = ev["skills"]
+    mix = ", ".join(f"{w:.0%} {k.replace('_', ' ')}" for k, w in MIX)
+    minutes = summary["pipeline_seconds"] / 60
     return f"""# {cfg.model_id}
 
 A small chat model built the way ChatGPT was: a decoder-only Transformer **pretrained** by next-token
 prediction on public-domain text, then **fine-tuned** (SFT) on dialogues, with the ChatML template
-that serving uses. It is Petrel's default model: small enough to run inside a Cloudflare Worker
-(int8 ONNX, {ev['onnx_int8_bytes'] / 1e6:.1f} MB).
+that serving uses, tools included. It is Petrel's default model: small enough to run inside a
+Cloudflare Worker (int8 ONNX, {ev['onnx_int8_bytes'] / 1e6:.1f} MB).
 
-It is a toy with narrow skills: greetings and identity, 2-digit addition and subtraction written
-with digits, short explanations of Transformers, self-attention, pretraining and fine-tuning in
-English and Chinese, and saying "I don't know" to questions about current events or personal data.
-Anything else gets fluent-looking nonsense. Not for any real use.
+It is a toy with narrow skills: greetings and identity, addition and subtraction of numbers up to 99
+(negative results included) and follow-ups on the result, short explanations of Transformers,
+self-attention, pretraining and fine-tuning in English and Chinese, the meaning of common English
+words, calling a calculator and a weather tool when they are offered, and saying "I don't know" to
+anything else. Not for any real use.
 
 ## Model
 
@@ -70,8 +124,9 @@ positions (theta {m['rope_theta']:g}), SwiGLU MLP, grouped-query attention, tied
 | layers / hidden / MLP | {m['n_layer']} / {m['n_embd']} / {m['intermediate_size']} |
 | heads / kv heads / head dim | {m['n_head']} / {m['n_kv_head']} / {m['n_embd'] // m['n_head']} |
 | context | {m['block_size']} tokens |
-| vocab | {m['vocab_size']} (byte-level BPE, digits split into single digits; `<|endoftext|>`=0, `<|im_start|>`=1, `<|im_end|>`=2) |
-| files | `model.safetensors` (fp32); written node by node by `petrel_export.onnx_export` (opset 23, fused attention, RoPE and residual+RMSNorm): `onnx/model.onnx` (fp32, {ev['onnx_fp32_bytes'] / 1e6:.1f} MB) and `onnx/model_quantized.onnx` (int8 dynamic, {ev['onnx_int8_bytes'] / 1e6:.1f} MB) in the transformers.js layout (`present.*` outputs), and the same weights in Petrel's own-cache layout (an additive attention bias in, only this run's keys and values out): `onnx/model_new_kv.onnx` (fp32, loaded by the batching backend server) and `onnx/model_new_kv_quantized.onnx` (int8, loaded by the Worker) |
+| vocab | {m['vocab_size']} (byte-level BPE, digits split into single digits; `<|endoftext|>`=0, `<|im_start|>`=1, `<|im_end|>`=2, `<tool_call>`=3, `</tool_call>`=4) |
+| tool calls | Hermes markup: `<tool_call>\\n{{"name": …, "arguments": {{…}}}}\\n</tool_call>`, declared in `tokenizer_config.json` (`tool_call_format`); the chat template renders `tools` in the system turn |
+| files | `model.safetensors` (fp32, HF layout); `onnx/model.onnx` (fp32, {ev['onnx_fp32_bytes'] / 1e6:.1f} MB) and `onnx/model_quantized.onnx` (int8, {ev['onnx_int8_bytes'] / 1e6:.1f} MB) in the transformers.js layout; `onnx/model_new_kv.onnx` and `onnx/model_new_kv_quantized.onnx`, the same weights in the new-KV layout the engine runs; `model.gguf` (F32) and `model-q8_0.gguf` for llama.cpp and Ollama |
 
 ## Data
 
@@ -80,94 +135,79 @@ document goes to the held-out val split by a hash of its text (4%):
 
 {data_section(stats)}
 
-The tokenizer (byte-level BPE, trained by Petrel's own trainer in `bpe.py`, written in the HF
-`tokenizer.json` format) saw an {cfg.tokenizer_bytes / 1e6:.0f} MB sample of the train split plus 4,000
-rendered dialogues. Its ids equal those of `@huggingface/tokenizers` on ≥1 MB of held-out text
-(tested in `tests/test_tokenizer.py`).
+The tokenizer (byte-level BPE, trained by `bpe.py`, written in the HF `tokenizer.json` format) saw an
+{cfg.tokenizer_bytes / 1e6:.0f} MB sample of the train split plus 4,000 rendered dialogues.
 
-Fine-tuning data: {summary['sft_train_dialogues']:,} multi-turn dialogues generated by
-`petrel_export/dialogues.py` (65% 2-digit arithmetic, 13% Transformer/self-attention/pretraining/
-fine-tuning Q&A in English and Chinese, 10% greetings and identity, 12% "I don't know"; 20% have a
-system message, 30% two or three turns). Held out and never trained on: 10% of all 2-digit problems
-(a + b, and a − b with a ≥ b; {ev['arithmetic_n']} problems), the last paraphrase of every question
-list, and a hashed tenth of the unknown-question fills.
+Fine-tuning data: {summary['sft_train_dialogues']:,} dialogues generated by `petrel_export/dialogues.py`
+({mix}); some with a system message, a fifth with a second turn. Held out and never trained on:
+8% of all a ± b problems, whole phrasings of every question family (arithmetic templates, question
+wrappers, a dictionary phrasing, out-of-domain templates, tool-question templates), a tenth of the
+dictionary words, and five weather cities.
 
 ## Recipe
 
 One command on CPU: `cd model-export && /usr/bin/python3 -m petrel_export.pipeline --config cpu`
-(seed {cfg.seed}; resumable). Each stage has a wall-clock budget and the cosine learning-rate schedule
-follows it, so on a busy machine the run stops early rather than late.
-The shipped model was trained with budgets of 14 + 70 minutes on a shared machine where the run got
-about a third of the 2 cores (one thread); the table shows that run. The `cpu` config now uses
-budgets of 12 + 44 minutes and two threads, so the command finishes within an hour on two free cores,
-at roughly the same number of training tokens (that shorter run has not been repeated here).
+(seed {cfg.seed}; resumable). The learning rate follows the step (warmup, then cosine to the minimum
+at the last step), so the same seed gives the same model on a busy or an idle machine.
 
-| stage | steps | batch × context | tokens | peak LR | wall time |
+| stage | steps | rows × tokens | tokens | peak LR | wall time |
 |---|---|---|---|---|---|
-| pretraining (next-token loss on every token) | {summary['pretrain_steps']} | {p.batch_size} × {m['block_size']} | {summary['pretrain_tokens'] / 1e6:.2f} M | {p.lr:g} | {summary['pretrain_seconds'] / 60:.1f} min |
-| SFT (loss only on assistant tokens and their `<|im_end|>`; dialogues packed whole) | {summary['sft_steps']} | {s.batch_size} × {m['block_size']} | {summary['sft_tokens'] / 1e6:.2f} M | {s.lr:g} | {summary['sft_seconds'] / 60:.1f} min |
+| pretraining (next-token loss on every token) | {summary['pretrain_steps']} | {p.batch_size} × {p.seq_len or m['block_size']} | {summary['pretrain_tokens'] / 1e6:.2f} M | {p.lr:g} | {summary['pretrain_seconds'] / 60:.1f} min |
+| SFT (loss on assistant turns, tool calls and `<|im_end|>`; {s.corpus_rows} rows of every {s.batch_size} are corpus text with loss on every token) | {summary['sft_steps']} | {s.batch_size} × {s.seq_len or m['block_size']} | {summary['sft_tokens'] / 1e6:.2f} M | {s.lr:g} | {summary['sft_seconds'] / 60:.1f} min |
 
-AdamW (β 0.9/0.95, weight decay {p.weight_decay} in pretraining, 0 in SFT), warmup then cosine to 10%
-of the peak, gradient clip 1.0, fp32, one thread on a 2-core machine shared with other work
-(about 1/3 of it was available). The `gpu` config (8 × 512, vocab 8192, bf16 autocast) runs the same code.
+AdamW (β 0.9/0.95, weight decay {p.weight_decay} in pretraining, 0 in SFT), gradient clip 1.0, fp32,
+{cfg.threads} threads. The whole command took {minutes:.0f} minutes on a 2-core machine that other
+work shared (the training process had priority). The `gpu` config (8 × 512, vocab 8192, bf16
+autocast) runs the same code; `model-export/gpu/run.sh` is the script for a GPU host.
 
 ## Results
 
-Losses (cross-entropy, nats per token):
+Losses (cross-entropy, nats per token) on held-out corpus documents and held-out dialogues:
 
-| | untrained (same shapes, same seed) | trained |
-|---|---|---|
-| pretraining val loss (held-out corpus documents), after pretraining | {summary['untrained_val_loss']:.3f} | **{summary['pretrain_final_val_loss']:.3f}** |
-| SFT val loss (held-out dialogues, assistant tokens), after SFT | {ev['untrained_sft_val_loss']:.3f} | **{summary['sft_final_val_loss']:.3f}** |
-| corpus val loss of the final (fine-tuned) model, {ev['val_tokens']:,} tokens | {ev['untrained_corpus_val_loss']:.3f} | {ev['corpus_val_loss']:.3f} |
+| | untrained | after pretraining | after SFT |
+|---|---|---|---|
+| corpus val loss | {summary['untrained_val_loss']:.3f} | **{summary['pretrain_final_val_loss']:.3f}** | **{summary['corpus_val_loss_after_sft']:.3f}** |
+| SFT val loss (assistant tokens) | {ev['untrained_sft_val_loss']:.3f} | – | **{summary['sft_final_val_loss']:.3f}** |
 
 ![loss curves](loss.png)
 
-Held-out evals (greedy, PyTorch; `python3 -m petrel_export.evaluate --model-dir ../models/{cfg.model_id}`):
+Held-out skills (`python3 -m petrel_export.evaluate --model-dir ../models/{cfg.model_id}`; PyTorch,
+greedy, and sampled at temperature 0.7 with seeds 0–4 on up to 40 prompts per skill):
+
+{skills_section(sk)}
+
+{summary_section(sk)}
+
+Export parity:
 
 | eval | result |
 |---|---|
-| 2-digit addition/subtraction accuracy ({ev['arithmetic_n']} held-out problems, English and Chinese prompts) | **{ev['arithmetic_accuracy']:.1%}** (exact answer string {ev['arithmetic_exact_match']:.1%}) |
-| `<|im_end|>` emitted within {cfg.eval_max_new_tokens} tokens, all {ev['heldout_n']} held-out prompts | **{ev['im_end_rate']:.1%}** |
-| ONNX fp32 vs PyTorch logits, prefill + 5 decode steps, max abs diff | **{ev['onnx_fp32_vs_torch_max_abs_diff']:.2e}** |
-| int8 ONNX greedy tokens = fp32 ONNX greedy tokens (golden prompts) | **{ev['int8_vs_fp32_greedy_token_agreement']:.1%}** |
+| ONNX fp32 vs PyTorch logits, prefill + 5 decode steps, max abs diff | {ev['onnx_fp32_vs_torch_max_abs_diff']:.2e} |
+| int8 ONNX greedy tokens = fp32 ONNX greedy tokens (golden prompts) | {ev['int8_vs_fp32_greedy_token_agreement']:.1%} |
 | int8 ONNX greedy tokens = PyTorch golden tokens | {ev['int8_greedy_agreement_with_torch']:.1%} |
 
-| held-out category | prompts | ended with `<|im_end|>` | exact expected answer |
-|---|---|---|---|
-{cat_rows}
-
-## Sample conversations (greedy, seed questions)
+## Sample conversations (greedy)
 
 {samples_section(ev['samples'])}
-## Notes on this run
-
-- The shipped run was stopped twice and resumed from its checkpoints (same command): once at the
-  pretraining/SFT boundary, and once at SFT step 275 to raise the SFT wall-clock budget from 36 to
-  70 minutes after held-out arithmetic was still at 0%; it reached 13% at step 700, 81% at 1600,
-  95% (on a 62-problem subset) at 2050. The config in `configs.py` is the one that finished.
-- Long SFT made the model forget most of its pretraining: the corpus val loss of the final model is
-  worse than the untrained one (table above). Pretraining (~{summary['pretrain_tokens'] / 1e6:.1f} M tokens) mainly gave
-  the start for SFT here; a bigger CPU budget or mixing corpus text into SFT would keep both.
-- int8: every MatMul with a constant weight is int8 except the first decoder layer, kept fp32
-  because quantizing it flipped near-tied greedy choices (token agreement 91.7% → 100% without it).
-
 ## Limitations
 
-{summary['params'] / 1e6:.1f} M parameters and under an hour of CPU: the pretraining loss is far from
-what larger runs reach, free text is mostly word salad, subtraction is taught only with a ≥ b, and
-knowledge answers are memorised paragraphs. The corpus contains archaic (1913, KJV) language.
+{summary['params'] / 1e6:.1f} M parameters and under an hour of CPU: free text is mostly word salad, the
+knowledge answers are fixed paragraphs, and what it knows of words beyond the trained dictionary
+entries is the row "word meanings of words never asked in SFT" above. The corpus contains archaic
+(1913 Webster, KJV) language. Tool arguments are JSON the model writes; serve it with
+grammar-constrained decoding (Petrel's engine does) to guarantee they parse.
 """
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--config", default="cpu", choices=sorted(CONFIGS))
-    ap.add_argument("--eval", type=Path, required=True)
+    ap.add_argument("--eval", type=Path, required=True, help="evaluate.py's JSON")
+    ap.add_argument("--summary", type=Path, required=True, help="the pipeline's runs/<config>/summary.json")
     ap.add_argument("--out", type=Path, default=None)
     args = ap.parse_args()
     cfg = CONFIGS[args.config]
-    summary = json.loads((EXPORT_DIR / "runs" / cfg.name / "summary.json").read_text())
+    summary = json.loads(args.summary.read_text())
     stats = json.loads((EXPORT_DIR / "data" / "cache" / "corpus" / "stats.json").read_text())
     ev = json.loads(args.eval.read_text())
     out = args.out or EXPORT_DIR.parent / "models" / cfg.model_id / "README.md"

@@ -100,8 +100,9 @@ def write_checkpoint(model: LlamaForCausalLM, path: Path) -> None:
     assert back.keys() == sd.keys() and all(torch.equal(back[k], sd[k]) for k in sd), "safetensors read-back mismatch"
 
 
-def write_model_dir(model: LlamaForCausalLM, tok: ByteLevelBPE, out: Path) -> None:
-    """Everything but golden.json and README.md, which need prompts and a story to tell."""
+def write_model_dir(model: LlamaForCausalLM, tok: ByteLevelBPE, out: Path, onnx: bool = True) -> None:
+    """Everything but golden.json, the GGUF files and README.md. onnx=False writes only the HF files
+    (for a GPU host without onnx; export the ONNX files where the repo's tools are)."""
     cfg = model.config
     out.mkdir(parents=True, exist_ok=True)
     _write_json(out / "config.json", hf_config(cfg, tok))
@@ -111,7 +112,8 @@ def write_model_dir(model: LlamaForCausalLM, tok: ByteLevelBPE, out: Path) -> No
                                                   "additional_special_tokens": [IM_START, IM_END]})
     tok.save(out / "tokenizer.json")
     write_checkpoint(model, out / "model.safetensors")
-    export_all(model, out / "onnx")
+    if onnx:
+        export_all(model, out / "onnx")
 
 
 def load_model_dir(path: Path) -> tuple:

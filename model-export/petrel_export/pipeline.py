@@ -12,6 +12,7 @@ import json
 import logging
 import random
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +24,7 @@ from .chat import ADDED_TOKENS, BOS, IM_END, render
 from .configs import CONFIGS, RunConfig
 from .corpus import build_corpus, corpus_paths, read_docs
 from .data import MixedBatches, SftBatches, StreamBatches, encode_corpus, sft_example
+from .gguf import write_gguf
 from .golden import write_golden
 from .model import LlamaForCausalLM, ModelConfig
 from .model_dir import write_model_dir
@@ -69,7 +71,7 @@ def pretrain_data(cfg: RunConfig, run_dir: Path, tok: ByteLevelBPE, train_txt: P
     return train_ids, val_ids
 
 
-def run(cfg: RunConfig, out: Path, runs_root: Path) -> dict:
+def run(cfg: RunConfig, out: Path, runs_root: Path, hf_only: bool = False) -> dict:
     t_start = time.time()
     torch.set_num_threads(cfg.threads)
     run_dir = runs_root / cfg.name
@@ -106,7 +108,9 @@ def run(cfg: RunConfig, out: Path, runs_root: Path) -> dict:
     log.info("corpus val loss after SFT %.4f (after pretraining %.4f, untrained %.4f)",
              corpus_after_sft, h_pre["val"][-1]["loss"], baseline)
     model = model.cpu().float().eval()
-    write_model_dir(model, tok, out)
+    write_model_dir(model, tok, out, onnx=not hf_only)
+    if not hf_only:
+        write_gguf(out)
     write_golden(model, tok, cfg.model_id, out / "golden.json", [tok.token_id(IM_END), tok.token_id(BOS)])
     plot_losses({"pretrain": h_pre, "sft": h_sft}, baseline, out / "loss.png")
     summary = {
@@ -130,11 +134,15 @@ def main() -> None:
     ap.add_argument("--config", default="cpu", choices=sorted(CONFIGS))
     ap.add_argument("--out", type=Path, default=None)
     ap.add_argument("--runs", type=Path, default=EXPORT_DIR / "runs")
+    ap.add_argument("--device", default=None, help="override the config's device (export a GPU run on CPU)")
+    ap.add_argument("--hf-only", action="store_true", help="write only the HF files and golden.json (no ONNX, GGUF)")
     args = ap.parse_args()
     cfg = CONFIGS[args.config]
+    if args.device:
+        cfg = replace(cfg, device=args.device)
     np.random.seed(cfg.seed)
     random.seed(cfg.seed)
-    run(cfg, args.out or EXPORT_DIR.parent / "models" / cfg.model_id, args.runs)
+    run(cfg, args.out or EXPORT_DIR.parent / "models" / cfg.model_id, args.runs, args.hf_only)
 
 
 if __name__ == "__main__":

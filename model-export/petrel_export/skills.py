@@ -6,6 +6,7 @@ whole phrasings (templates and wrappers), operand pairs, dictionary words, citie
 from __future__ import annotations
 
 import hashlib
+import json
 import random
 import re
 from functools import lru_cache
@@ -15,6 +16,8 @@ from typing import List, Optional, Tuple
 from . import dialogue_content as C
 
 WORDNET = Path("/usr/share/wordnet")
+# the entries are also kept beside the corpus cache, for hosts without the wordnet-base package (GPU hosts)
+DICT_CACHE = Path(__file__).resolve().parent.parent / "data" / "cache" / "corpus" / "dictionary.json"
 Pair = Tuple[str, str]
 
 
@@ -126,6 +129,8 @@ def ood_pairs() -> Tuple[List[Pair], List[Pair]]:
 @lru_cache(maxsize=1)
 def dictionary_entries() -> List[Pair]:
     """(word, gloss) for single-word nouns seen in WordNet's sense-tagged corpus, plus a few required ones."""
+    if not (WORDNET / "data.noun").exists():
+        return [tuple(e) for e in json.loads(DICT_CACHE.read_text(encoding="utf-8"))]
     data = (WORDNET / "data.noun").read_bytes()
     out = []
     for line in (WORDNET / "index.noun").read_text(encoding="utf-8").splitlines():
@@ -142,6 +147,8 @@ def dictionary_entries() -> List[Pair]:
         gloss = entry.split("|", 1)[1].split(";")[0].strip()
         if 15 <= len(gloss) <= 90 and '"' not in gloss:
             out.append((word, gloss))
+    if DICT_CACHE.parent.exists():
+        DICT_CACHE.write_text(json.dumps(out, ensure_ascii=False), encoding="utf-8")
     return out
 
 

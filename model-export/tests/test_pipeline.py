@@ -8,7 +8,7 @@ from petrel_export.golden import GOLDEN_PROMPTS
 from petrel_export.pipeline import run
 
 EXPECTED_FILES = ["config.json", "generation_config.json", "tokenizer.json", "tokenizer_config.json",
-                  "special_tokens_map.json", "model.safetensors", "onnx/model.onnx", "onnx/model_quantized.onnx",
+                  "special_tokens_map.json", "model.safetensors", "onnx/model.onnx", "onnx/model_quantized.onnx", "model.gguf", "model-q8_0.gguf",
                   "golden.json", "loss.png"]
 
 
