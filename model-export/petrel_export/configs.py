@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Optional
 
 from .model import ModelConfig
 
@@ -38,12 +39,15 @@ class RunConfig:
     model_id: str = "petrel-mini"
     eval_max_new_tokens: int = 160
     extra: dict = field(default_factory=dict)
+    # an optional second SFT pass with its own warmup and cosine, continuing from the first
+    sft2: Optional[StageConfig] = None
 
 
 CONFIGS = {
     # Sized for a 2-core machine, scheduled in steps: the same seed gives the same model anywhere.
     # Token budget: pretraining 800 steps x 16 rows x 256 = 3.3 M tokens of corpus text; SFT 400 steps x
-    # 16 rows x 512 = 3.3 M tokens, of which 2 rows in 16 (0.4 M) are corpus text again.
+    # 16 rows x 512 = 3.3 M tokens, of which 2 rows in 16 (0.4 M) are corpus text again; then a second SFT
+    # pass of 240 steps (2.0 M tokens) with its own warmup and cosine, continuing from the first.
     "cpu": RunConfig(
         name="cpu",
         model=ModelConfig(n_layer=4, n_head=4, n_kv_head=2, n_embd=128, block_size=512, vocab_size=4096),
@@ -51,6 +55,8 @@ CONFIGS = {
                              eval_interval=100, eval_batches=6, ckpt_interval=25),
         sft=StageConfig(steps=400, batch_size=16, lr=1.5e-3, min_lr=1e-4, warmup=30, eval_interval=50,
                         eval_batches=4, ckpt_interval=25, weight_decay=0.0, corpus_rows=2),
+        sft2=StageConfig(steps=240, batch_size=16, lr=1e-3, min_lr=5e-5, warmup=10, eval_interval=60,
+                         eval_batches=4, ckpt_interval=20, weight_decay=0.0, corpus_rows=2),
         tokenizer_bytes=8_000_000, pretrain_bytes=24_000_000, sft_dialogues=60_000, eval_max_new_tokens=160,
         threads=2,
     ),
@@ -73,6 +79,8 @@ CONFIGS = {
                              eval_interval=3, eval_batches=1, ckpt_interval=3),
         sft=StageConfig(steps=6, batch_size=4, lr=1e-3, min_lr=1e-4, warmup=2,
                         eval_interval=3, eval_batches=1, ckpt_interval=3, corpus_rows=1),
+        sft2=StageConfig(steps=3, batch_size=4, lr=5e-4, min_lr=1e-4, warmup=1,
+                         eval_interval=3, eval_batches=1, ckpt_interval=3, corpus_rows=1),
         tokenizer_bytes=200_000, pretrain_bytes=300_000, sft_dialogues=300, model_id="petrel-tiny",
         eval_max_new_tokens=8,
     ),

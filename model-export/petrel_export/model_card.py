@@ -1,7 +1,7 @@
 """Writes the model card (README.md) of a trained model directory from the run's numbers.
 
-    /usr/bin/python3 -m petrel_export.model_card --config cpu --summary results/petrel-mini/summary.json \\
-        --eval results/petrel-mini/eval.json
+    /usr/bin/python3 -m petrel_export.model_card --config cpu --summary results/cpu-v2/summary.json \\
+        --eval results/cpu-v2/eval.json
 """
 from __future__ import annotations
 

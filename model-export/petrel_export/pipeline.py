@@ -104,6 +104,13 @@ def run(cfg: RunConfig, out: Path, runs_root: Path, hf_only: bool = False) -> di
         return MixedBatches(rows, StreamBatches(train_ids, 1, cfg.sft.seq_len or T, cfg.seed + 7919 + s), cfg.sft.corpus_rows)
 
     h_sft = train_stage(model, cfg.sft, sft_batches, val_sft, run_dir / "sft", dev, "sft", corpus_val=val_pre)
+    if cfg.sft2:
+        h_sft2 = train_stage(model, cfg.sft2, lambda s: sft_batches(100_000 + s), val_sft, run_dir / "sft2", dev, "sft2",
+                             corpus_val=val_pre)
+        h_sft = {**h_sft2, "train": h_sft["train"] + [{**p, "step": p["step"] + h_sft["steps"]} for p in h_sft2["train"]],
+                 "val": h_sft["val"] + [{**p, "step": p["step"] + h_sft["steps"]} for p in h_sft2["val"]],
+                 "val_corpus": h_sft["val_corpus"] + [{**p, "step": p["step"] + h_sft["steps"]} for p in h_sft2["val_corpus"]],
+                 "steps": h_sft["steps"] + h_sft2["steps"], "seconds": h_sft["seconds"] + h_sft2["seconds"]}
     corpus_after_sft = h_sft["val_corpus"][-1]["loss"]
     log.info("corpus val loss after SFT %.4f (after pretraining %.4f, untrained %.4f)",
              corpus_after_sft, h_pre["val"][-1]["loss"], baseline)

@@ -37,7 +37,9 @@ def test_metadata_describes_the_llama_and_its_tokenizer(gguf, exported, model):
         assert len(tokens) == cfg.vocab_size == len(meta["tokenizer.ggml.token_type"])
         assert all(tokens[i] == t for t, i in tok["model"]["vocab"].items())
         assert tokens[:3] == ["<|endoftext|>", "<|im_start|>", "<|im_end|>"]
-        assert meta["tokenizer.ggml.token_type"][:4] == [3, 3, 3, 1]  # control, control, control, normal
+        assert tokens[3:5] == ["<tool_call>", "</tool_call>"]
+        # control x3, then the tool-call markers as user-defined tokens (they decode as text), then normal
+        assert meta["tokenizer.ggml.token_type"][:6] == [3, 3, 3, 4, 4, 1]
         assert meta["tokenizer.ggml.merges"] == [" ".join(m) for m in tok["model"]["merges"]]
         assert (meta["tokenizer.ggml.bos_token_id"], meta["tokenizer.ggml.eos_token_id"]) == (0, 2)
         assert meta["tokenizer.ggml.add_bos_token"] is False

@@ -30,6 +30,8 @@ def test_tiny_pipeline_end_to_end_and_resume(tmp_path):
     assert any("自" in c["prompt"] for c in golden["cases"]) and any("🐦" in c["prompt"] for c in golden["cases"])
     ckpt = torch.load(runs / "tiny" / "sft" / "ckpt.pt")
     assert ckpt["history"]["done"] and ckpt["step"] == cfg.sft.steps
+    assert summary["sft_steps"] == cfg.sft.steps + cfg.sft2.steps  # the second SFT pass continues the first
+    assert summary["corpus_val_loss_after_sft"] > 0
     # a second run resumes from the finished checkpoints instead of training again
     again = run(cfg, tmp_path / "model2", runs)
     assert again["sft_final_val_loss"] == summary["sft_final_val_loss"]

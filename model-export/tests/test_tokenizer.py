@@ -64,7 +64,7 @@ def heldout_text(min_bytes: int) -> list:
         size += len(doc.encode("utf-8"))
         if size >= min_bytes:
             break
-    docs += [c["messages"][0]["content"] + c["answer"] for c in generate(1337, 0, 0).heldout]
+    docs += [c["messages"][-1]["content"] + (c["answer"] or "") for c in generate(1337, 0, 0).heldout]
     return docs
 
 
