@@ -1,5 +1,6 @@
-// Shared by the batching suites: engines with and without batching on the same model files, and
-// prompts of mixed lengths built from the model's own golden prompts.
+// Shared by the batching suites: an engine that shares decode steps and one at batch size 1 (each
+// request alone) on the same model files, and prompts of mixed lengths built from the model's own
+// golden prompts.
 import {
   type BatchingOptions,
   createEngine,
@@ -19,7 +20,7 @@ export async function enginePair(
   variant: OnnxVariant = "fp32",
 ): Promise<{ plain: PetrelEngine; batched: PetrelEngine }> {
   const files = await readModelDir(modelDir(model), variant);
-  const plain = await createEngine({ id: model, files, sessions, variant });
+  const plain = await createEngine({ id: model, files, sessions, variant, batching: { maxBatchSize: 1 } });
   const batched = await createEngine({ id: model, files, sessions, variant, batching });
   return { plain, batched };
 }

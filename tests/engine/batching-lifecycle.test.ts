@@ -2,7 +2,7 @@
 // own sequence; n>1 and seeded sampling give what the unbatched engine gives; admission is FIFO
 // under the row and KV caps.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { PetrelEngine, SessionFactory } from "../../service/src/engine/index.js";
+import type { LogitsProcessor, PetrelEngine, SessionFactory } from "../../service/src/engine/index.js";
 import { nodeSessions } from "../../service/src/ort/node.js";
 import { drain, enginePair, interceptRuns, mixedPrompts, recordingSessions } from "./batching-helpers.js";
 import { type Collected, collect } from "./helpers.js";
@@ -143,6 +143,44 @@ describe("batching: cancellation, errors, sampling, admission", () => {
     expect(got.texts).toEqual(want.texts);
     expect(got.finish).toEqual(want.finish);
     expect(got.usage).toEqual(want.usage);
+  });
+});
+
+/** Allows only `script[k]` at step k (a stand-in for a grammar's token mask); records what it is told. */
+function scripted(script: number[]): LogitsProcessor & { accepted: number[] } {
+  const accepted: number[] = [];
+  return {
+    accepted,
+    process(logits) {
+      const allowed = script[accepted.length] ?? 0;
+      for (let id = 0; id < logits.length; id++) if (id !== allowed) logits[id] = Number.NEGATIVE_INFINITY;
+    },
+    accept: (id) => accepted.push(id),
+  };
+}
+
+describe("batching: per-row logits processors", () => {
+  it("each choice's processors shape only its own row and see only its own tokens", async () => {
+    const { plain, batched } = await enginePair(model, nodeSessions(), { maxBatchSize: 8 });
+    const free = (await collect(plain.generateFromIds(prompts[1] as number[], greedy(12)))).ids[0];
+    const scripts = [
+      [40, 41, 42, 43, 44, 45],
+      [50, 51, 52, 53, 54, 55],
+    ];
+    const made: ReturnType<typeof scripted>[] = [];
+    const logitsProcessors = (index: number) => {
+      made[index] = scripted(scripts[index] as number[]);
+      return [made[index] as LogitsProcessor];
+    };
+    const [masked, unmasked] = await Promise.all([
+      drain(batched.generateFromIds(prompts[0] as number[], { ...greedy(6), n: 2, logitsProcessors })),
+      drain(batched.generateFromIds(prompts[1] as number[], greedy(12))),
+    ]);
+    await plain.dispose();
+    await batched.dispose();
+    expect(masked.ids).toEqual(scripts);
+    expect(made.map((p) => p.accepted)).toEqual(scripts);
+    expect(unmasked.ids[0]).toEqual(free);
   });
 });
 

@@ -2,6 +2,7 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import {
+  type BatchingOptions,
   createEngine,
   type GenerateEvent,
   type OnnxVariant,
@@ -30,8 +31,10 @@ export async function engineOn(
   model: string,
   sessions: SessionFactory,
   variant: OnnxVariant = "int8",
+  batching?: BatchingOptions,
 ): Promise<PetrelEngine> {
-  return createEngine({ id: model, files: await readModelDir(modelDir(model), variant), sessions, variant });
+  const files = await readModelDir(modelDir(model), variant);
+  return createEngine({ id: model, files, sessions, variant, batching });
 }
 
 export interface Collected {

@@ -1,5 +1,6 @@
 // Request lifecycle on the engine: context-limit errors before the first event, max_tokens and
-// context-limit finishes, abort at the next step (and while queued), n > 1, the FIFO queue.
+// context-limit finishes, abort at the next step (and while queued), n > 1, and batch size 1 as a
+// setting of the one scheduler (requests queue in arrival order).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   ContextLengthExceededError,
@@ -80,17 +81,20 @@ describe("context limit", () => {
 });
 
 describe("abort", () => {
-  it("aborting after the first delta stops decoding at the next step and throws the reason", async () => {
+  it("aborting after the second delta stops decoding at the next step and throws the reason", async () => {
     const files = await readModelDir(modelDir("tiny-random"));
     const sessions = fakeScriptedSessions({
       script: new Array(100).fill(65),
       promptLength: 3,
       vocabSize: 1024,
       numLayers: 2,
+      // each run ends in a later macrotask, so the reader sees every delta one step after it
+      beforeRun: () => new Promise((resolve) => setImmediate(resolve)),
     });
     const fake = await createEngine({ files, sessions });
     const controller = new AbortController();
     let deltas = 0;
+    let runsAtAbort = -1;
     await expect(
       (async () => {
         for await (const event of fake.generateFromIds(
@@ -98,30 +102,38 @@ describe("abort", () => {
           { temperature: 0, maxTokens: 100 },
           controller.signal,
         )) {
-          if (event.type === "delta" && ++deltas === 2) controller.abort(new Error("client went away"));
+          if (event.type === "delta" && ++deltas === 2) {
+            runsAtAbort = sessions.runs;
+            controller.abort(new Error("client went away"));
+          }
         }
       })(),
     ).rejects.toThrow("client went away");
-    // prefill + the step that produced the 2nd token; none after the abort
-    expect(sessions.runs).toBe(2);
-    expect(fake.load()).toEqual({ queued: 0, active: 0, capacity: 1 });
+    // prefill, the step that produced the 2nd token and the one in flight when the reader saw it
+    expect(runsAtAbort).toBe(3);
+    for (let i = 0; i < 50 && fake.load().active > 0; i++) await new Promise((r) => setImmediate(r));
+    // none started after the abort, and the scheduler let go of the request
+    expect(sessions.runs).toBe(runsAtAbort);
+    expect(fake.load()).toEqual({ queued: 0, active: 0, capacity: 8 });
   });
 
-  it("a request aborted while queued never runs and leaves the queue", async () => {
-    const first = engine.generate({ messages: user("one"), maxTokens: 20, seed: 1 })[Symbol.asyncIterator]();
-    await first.next(); // first now holds the engine
+  it("batch size 1: a request aborted while queued never runs and leaves the queue", async () => {
+    const single = await engineOn("tiny-random", nodeSessions(), "int8", { maxBatchSize: 1 });
+    const first = single.generate({ messages: user("one"), maxTokens: 20, seed: 1 })[Symbol.asyncIterator]();
+    await first.next(); // first now holds the only row
     const controller = new AbortController();
-    const second = collect(engine.generate({ messages: user("two"), maxTokens: 5 }, controller.signal));
-    expect(engine.load()).toEqual({ queued: 1, active: 1, capacity: 1 });
+    const second = collect(single.generate({ messages: user("two"), maxTokens: 5 }, controller.signal));
+    expect(single.load()).toEqual({ queued: 1, active: 1, capacity: 1 });
     controller.abort(new Error("gave up waiting"));
     await expect(second).rejects.toThrow("gave up waiting");
-    expect(engine.load().queued).toBe(0);
+    expect(single.load().queued).toBe(0);
     await first.return?.();
-    expect(engine.load()).toEqual({ queued: 0, active: 0, capacity: 1 });
+    expect(single.load()).toEqual({ queued: 0, active: 0, capacity: 1 });
+    await single.dispose();
   });
 });
 
-describe("n > 1 and the queue", () => {
+describe("n > 1 and batch size 1", () => {
   it("n choices each get an index, a finish and their own PRNG stream; usage sums them", async () => {
     const params = { messages: user("Once upon a time"), n: 3, maxTokens: 12, seed: 42, temperature: 1.5 };
     const a = await collect(engine.generate(params));
@@ -134,14 +146,19 @@ describe("n > 1 and the queue", () => {
     expect(a.usage?.completionTokens).toBe(total);
   });
 
-  it("choice 0 of n=3 equals the n=1 run with the same seed (shared prefill, separate caches)", async () => {
+  // fp32: the n rows share decode steps, and int8's per-tensor activation scales would let the
+  // other two rows move choice 0's logits (engine/README.md, "int8 and shared steps")
+  it("choice 0 of n=3 equals the n=1 run with the same seed (shared prefill, own rows; fp32)", async () => {
+    const fp32 = await engineOn("tiny-random", nodeSessions(), "fp32");
     const params = { messages: user("Hello"), maxTokens: 10, seed: 9 };
-    const one = await collect(engine.generate(params));
-    const three = await collect(engine.generate({ ...params, n: 3 }));
+    const one = await collect(fp32.generate(params));
+    const three = await collect(fp32.generate({ ...params, n: 3 }));
     expect(three.texts[0]).toBe(one.texts[0]);
+    await fp32.dispose();
   });
 
-  it("concurrent requests run one at a time in arrival order, each as if alone", async () => {
+  it("batch size 1: concurrent requests run one at a time in arrival order, each as if alone", async () => {
+    const single = await engineOn("tiny-random", nodeSessions(), "int8", { maxBatchSize: 1 });
     const p1 = { messages: user("first request"), maxTokens: 16, seed: 1 };
     const p2 = { messages: user("second, different"), maxTokens: 16, seed: 2 };
     const alone1 = await collect(engine.generate(p1));
@@ -152,9 +169,10 @@ describe("n > 1 and the queue", () => {
       order.push(i);
       return r;
     };
-    const [c1, c2] = await Promise.all([tag(1, engine.generate(p1)), tag(2, engine.generate(p2))]);
+    const [c1, c2] = await Promise.all([tag(1, single.generate(p1)), tag(2, single.generate(p2))]);
     expect(c1.texts).toEqual(alone1.texts);
     expect(c2.texts).toEqual(alone2.texts);
     expect(order).toEqual([1, 2]);
+    await single.dispose();
   });
 });

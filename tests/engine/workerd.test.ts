@@ -2,9 +2,17 @@
 // onnxruntime-web; the same seed gives the same text as onnxruntime-node (fp32); the wasm memory after
 // loading the shipped int8 petrel-mini stays ≤ 90 MB (local workerd does not enforce 128 MB).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { GenerateEvent } from "../../service/src/engine/index.js";
+import type { GenerateEvent, OnnxVariant } from "../../service/src/engine/index.js";
 import { nodeSessions } from "../../service/src/ort/node.js";
-import { collect, collectEvents, engineOn, expectedGreedy, readGolden } from "./helpers.js";
+import {
+  type Collected,
+  collect,
+  collectEvents,
+  engineOn,
+  expectedGreedy,
+  type GoldenCase,
+  readGolden,
+} from "./helpers.js";
 import { type RunningWorker, startTestWorker } from "./workerd/start-worker.js";
 
 let worker: RunningWorker;
@@ -22,6 +30,14 @@ async function inWorker(body: object) {
   };
   if (!response.ok) throw new Error(`worker: ${json.message}`);
   return { ...collectEvents(json.events), wasmMemoryBytes: json.wasmMemoryBytes };
+}
+
+/** The /stream endpoint: events read line by line as the worker pulls them from the engine. */
+async function streamInWorker(body: object) {
+  const response = await fetch(`${worker.url}/stream`, { method: "POST", body: JSON.stringify(body) });
+  if (!response.ok) throw new Error(`worker: ${await response.text()}`);
+  const lines = (await response.text()).split("\n").filter(Boolean);
+  return collectEvents(lines.map((line) => JSON.parse(line) as GenerateEvent));
 }
 
 const MB = 1024 * 1024;
@@ -62,6 +78,56 @@ describe("onnxruntime-web inside workerd", () => {
       });
       expect(r.ids[0] ?? []).toEqual(expectedGreedy(c, golden.eos_token_ids ?? []));
     });
+  });
+
+  // Every golden prompt at once, each request streamed: they share the isolate's one scheduler, so
+  // decode runs hold several rows, and requests that finish early leave the others running.
+  // `together` set: every request at once, held in the worker until all have arrived; unset: one by one
+  const streamAll = async (variant: OnnxVariant, together?: number) => {
+    const golden = readGolden("petrel-mini");
+    await fetch(`${worker.url}/runs`); // forget earlier runs
+    const request = (c: GoldenCase) =>
+      streamInWorker({
+        model: "petrel-mini",
+        variant,
+        promptIds: c.input_ids,
+        params: { temperature: 0, maxTokens: c.max_new_tokens, logprobs: true },
+        together,
+      });
+    const results: Collected[] = [];
+    if (together) results.push(...(await Promise.all(golden.cases.map(request))));
+    else for (const c of golden.cases) results.push(await request(c));
+    const runs = (await (await fetch(`${worker.url}/runs`)).json()) as [number, number][];
+    const decodeBatches = runs.filter(([, seq]) => seq === 1).map(([batch]) => batch);
+    return { golden, results, maxDecodeBatch: Math.max(...decodeBatches) };
+  };
+
+  it("concurrent streams share decode steps and each still equals PyTorch's greedy (new-kv, fp32)", async () => {
+    const { golden, results, maxDecodeBatch } = await streamAll(
+      "new-kv",
+      readGolden("petrel-mini").cases.length,
+    );
+    for (const [i, c] of golden.cases.entries())
+      expect(results[i]?.ids[0] ?? []).toEqual(expectedGreedy(c, golden.eos_token_ids ?? []));
+    expect(maxDecodeBatch).toBeGreaterThanOrEqual(2);
+  });
+
+  // The shipped int8 file batched: int8 quantizes activations with one scale per tensor, so rows
+  // that share a decode step nudge each other's logits (engine/README.md, "int8 and shared steps").
+  // A prompt's prefill never shares its run, so the first token and its logprob equal the lone run's.
+  it("concurrent int8 streams share decode steps; each first token equals the lone run's (new-kv-int8)", async () => {
+    const alone = await streamAll("new-kv-int8");
+    const { results, maxDecodeBatch } = await streamAll("new-kv-int8", alone.golden.cases.length);
+    expect(maxDecodeBatch).toBeGreaterThanOrEqual(2);
+    for (const [i, c] of alone.golden.cases.entries()) {
+      const lone = alone.results[i] as Collected;
+      const shared = results[i] as Collected;
+      expect(shared.ids[0]?.[0]).toBe(lone.ids[0]?.[0]);
+      const firstLogprob = (r: Collected) => r.events.find((e) => e.type === "delta")?.logprobs?.[0];
+      expect(firstLogprob(shared)).toEqual(firstLogprob(lone));
+      expect(shared.finish[0]).toMatch(/^(stop|length)$/);
+      expect(shared.ids[0]?.length).toBeLessThanOrEqual(c.max_new_tokens);
+    }
   });
 
   // fp32: with int8 weights, fp32 differences of ~1e-6 between the two runtimes flip the rounding of a

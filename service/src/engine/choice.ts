@@ -1,6 +1,7 @@
 // The state of one choice (of n) during generation: its PRNG stream, penalty counts, incremental
 // detokenizer and stop-string holdback. It turns logits into a token and a token into events.
 import { IncrementalDetokenizer } from "./detokenizer.js";
+import type { LogitsProcessor, LogitsProcessorFactory } from "./sampling/logits-processor.js";
 import { type TokenDescriber, tokenLogprob } from "./sampling/logprobs.js";
 import { Xoshiro128 } from "./sampling/prng.js";
 import {
@@ -32,6 +33,8 @@ export interface ResolvedParams {
   n: number;
   logprobs: boolean;
   topLogprobs: number;
+  /** Per-row processors (batching/README.md, "Per-row parameters"); none by default. */
+  logitsProcessors?: LogitsProcessorFactory;
 }
 
 export interface ChoiceDeps {
@@ -48,6 +51,7 @@ export class Choice {
   private readonly counts = new Map<number, number>();
   private readonly detokenizer: IncrementalDetokenizer;
   private readonly stops: StopStringMatcher;
+  private readonly processors: LogitsProcessor[];
   private pendingIds: number[] = [];
   private pendingLogprobs: TokenLogprob[] = [];
 
@@ -61,6 +65,7 @@ export class Choice {
     this.seen = new Set(promptIds);
     this.detokenizer = new IncrementalDetokenizer(deps.decode);
     this.stops = new StopStringMatcher(params.stop);
+    this.processors = params.logitsProcessors?.(index) ?? [];
   }
 
   /** Chooses the next token from the last position's logits (modified in place). */
@@ -69,6 +74,7 @@ export class Choice {
     applyLogitBias(logits, p.logitBias);
     applyRepetitionPenalty(logits, this.seen, p.repetitionPenalty);
     applyPresenceFrequency(logits, this.counts, p.presencePenalty, p.frequencyPenalty);
+    for (const processor of this.processors) processor.process(logits);
     // logprobs describe the distribution before temperature and truncation (see logprobs.ts)
     const describe = (id: number) =>
       p.logprobs ? tokenLogprob(logits, id, p.topLogprobs, this.deps.describe) : undefined;
@@ -87,6 +93,7 @@ export class Choice {
   accept(id: number, logprob: TokenLogprob | undefined, contextLeft: number): GenerateEvent[] {
     this.completionTokens++;
     if (this.deps.eosIds.has(id)) return this.finishWithTail("stop", "");
+    for (const processor of this.processors) processor.accept?.(id);
     this.seen.add(id);
     this.counts.set(id, (this.counts.get(id) ?? 0) + 1);
     this.pendingIds.push(id);

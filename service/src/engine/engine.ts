@@ -1,12 +1,10 @@
 // createEngine: a model directory (as a file map) plus an onnxruntime flavour's session factory
-// becomes an Engine. Tokenizing and validation happen eagerly in generate(); the run itself waits
-// its turn in a FIFO queue, so one engine never interleaves two requests on its session.
+// becomes an Engine. Tokenizing and validation happen eagerly in generate(); the run itself joins
+// the engine's one batch scheduler (batching/scheduler.ts), which decodes every admitted request
+// in shared steps. One request at a time is the setting `batching: { maxBatchSize: 1 }`.
 import { BatchRunner } from "./batching/batch-runner.js";
 import { type BatchingOptions, BatchScheduler } from "./batching/scheduler.js";
 import type { ChoiceDeps } from "./choice.js";
-import { Decoder } from "./decoder.js";
-import { FifoQueue } from "./fifo-queue.js";
-import { runGeneration } from "./generation.js";
 import { type ModelConfig, parseModelConfig } from "./model-config.js";
 import { type ModelFiles, type OnnxVariant, onnxPath, readBytes, requireJson } from "./model-files.js";
 import { resolveParams } from "./params.js";
@@ -28,7 +26,7 @@ export interface EngineOptions {
   sessions: SessionFactory;
   /** Which onnx/ file to load; default int8 (`model_quantized.onnx`). */
   variant?: OnnxVariant;
-  /** Iteration-level batching: concurrent requests share decode steps (batching/README.md). */
+  /** Rows per decode step, KV budget, prefill chunk (batching/README.md); default 8 rows. */
   batching?: BatchingOptions;
 }
 
@@ -50,9 +48,7 @@ export async function createEngine(options: EngineOptions): Promise<PetrelEngine
   const tokenEos = tokenizer.eosTokenId();
   const eosIds = new Set(config.eosTokenIds);
   if (tokenEos !== undefined) eosIds.add(tokenEos);
-  const session = await options.sessions.create(readBytes(files, onnxPath(options.variant ?? "int8")), {
-    freeDimensionOverrides: options.batching ? undefined : { batch_size: 1 },
-  });
+  const session = await options.sessions.create(readBytes(files, onnxPath(options.variant ?? "int8")));
   fillShapeFromSession(config, session);
   const bytesOf = makeTokenBytes(
     requireJson(files, "tokenizer.json"),
@@ -64,11 +60,12 @@ export async function createEngine(options: EngineOptions): Promise<PetrelEngine
     describe: { text: (id) => tokenizer.decode([id]), bytes: bytesOf },
     eosIds,
   };
-  const decoder = new Decoder(session, config);
-  const queue = new FifoQueue(1);
-  const batch = options.batching
-    ? new BatchScheduler(new BatchRunner(session, config), deps, config.contextLength, options.batching)
-    : undefined;
+  const scheduler = new BatchScheduler(
+    new BatchRunner(session, config),
+    deps,
+    config.contextLength,
+    options.batching,
+  );
   const info: ModelInfo = {
     id: options.id ?? "petrel",
     contextLength: config.contextLength,
@@ -84,11 +81,7 @@ export async function createEngine(options: EngineOptions): Promise<PetrelEngine
     if (room < 1 || (params.maxTokens !== undefined && params.maxTokens > room)) {
       throw new ContextLengthExceededError(promptIds.length, params.maxTokens ?? 1, config.contextLength);
     }
-    const resolved = resolveParams(params, config, room);
-    if (batch) return batch.generate(promptIds, resolved, signal);
-    return queued(queue, signal, () =>
-      runGeneration(decoder, promptIds, resolved, deps, config.contextLength, signal),
-    );
+    return scheduler.generate(promptIds, resolveParams(params, config, room), signal);
   };
 
   return {
@@ -97,23 +90,9 @@ export async function createEngine(options: EngineOptions): Promise<PetrelEngine
     tokenizer,
     generateFromIds,
     generate: (params, signal) => generateFromIds(tokenizer.encodeChat(params.messages), params, signal),
-    load: () => batch?.load() ?? { queued: queue.queued, active: queue.active, capacity: queue.capacity },
+    load: () => scheduler.load(),
     dispose: () => session.release(),
   };
-}
-
-/** Waits for the queue on first pull; the slot is released when the stream ends or is abandoned. */
-async function* queued(
-  queue: FifoQueue,
-  signal: AbortSignal | undefined,
-  start: () => AsyncGenerator<GenerateEvent>,
-): AsyncGenerator<GenerateEvent> {
-  const release = await queue.acquire(signal);
-  try {
-    yield* start();
-  } finally {
-    release();
-  }
 }
 
 /** Exports that omit kv heads / head_dim from config.json still carry them as static input dims. */

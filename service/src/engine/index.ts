@@ -6,6 +6,7 @@ export { createEngine } from "./engine.js";
 export type { ModelConfig } from "./model-config.js";
 export type { FileContent, ModelFiles, OnnxVariant } from "./model-files.js";
 export { ModelFileError, onnxPath } from "./model-files.js";
+export type { LogitsProcessor, LogitsProcessorFactory } from "./sampling/logits-processor.js";
 export type {
   DecoderSession,
   InputMeta,

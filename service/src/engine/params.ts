@@ -69,5 +69,6 @@ export function resolveParams(
     n: params.n ?? 1,
     logprobs: params.logprobs ?? false,
     topLogprobs: params.logprobs ? (params.topLogprobs ?? 0) : 0,
+    logitsProcessors: params.logitsProcessors,
   };
 }

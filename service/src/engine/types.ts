@@ -1,5 +1,6 @@
 // Public types of the engine. The engine is runtime-agnostic: no HTTP, no Hono, no onnxruntime here.
 // Gateway and entries depend only on what service/src/engine/index.ts re-exports.
+import type { LogitsProcessorFactory } from "./sampling/logits-processor.js";
 
 /** A chat message after the HTTP layer has flattened text parts into one string. */
 export interface ChatMessage {
@@ -28,6 +29,8 @@ export interface GenerateParams {
   n?: number;
   logprobs?: boolean;
   topLogprobs?: number;
+  /** Per-choice logits processors (sampling/logits-processor.ts), e.g. a grammar's token mask. */
+  logitsProcessors?: LogitsProcessorFactory;
 }
 
 export interface TopLogprob {

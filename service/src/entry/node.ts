@@ -1,6 +1,6 @@
 // Petrel backend server (Node): `npm run backend -- --model models/<name> --port 9101
 // [--host 127.0.0.1] [--provider cpu|cuda] [--variant int8|fp32|new-kv|new-kv-int8] [--threads n] [--drain-timeout-ms 30000]
-// [--batch-size 8] [--max-kv-tokens n] [--prefill-chunk 32]`. --batch-size 1 turns batching off.
+// [--batch-size 8] [--max-kv-tokens n] [--prefill-chunk 32]`. --batch-size 1 = one request at a time.
 // Bearer keys for clients (the edge) come from PETREL_API_KEYS (comma-separated).
 import { parseArgs } from "node:util";
 import { jsonLineLog } from "../http/index.js";
@@ -56,10 +56,11 @@ const server = await startBackendServer({
   port,
   provider: values.provider,
   variant: values.variant as "int8" | "fp32" | "new-kv" | "new-kv-int8" | undefined,
-  batching:
-    batchSize > 1
-      ? { maxBatchSize: batchSize, maxKvTokens: count("max-kv-tokens"), prefillChunk: count("prefill-chunk") }
-      : false,
+  batching: {
+    maxBatchSize: batchSize,
+    maxKvTokens: count("max-kv-tokens"),
+    prefillChunk: count("prefill-chunk"),
+  },
   threads: values.threads === undefined ? undefined : Number(values.threads),
   apiKeys: process.env.PETREL_API_KEYS?.split(",").filter(Boolean),
   requestLog: process.env.PETREL_REQUEST_LOG === "off" ? undefined : jsonLineLog,

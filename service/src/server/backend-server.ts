@@ -32,13 +32,14 @@ export interface BackendServerOptions {
   provider: "cpu" | "cuda";
   apiKeys?: string[];
   /**
-   * Default fp32 when batching, int8 otherwise: the int8 export quantizes activations with one
-   * scale per tensor (DynamicQuantizeLinear), so batched rows would change each other's numerics.
-   * Either in Petrel's own-cache layout (new-kv, new-kv-int8) where the directory has it.
+   * Default fp32 when rows share decode steps (maxBatchSize > 1), int8 at batch size 1: the int8
+   * export quantizes activations with one scale per tensor (DynamicQuantizeLinear), so co-batched
+   * rows would change each other's numerics. Either in the new-KV layout (new-kv, new-kv-int8)
+   * where the directory has it.
    */
   variant?: "fp32" | "int8" | "new-kv" | "new-kv-int8";
-  /** Iteration-level batching (engine/batching); default on with 8 rows. `false` = one run at a time. */
-  batching?: BatchingOptions | false;
+  /** The engine's batch scheduler (engine/batching); default 8 rows, `{ maxBatchSize: 1 }` = one request at a time. */
+  batching?: BatchingOptions;
   /** ORT intra-op threads; default ORT's choice (all physical cores). */
   threads?: number;
   /** One record per API request (entries pass a JSON-lines writer); none by default. */
@@ -66,8 +67,8 @@ type NodeServer = ReturnType<typeof serve> & {
 export async function startBackendServer(options: BackendServerOptions): Promise<BackendServer> {
   const dir = resolve(options.modelDir);
   const modelId = options.modelId ?? basename(dir);
-  const batching = options.batching === false ? undefined : (options.batching ?? {});
-  const variant = options.variant ?? (await defaultVariant(dir, batching !== undefined));
+  const batching = options.batching ?? {};
+  const variant = options.variant ?? (await defaultVariant(dir, (batching.maxBatchSize ?? 8) > 1));
   const engine = await createEngine({
     id: modelId,
     files: await readModelDir(dir, variant),

@@ -36,6 +36,8 @@ export class BatchRunner {
   readonly shape: KvShape;
   private readonly hasPositionIds: boolean;
   private readonly hasLogitsToKeep: boolean;
+  /** Legacy Optimum "merged" decoders switch between their no-past and with-past branches. */
+  private readonly hasCacheBranch: boolean;
   /** logits and new_key_values for own-cache graphs, else undefined (present mode: every output). */
   private readonly fetches: string[] | undefined;
 
@@ -47,10 +49,8 @@ export class BatchRunner {
     this.shape = { names, heads: config.numKvHeads, headDim: config.headDim };
     this.hasPositionIds = session.inputNames.includes("position_ids");
     this.hasLogitsToKeep = session.inputNames.includes("num_logits_to_keep");
-    // merged no-past/with-past graphs cannot mix prefill and decode rows; batching needs one graph
-    if (session.inputNames.includes("use_cache_branch")) {
-      throw new Error("batching needs a decoder-with-past graph without use_cache_branch");
-    }
+    // every run is all-prefill against an empty past or all-with-past, so one flag per run fits
+    this.hasCacheBranch = session.inputNames.includes("use_cache_branch");
     this.fetches = ownCacheFetches(session.inputNames, session.outputNames);
   }
 
@@ -164,6 +164,8 @@ export class BatchRunner {
       feeds.position_ids = s.int64(positions, [batch, seq]); // (B, T)
     }
     if (this.hasLogitsToKeep) feeds.num_logits_to_keep = s.int64(new BigInt64Array([1n]), []);
+    if (this.hasCacheBranch && s.bool)
+      feeds.use_cache_branch = s.bool(Uint8Array.of(columns > 0 ? 1 : 0), [1]);
     return s.run(feeds, this.fetches);
   }
 

@@ -1,4 +1,4 @@
-// The hand-off between the batch scheduler (producer, one loop for all requests) and one request's
+// The hand-off between the batch scheduler (producer, one for all requests) and one request's
 // async iterator (consumer). The scheduler never waits for a slow reader: events queue here, so
 // one stalled client cannot hold back the decode step of everyone else; what it has not taken yet
 // is merged into one delta.
@@ -9,6 +9,11 @@ export class EventChannel {
   private wake: (() => void) | undefined;
   private ended = false;
   private failure: { reason: unknown } | undefined;
+
+  /** Nothing buffered for the reader. */
+  get empty(): boolean {
+    return this.buffered.length === 0;
+  }
 
   get closed(): boolean {
     return this.ended || this.failure !== undefined;
@@ -52,7 +57,11 @@ export class EventChannel {
     this.notify();
   }
 
-  async *drain(): AsyncGenerator<GenerateEvent> {
+  /**
+   * The reader's side. When nothing is buffered it awaits `refill` (the scheduler passes one that
+   * runs the next iteration); by default it waits for the next push, end or failure.
+   */
+  async *drain(refill: () => Promise<void> = () => this.changed()): AsyncGenerator<GenerateEvent> {
     for (;;) {
       const event = this.buffered.shift();
       if (event) {
@@ -61,10 +70,15 @@ export class EventChannel {
       }
       if (this.failure) throw this.failure.reason;
       if (this.ended) return;
-      await new Promise<void>((resolve) => {
-        this.wake = resolve;
-      });
+      await refill();
     }
+  }
+
+  /** Resolves at the next push, end or failure. */
+  changed(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      this.wake = resolve;
+    });
   }
 
   private notify(): void {

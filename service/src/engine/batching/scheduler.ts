@@ -1,15 +1,20 @@
-// Iteration-level (continuous) batching: one loop serves every request of an engine. Each
+// Iteration-level (continuous) batching: one scheduler serves every request of an engine. Each
 // iteration admits waiting requests in arrival order (within the row and KV caps), runs a budget
 // of prompt tokens as prefill chunks, lets every row accept its pending token, then runs ONE
 // decode step over all active rows. Requests join and leave only at these step boundaries.
+//
+// There is no background loop: a reader that finds its stream empty runs the next iteration (or
+// waits for the one running), so steps happen while someone is waiting for them, inside that
+// reader's own request (on a Worker, work that outlives the request that started it is cancelled).
 import type { ChoiceDeps, ResolvedParams } from "../choice.js";
 import type { GenerateEvent } from "../types.js";
 import { BatchRequest, type Row } from "./batch-request.js";
 import type { BatchRunner } from "./batch-runner.js";
 import type { KvBlock } from "./kv-pack.js";
+import { nextTurn } from "./next-turn.js";
 
 export interface BatchingOptions {
-  /** Rows (choices) decoded together per step; default 8. */
+  /** Rows (choices) decoded together per step; default 8; 1 = one request at a time. */
   maxBatchSize?: number;
   /** Cap on KV positions reserved by admitted requests, Σ n·(prompt + max_tokens); default 8 contexts. */
   maxKvTokens?: number;
@@ -27,7 +32,9 @@ export class BatchScheduler {
   private block: KvBlock;
   private columns = 0;
   private packed = true;
-  private running = false;
+  private iteration: Promise<void> | undefined;
+  /** Iterations started so far; the running one's number while one runs. */
+  private iterations = 0;
 
   constructor(
     private readonly runner: BatchRunner,
@@ -57,42 +64,52 @@ export class BatchScheduler {
     const onAbort = () => this.cancel(request, signal?.reason);
     signal?.addEventListener("abort", onAbort, { once: true });
     this.waiting.push(request);
-    this.kick();
     try {
-      yield* request.channel.drain();
+      yield* request.channel.drain(async () => {
+        const joined = this.iteration ? this.iterations : this.iterations + 1;
+        // back as soon as this request has events or is cancelled, even mid-iteration
+        await Promise.race([this.pump(), request.channel.changed()]);
+        // The iteration gave this reader nothing (queued, prefilling, text held back): let the
+        // host's event loop turn before the next one, so other streams' writes are not starved
+        // where the session's runs never leave the microtask queue (onnxruntime-web).
+        const idle = request.channel.empty && !request.channel.closed;
+        if (idle && request.servedIn !== joined) await nextTurn();
+      });
     } finally {
       signal?.removeEventListener("abort", onAbort);
       if (!request.channel.closed) this.cancel(request, undefined);
     }
   }
 
+  /** Ends the request's stream now; its rows leave the block at the next step boundary. */
   private cancel(request: BatchRequest, reason: unknown): void {
     request.cancelled = true;
     if (reason !== undefined) request.channel.fail(reason);
     else request.channel.end();
+    // out of the queue and the load report at once, not only at the next sweep
+    for (const list of [this.waiting, this.admitted]) {
+      const at = list.indexOf(request);
+      if (at >= 0) list.splice(at, 1);
+    }
   }
 
-  private kick(): void {
-    if (this.running) return;
-    this.running = true;
-    this.loop()
+  /** Runs one iteration, or joins the one already running. */
+  private pump(): Promise<void> {
+    this.iteration ??= this.iterate()
       .catch((error) => this.failAll(error))
       .finally(() => {
-        this.running = false;
-        if (this.waiting.length > 0) this.kick();
+        this.iteration = undefined;
       });
+    return this.iteration;
   }
 
-  private async loop(): Promise<void> {
-    while (this.waiting.length + this.admitted.length > 0) {
-      this.sweep();
-      this.admit();
-      await this.prefill();
-      this.acceptPending();
-      if (this.rows.length > 0) await this.decode();
-      // nothing ran a session this iteration (all cancelled): give producers and readers a turn
-      else await new Promise((resolve) => setTimeout(resolve, 0));
-    }
+  private async iterate(): Promise<void> {
+    this.iterations++;
+    this.sweep();
+    this.admit();
+    await this.prefill();
+    this.acceptPending();
+    if (this.rows.length > 0) await this.decode();
   }
 
   /** Drops cancelled requests wherever they are; their rows leave the block at this boundary. */
@@ -102,6 +119,7 @@ export class BatchScheduler {
       for (let i = list.length - 1; i >= 0; i--) if (gone(list[i] as BatchRequest)) list.splice(i, 1);
     }
     this.removeRows((row) => gone(row.request));
+    if (this.rows.length === 0) this.block = this.runner.empty();
   }
 
   /** Strict FIFO: the head waits until it fits, and nobody behind it overtakes (no starvation). */
@@ -147,9 +165,10 @@ export class BatchScheduler {
       const { request, choice } = row;
       if (request.cancelled) continue;
       try {
-        request.channel.push(
-          choice.accept(row.next.id, row.next.logprob, this.contextLength - (row.length + 1)),
-        );
+        const events = choice.accept(row.next.id, row.next.logprob, this.contextLength - (row.length + 1));
+        if (events.length === 0) continue;
+        request.channel.push(events);
+        request.servedIn = this.iterations;
       } catch (error) {
         this.fail(request, error);
       }
