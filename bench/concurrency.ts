@@ -43,7 +43,7 @@ const reps = Number(values.reps);
 const maxTokens = Number(values.tokens);
 const levels = (values.levels as string).split(",").map(Number);
 const models = (values.models as string).split(",").filter(Boolean).map(ensureModel);
-// "|" separates configurations compared in the same run: "|--batch-size 1" = defaults vs FIFO engine
+// "|" separates configurations compared in the same run: "|--batch-size 1" = defaults vs one request at a time
 const configFlags = (values["backend-flags"] as string).split("|").map((c) => c.split(" ").filter(Boolean));
 const questions = ["Tell me about petrels.", "What is 12 plus 7?", "Describe the sea at night.", "Hello!"];
 

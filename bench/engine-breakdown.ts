@@ -41,7 +41,7 @@ export async function breakdown(dir: string, variant: OnnxVariant, promptIds: nu
     sessions: timedSessions(nodeSessions(), runMs),
     variant,
   });
-  const ban = Object.fromEntries(engine.config.eosTokenIds.map((id) => [id, -100]));
+  const ban = Object.fromEntries(engine.arch.eosTokenIds.map((id) => [id, -100]));
   const generate = async () => {
     const ids: number[] = [];
     for await (const e of engine.generateFromIds(promptIds, {

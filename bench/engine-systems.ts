@@ -3,7 +3,7 @@
 // (which itself runs on onnxruntime-node) loading the same model directory from disk.
 //
 // Files: transformers.js loads the convention layout (model_quantized.onnx for q8); Petrel loads
-// its own-cache layout of the same weights (model_new_kv_quantized.onnx: same operators and
+// the new-KV layout of the same weights (model_new_kv_quantized.onnx: same operators and
 // kernels, but it takes an additive attention bias and gives back only this run's K/V instead of
 // the whole cache) where the directory has it, and is also timed on transformers.js's own file.
 import { existsSync } from "node:fs";
@@ -32,7 +32,7 @@ export async function petrelSystem(
   factory: SessionFactory,
 ): Promise<System> {
   const engine = await createEngine({ files: await readModelDir(dir, variant), sessions: factory, variant });
-  const banEos = Object.fromEntries(engine.config.eosTokenIds.map((id) => [id, -100]));
+  const banEos = Object.fromEntries(engine.arch.eosTokenIds.map((id) => [id, -100]));
   const eos = engine.tokenizer.eosTokenId();
   if (eos !== undefined) banEos[eos] = -100;
   return {
@@ -80,7 +80,7 @@ export async function transformersSystem(
   };
 }
 
-/** Petrel's own-cache layout of `variant`'s weights where the directory has it, else `variant` itself. */
+/** The new-KV layout of `variant`'s weights where the directory has it, else `variant` itself. */
 export function petrelVariant(dir: string, variant: OnnxVariant): OnnxVariant {
   const own = variant === "int8" ? "new-kv-int8" : variant === "fp32" ? "new-kv" : variant;
   return existsSync(join(dir, onnxPath(own))) ? own : variant;

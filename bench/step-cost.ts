@@ -1,6 +1,6 @@
 // Decode-step cost without a server: the batch engine's own runner (engine/batching/batch-runner.ts)
 // on onnxruntime-node at batch sizes B, KV growing from --prompt to --prompt + --steps, fp32 by
-// default, in both of its cache modes: "own" (model_new_kv*.onnx: this run's K/V written into a
+// default, in both of its cache modes: "new-kv" (model_new_kv*.onnx: this run's K/V written into a
 // buffer with spare columns; what Petrel's export gets) and "present" (model*.onnx, the convention
 // layout: present fed back as past; what any other export gets). No sampling, no events. Fits step(B) ≈ a + B·b from B=1 and the largest B:
 // a is paid once per step (node dispatch, weight reads), b per row (its activations and KV). The
@@ -8,12 +8,12 @@
 // Prints JSON; with --out <dir>, also writes <dir>/<--name, default concurrency-step-cost>.json.
 //   npx tsx bench/step-cost.ts [--models models/petrel-mini,bench/models/bench-24m] [--batches 1,2,4,8]
 //     [--prompt 20[,100,240]] [--steps 128] [--reps 5] [--threads 1,2] [--variant fp32]
-//     [--modes own,present] [--out bench/results] [--name concurrency-step-cost]
+//     [--modes new-kv,present] [--out bench/results] [--name concurrency-step-cost]
 import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { BatchRunner } from "../service/src/engine/batching/batch-runner.js";
 import { type OnnxVariant, onnxPath } from "../service/src/engine/index.js";
-import { parseModelConfig } from "../service/src/engine/model-config.js";
+import { parseModelArch } from "../service/src/engine/model-arch.js";
 import { nodeSessions } from "../service/src/ort/node.js";
 import { readModelDir } from "../service/src/ort/node-files.js";
 import { ensureModel } from "./lib/bench-model.js";
@@ -29,7 +29,7 @@ const { values } = parseArgs({
     reps: { type: "string", default: "5" },
     threads: { type: "string", default: "1,2" },
     variant: { type: "string", default: "fp32" },
-    modes: { type: "string", default: "own,present" },
+    modes: { type: "string", default: "new-kv,present" },
     out: { type: "string" },
     name: { type: "string", default: "concurrency-step-cost" },
   },
@@ -71,7 +71,7 @@ async function measure(model: string, threads: number, prompt: number, mode: str
   const files = await readModelDir(model, variant);
   const bytes = files[onnxPath(variant)] as Uint8Array;
   const session = await nodeSessions({ intraOpNumThreads: threads }).create(bytes);
-  const runner = new BatchRunner(session, parseModelConfig(files));
+  const runner = new BatchRunner(session, parseModelArch(files));
   for (const B of batches) await decode(runner, B, prompt); // warm-up: arena and kernels for every shape
   const runs = new Map<number, { wall: number; cpu: number }[]>(batches.map((B) => [B, []]));
   for (let rep = 0; rep < reps; rep++) {

@@ -1,5 +1,5 @@
 // The concurrency bench's in-process rows: the engines alone (no HTTP), N greedy sequences at once.
-// Petrel's batching engine as the backend server runs it by default (fp32 own-cache graph,
+// Petrel's batching engine as the backend server runs it by default (fp32 new-KV graph,
 // iteration-level batching, 8 rows) against llama.cpp decoding N sequences in one context (F32 and
 // Q8_0), at equal thread counts. Aggregate tok/s = every sequence's tokens over the round's wall time;
 // systems and levels rotate within each repetition; medians over repetitions.
@@ -28,7 +28,7 @@ async function petrelBatching(dir: string, threads: number): Promise<Many> {
     batching: {},
   });
   // every sequence decodes exactly `tokens` tokens: the stop ids banned, as the HTTP rounds do
-  const logitBias = Object.fromEntries([0, 2, ...engine.config.eosTokenIds].map((id) => [id, -100]));
+  const logitBias = Object.fromEntries([0, 2, ...engine.arch.eosTokenIds].map((id) => [id, -100]));
   async function one(ids: number[], tokens: number): Promise<number[]> {
     const out: number[] = [];
     const stream = engine.generateFromIds(ids, { temperature: 0, maxTokens: tokens, logitBias });

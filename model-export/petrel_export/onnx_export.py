@@ -7,7 +7,7 @@ Two layouts of the same weights:
   past_key_values.{i}.key|value (B, kv_heads, P, D); outputs logits (B, T, V) and
   present.{i}.key|value (B, kv_heads, P+T, D), nothing else (a runtime that fetches every output,
   as transformers.js does, pays for each one it is handed).
-- **Own cache** (`model_new_kv.onnx`, int8 `model_new_kv_quantized.onnx`), for an engine that keeps
+- **New-KV** (`model_new_kv.onnx`, int8 `model_new_kv_quantized.onnx`), for an engine that keeps
   the cache itself (Petrel's): inputs input_ids, attention_bias (B, 1, T, P+T) float32 additive
   (0 = may attend, -1e9 = masked), position_ids, past_key_values.*; outputs logits and ONE tensor
   new_key_values (2·L·B, T, kv_heads·D): this run's keys and values after RoPE, stacked in the
@@ -18,16 +18,16 @@ Two layouts of the same weights:
 
 Operators (opset 23 plus two onnxruntime contrib ops; onnxruntime-node and -web 1.30 run them):
 - `Attention` (opset 23): grouped-query attention over past ++ new with the mask, KV heads never
-  repeated; it also writes present K/V (a convention output; unused in the own-cache graph, but
+  repeated; it also writes present K/V (a convention output; unused in the new-KV graph, but
   onnxruntime's CPU kernel requires it when given a past, so it copies every row's cache per layer
-  per step). The fp32 own-cache file, the batching server's, instead reads the cache in place
+  per step). The fp32 new-KV file, the batching server's, instead reads the cache in place
   (`_attend_in_place`): more kernels, no copy — at 8 rows the copy costs more (see `export_all`).
 - `RotaryEmbedding` (opset 23) on q and k with position_ids, HF's rotate-half layout.
 - `SkipSimplifiedLayerNormalization` (com.microsoft): residual add + RMSNorm in one kernel; the first
   norm is `SimplifiedLayerNormalization`. gate and up projections in one MatMul, SiLU as
   x·Sigmoid(x) (onnxruntime fuses it into one kernel).
 - the convention graph builds the attention mask once from attention_mask (causal from the past
-  offset, and padding), shared by every layer; the own-cache graph is given it as a bias.
+  offset, and padding), shared by every layer; the new-KV graph is given it as a bias.
 
 For petrel-mini the convention graph has 71 nodes (80 kernels after onnxruntime's fusions) against
 147 kernels for the opset-17 graph of plain ops this replaced, and the 857-node graph
@@ -51,7 +51,7 @@ log = logging.getLogger(__name__)
 OPSET = 23
 MS_DOMAIN = "com.microsoft"
 MASKED = -1e9  # additive bias for masked keys: exp() underflows to exactly 0, and stays finite
-FILES = {  # (own cache, int8) → file name under onnx/
+FILES = {  # (new-KV layout, int8) → file name under onnx/
     (False, False): "model.onnx",
     (False, True): "model_quantized.onnx",
     (True, False): "model_new_kv.onnx",
@@ -166,7 +166,8 @@ class _Norms:
 
 
 def build_graph(model: LlamaForCausalLM, own_cache: bool = False, in_place: bool = False) -> onnx.ModelProto:
-    """in_place (own-cache only): attention by `_attend_in_place` instead of the Attention operator."""
+    """own_cache: the new-KV layout. in_place (new-KV only): attention by `_attend_in_place` instead of
+    the Attention operator."""
     assert own_cache or not in_place
     cfg = model.config
     H, KVH, D = cfg.n_head, cfg.n_kv_head, cfg.head_dim
@@ -259,8 +260,8 @@ def export_onnx(model: LlamaForCausalLM, path: Path, own_cache: bool = False, in
 
 
 def export_all(model: LlamaForCausalLM, onnx_dir: Path) -> None:
-    """The four files of FILES. The own-cache pair differ in attention, each for its use: the int8
-    file (one sequence at a time: the Worker, the unbatched server) uses the Attention operator,
+    """The four files of FILES. The new-KV pair differ in attention, each for its use: the int8
+    file (the Worker's, and the backend server's at batch size 1) uses the Attention operator,
     fewest kernels; the fp32 file (the batching server's) reads the cache in place, because at 8 rows
     the Attention kernel's per-step copy of every row's cache costs more than the extra kernels
     (bench/README.md, concurrency)."""

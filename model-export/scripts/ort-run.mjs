@@ -21,10 +21,10 @@ function emptyPast() {
   return past;
 }
 
-// Petrel's own-cache layout (onnx_export.py): an additive attention_bias input instead of
+// Petrel's new-KV layout (onnx_export.py): an additive attention_bias input instead of
 // attention_mask, and this run's K/V packed in one output instead of present.*; the cache is
 // concatenated here.
-const ownCache = session.inputNames.includes("attention_bias");
+const newKv = session.inputNames.includes("attention_bias");
 
 function causalBias(pastLen, seq) {
   const total = pastLen + seq;
@@ -55,12 +55,12 @@ async function step(ids, past, pastLen) {
     position_ids: new ort.Tensor("int64", BigInt64Array.from(ids.map((_, i) => BigInt(pastLen + i))), [1, ids.length]),
     ...past,
   };
-  if (ownCache) feeds.attention_bias = causalBias(pastLen, ids.length);
+  if (newKv) feeds.attention_bias = causalBias(pastLen, ids.length);
   else feeds.attention_mask = new ort.Tensor("int64", new BigInt64Array(total).fill(1n), [1, total]);
   const out = await session.run(feeds);
   const next = {};
   pastNames.forEach((name, j) => {
-    if (!ownCache) next[name] = out[name.replace("past_key_values.", "present.")];
+    if (!newKv) next[name] = out[name.replace("past_key_values.", "present.")];
     else {
       const plane = out.new_key_values.data.length / pastNames.length;
       next[name] = appendColumns(past[name], out.new_key_values.data.subarray(j * plane, (j + 1) * plane), ids.length);

@@ -1,6 +1,6 @@
-// Greedy output batched equals greedy output unbatched, token id for token id: mixed prompt
-// lengths (chunked prefill), requests joining while others decode and leaving at different
-// lengths, on onnxruntime-node and onnxruntime-web. Logprobs are compared too (to 1e-4): the
+// Greedy output of requests that share decode steps equals each request run alone (batch size 1),
+// token id for token id: mixed prompt lengths (chunked prefill), requests joining while others
+// decode and leaving at different lengths, on onnxruntime-node and onnxruntime-web. Logprobs are compared too (to 1e-4): the
 // shipped model may be random weights whose argmax survives small errors, a wrong mask does not.
 import { afterAll, describe, expect, it } from "vitest";
 import type { OnnxVariant, PetrelEngine, SessionFactory } from "../../service/src/engine/index.js";
@@ -9,13 +9,13 @@ import { webSessions } from "../../service/src/ort/web.js";
 import { drain, enginePair, mixedPrompts, recordingSessions } from "./batching-helpers.js";
 import { type Collected, collect } from "./helpers.js";
 
-// [name, sessions, own cache, variant]: Petrel's own-cache graph (model_new_kv.onnx: the runner
+// [name, sessions, new-KV layout, variant]: Petrel's new-KV graph (model_new_kv.onnx: the runner
 // keeps the cache buffers and fetches only this run's K/V), and the convention graph (model.onnx,
 // the cache carried through present.*, as for any transformers.js-ready export). fp32 both: int8
 // quantizes activations per tensor, so co-batched rows would change each other's output.
 const flavours: [string, () => SessionFactory, boolean, OnnxVariant][] = [
-  ["onnxruntime-node, model_new_kv.onnx (own cache)", () => nodeSessions(), true, "new-kv"],
-  ["onnxruntime-web, model_new_kv.onnx (own cache)", () => webSessions(), true, "new-kv"],
+  ["onnxruntime-node, model_new_kv.onnx (new-KV)", () => nodeSessions(), true, "new-kv"],
+  ["onnxruntime-web, model_new_kv.onnx (new-KV)", () => webSessions(), true, "new-kv"],
   ["onnxruntime-node, model.onnx (present)", () => nodeSessions(), false, "fp32"],
   ["onnxruntime-web, model.onnx (present)", () => webSessions(), false, "fp32"],
 ];
@@ -23,7 +23,7 @@ const flavours: [string, () => SessionFactory, boolean, OnnxVariant][] = [
 const logprobsOf = (out: Collected) =>
   out.events.flatMap((e) => (e.type === "delta" ? (e.logprobs ?? []).map((l) => l.logprob) : []));
 
-describe.each(flavours)("batched greedy = unbatched greedy (%s)", (_name, sessions, ownCache, variant) => {
+describe.each(flavours)("shared-step greedy = lone greedy (%s)", (_name, sessions, newKv, variant) => {
   const model = "petrel-mini";
   let plain: PetrelEngine;
   let batched: PetrelEngine;
@@ -70,9 +70,9 @@ describe.each(flavours)("batched greedy = unbatched greedy (%s)", (_name, sessio
     expect(Math.max(...decodeBatches)).toBeGreaterThanOrEqual(5);
     expect(new Set(decodeBatches).size).toBeGreaterThanOrEqual(4); // rows came and went
     expect(Math.max(...recorded.shapes.map(([, seq]) => seq))).toBe(16);
-    // own-cache mode fetches logits and new_key_values only; present mode fetches everything
+    // the new-KV layout fetches logits and new_key_values only; present mode fetches everything
     const fetches = recorded.fetched.slice(-decodeBatches.length);
-    const want = ownCache ? ["logits", "new_key_values"] : undefined;
+    const want = newKv ? ["logits", "new_key_values"] : undefined;
     expect(fetches.every((f) => JSON.stringify(f) === JSON.stringify(want))).toBe(true);
   });
 });

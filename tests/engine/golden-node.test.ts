@@ -16,7 +16,7 @@ const flavours: [string, () => SessionFactory][] = [
 describe.each(models)("golden %s", (model) => {
   const golden = readGolden(model);
 
-  // fp32 model.onnx, and model_new_kv.onnx (the same weights without present outputs; own cache only)
+  // fp32 model.onnx, and model_new_kv.onnx (the same weights in the new-KV layout: no present outputs)
   const runs = flavours.flatMap(([name, sessions]) =>
     (["fp32", "new-kv"] as const).map((variant) => [name, sessions, variant] as const),
   );
@@ -28,7 +28,7 @@ describe.each(models)("golden %s", (model) => {
     afterAll(() => engine.dispose());
 
     it.each(golden.cases.map((c) => [c.name, c] as const))("greedy %s equals PyTorch", async (_n, c) => {
-      const eos = [...(golden.eos_token_ids ?? []), ...engine.config.eosTokenIds];
+      const eos = [...(golden.eos_token_ids ?? []), ...engine.arch.eosTokenIds];
       const result = await collect(
         engine.generateFromIds(c.input_ids, { temperature: 0, maxTokens: c.max_new_tokens }),
       );

@@ -1,5 +1,5 @@
-// The own-cache layout's two hand-written pieces (engine/batching/kv-pack.ts): the attention bias
-// fed to Petrel's own-cache graphs and the write of a run's packed new_key_values into the
+// The new-KV layout's two hand-written pieces (engine/batching/kv-pack.ts): the attention bias
+// fed to Petrel's new-KV graphs and the write of a run's packed new_key_values into the
 // (B, H, capacity, D) block. End to end they are covered by golden and batched = unbatched tests;
 // here each index is checked, so a layout slip shows where it is.
 import { describe, expect, it } from "vitest";

@@ -48,7 +48,7 @@ describe("model directory loading", () => {
       sessions: nodeSessions(),
       variant: "fp32",
     });
-    expect([engine.config.numKvHeads, engine.config.headDim]).toEqual([2, 16]);
+    expect([engine.arch.numKvHeads, engine.arch.headDim]).toEqual([2, 16]);
     await engine.dispose();
   });
 
@@ -109,6 +109,6 @@ describe("model directory loading", () => {
     });
     expect(e.tokenizer.renderChat([{ role: "user", content: "x" }])).toBe("<|endoftext|>x<|im_end|>");
     expect(e.tokenizer.eosTokenId()).toBe(e.tokenizer.tokenToId("<|im_end|>"));
-    expect(e.config.eosTokenIds).toEqual(expect.arrayContaining([2, 0]));
+    expect(e.arch.eosTokenIds).toEqual(expect.arrayContaining([2, 0]));
   });
 });

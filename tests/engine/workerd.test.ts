@@ -44,7 +44,7 @@ const MB = 1024 * 1024;
 
 describe("onnxruntime-web inside workerd", () => {
   // First, in a fresh isolate: nothing else has grown the wasm memory yet.
-  // the shipped Worker's file: int8, own-cache layout (service/src/entry/worker.ts)
+  // the shipped Worker's file: int8, new-KV layout (service/src/entry/worker.ts)
   it("wasm memory after loading the shipped int8 petrel-mini is at most 90 MB", async () => {
     const response = await fetch(`${worker.url}/memory?model=petrel-mini&variant=new-kv-int8`);
     const { wasmMemoryBytes } = (await response.json()) as { wasmMemoryBytes: number };
@@ -63,7 +63,7 @@ describe("onnxruntime-web inside workerd", () => {
     expect(after.wasmMemoryBytes).toBeLessThanOrEqual(90 * MB);
   });
 
-  // fp32 in both layouts: model.onnx (cache through present.*) and model_new_kv.onnx (own cache)
+  // fp32 in both layouts: model.onnx (cache through present.*) and model_new_kv.onnx (new-KV)
   const goldenRuns = ["petrel-mini", "tiny-random"].flatMap((m) =>
     (["fp32", "new-kv"] as const).map((v) => [m, v]),
   );

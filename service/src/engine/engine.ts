@@ -5,7 +5,7 @@
 import { BatchRunner } from "./batching/batch-runner.js";
 import { type BatchingOptions, BatchScheduler } from "./batching/scheduler.js";
 import type { ChoiceDeps } from "./choice.js";
-import { type ModelConfig, parseModelConfig } from "./model-config.js";
+import { type ModelArch, parseModelArch } from "./model-arch.js";
 import { type ModelFiles, type OnnxVariant, onnxPath, readBytes, requireJson } from "./model-files.js";
 import { resolveParams } from "./params.js";
 import type { DecoderSession, SessionFactory } from "./session.js";
@@ -32,7 +32,7 @@ export interface EngineOptions {
 
 /** The Engine plus a token-level entry point (golden tests, benchmarks, completions). */
 export interface PetrelEngine extends Engine {
-  readonly config: ModelConfig;
+  readonly arch: ModelArch;
   readonly tokenizer: ModelTokenizer;
   generateFromIds(
     promptIds: number[],
@@ -43,13 +43,13 @@ export interface PetrelEngine extends Engine {
 
 export async function createEngine(options: EngineOptions): Promise<PetrelEngine> {
   const { files } = options;
-  const config = parseModelConfig(files);
+  const arch = parseModelArch(files);
   const tokenizer = new ModelTokenizer(files);
   const tokenEos = tokenizer.eosTokenId();
-  const eosIds = new Set(config.eosTokenIds);
+  const eosIds = new Set(arch.eosTokenIds);
   if (tokenEos !== undefined) eosIds.add(tokenEos);
   const session = await options.sessions.create(readBytes(files, onnxPath(options.variant ?? "int8")));
-  fillShapeFromSession(config, session);
+  fillShapeFromSession(arch, session);
   const bytesOf = makeTokenBytes(
     requireJson(files, "tokenizer.json"),
     (id) => tokenizer.idToToken(id),
@@ -61,15 +61,15 @@ export async function createEngine(options: EngineOptions): Promise<PetrelEngine
     eosIds,
   };
   const scheduler = new BatchScheduler(
-    new BatchRunner(session, config),
+    new BatchRunner(session, arch),
     deps,
-    config.contextLength,
+    arch.contextLength,
     options.batching,
   );
   const info: ModelInfo = {
     id: options.id ?? "petrel",
-    contextLength: config.contextLength,
-    vocabSize: config.vocabSize,
+    contextLength: arch.contextLength,
+    vocabSize: arch.vocabSize,
   };
 
   const generateFromIds = (
@@ -77,16 +77,16 @@ export async function createEngine(options: EngineOptions): Promise<PetrelEngine
     params: Omit<GenerateParams, "messages">,
     signal?: AbortSignal,
   ): AsyncIterable<GenerateEvent> => {
-    const room = config.contextLength - promptIds.length;
+    const room = arch.contextLength - promptIds.length;
     if (room < 1 || (params.maxTokens !== undefined && params.maxTokens > room)) {
-      throw new ContextLengthExceededError(promptIds.length, params.maxTokens ?? 1, config.contextLength);
+      throw new ContextLengthExceededError(promptIds.length, params.maxTokens ?? 1, arch.contextLength);
     }
-    return scheduler.generate(promptIds, resolveParams(params, config, room), signal);
+    return scheduler.generate(promptIds, resolveParams(params, arch, room), signal);
   };
 
   return {
     info,
-    config,
+    arch,
     tokenizer,
     generateFromIds,
     generate: (params, signal) => generateFromIds(tokenizer.encodeChat(params.messages), params, signal),
@@ -95,10 +95,10 @@ export async function createEngine(options: EngineOptions): Promise<PetrelEngine
   };
 }
 
-/** Exports that omit kv heads / head_dim from config.json still carry them as static input dims. */
-function fillShapeFromSession(config: ModelConfig, session: DecoderSession): void {
+/** Exports that omit kv heads / head_dim from arch.json still carry them as static input dims. */
+function fillShapeFromSession(arch: ModelArch, session: DecoderSession): void {
   const meta = session.inputMetadata?.find((m) => m.name.startsWith("past_key_values."));
   const [, heads, , headDim] = meta?.shape ?? [];
-  if (typeof heads === "number" && heads > 0) config.numKvHeads = heads;
-  if (typeof headDim === "number" && headDim > 0) config.headDim = headDim;
+  if (typeof heads === "number" && heads > 0) arch.numKvHeads = heads;
+  if (typeof headDim === "number" && headDim > 0) arch.headDim = headDim;
 }

@@ -3,7 +3,7 @@
 export type { BatchingOptions } from "./batching/scheduler.js";
 export type { EngineOptions, PetrelEngine } from "./engine.js";
 export { createEngine } from "./engine.js";
-export type { ModelConfig } from "./model-config.js";
+export type { ModelArch } from "./model-arch.js";
 export type { FileContent, ModelFiles, OnnxVariant } from "./model-files.js";
 export { ModelFileError, onnxPath } from "./model-files.js";
 export type { LogitsProcessor, LogitsProcessorFactory } from "./sampling/logits-processor.js";

@@ -6,18 +6,17 @@ export type FileContent = string | Uint8Array | ArrayBuffer | object;
 export type ModelFiles = Record<string, FileContent | undefined>;
 
 /**
- * The ONNX weights to load: fp32 `model.onnx` or int8 `model_quantized.onnx` (transformers.js names), or
- * Petrel's own-cache layout of the same weights, `model_new_kv.onnx` (fp32) and
- * `model_new_kv_quantized.onnx` (int8): an additive attention_bias input, and only logits and this
- * run's K/V (`new_key_values`) as outputs, for an engine that keeps its own cache.
+ * The ONNX weights to load, the files Petrel's export writes: fp32 `model.onnx` or int8
+ * `model_quantized.onnx` (transformers.js names and I/O), or the same weights in the new-KV layout,
+ * `model_new_kv.onnx` (fp32) and `model_new_kv_quantized.onnx` (int8): an additive attention_bias
+ * input, and only logits and this run's K/V (`new_key_values`) as outputs, for an engine that keeps
+ * its own cache.
  */
-export type OnnxVariant = "fp32" | "int8" | "fp16" | "q4" | "new-kv" | "new-kv-int8";
+export type OnnxVariant = "fp32" | "int8" | "new-kv" | "new-kv-int8";
 
 const variantSuffix: Record<OnnxVariant, string> = {
   fp32: "",
   int8: "_quantized",
-  fp16: "_fp16",
-  q4: "_q4",
   "new-kv": "_new_kv",
   "new-kv-int8": "_new_kv_quantized",
 };

@@ -1,7 +1,7 @@
 // Validates request parameters (OpenAI's ranges) and fills defaults: request value, else the
 // model's generation_config.json, else OpenAI's default.
 import type { ResolvedParams } from "./choice.js";
-import type { ModelConfig } from "./model-config.js";
+import type { ModelArch } from "./model-arch.js";
 import { randomSeed } from "./sampling/prng.js";
 import { type GenerateParams, InvalidParamError } from "./types.js";
 
@@ -23,14 +23,14 @@ export const maxTopLogprobs = 20;
 
 export function resolveParams(
   params: Omit<GenerateParams, "messages">,
-  config: ModelConfig,
+  arch: ModelArch,
   roomForCompletion: number,
 ): ResolvedParams {
   inRange(params.temperature, 0, 2, "temperature");
   inRange(params.topP, 0, 1, "top_p");
   check(params.topP === undefined || params.topP > 0, "top_p must be greater than 0", "top_p");
   inRange(params.minP, 0, 1, "min_p");
-  inRange(params.topK, -1, config.vocabSize || Number.MAX_SAFE_INTEGER, "top_k");
+  inRange(params.topK, -1, arch.vocabSize || Number.MAX_SAFE_INTEGER, "top_k");
   inRange(params.presencePenalty, -2, 2, "presence_penalty");
   inRange(params.frequencyPenalty, -2, 2, "frequency_penalty");
   inRange(params.repetitionPenalty, 0.01, 10, "repetition_penalty");
@@ -47,13 +47,13 @@ export function resolveParams(
   for (const [id, bias] of Object.entries(params.logitBias ?? {})) {
     const token = Number(id);
     check(
-      Number.isInteger(token) && token >= 0 && token < config.vocabSize,
+      Number.isInteger(token) && token >= 0 && token < arch.vocabSize,
       `logit_bias token ${id} out of range`,
       "logit_bias",
     );
     check(bias >= -100 && bias <= 100, "logit_bias values must be between -100 and 100", "logit_bias");
   }
-  const d = config.defaults;
+  const d = arch.defaults;
   return {
     maxTokens: params.maxTokens ?? roomForCompletion,
     temperature: params.temperature ?? d.temperature ?? 1,

@@ -31,7 +31,7 @@ const files = {
   "generation_config.json": generationConfig,
   "tokenizer.json": tokenizer,
   "tokenizer_config.json": tokenizerConfig,
-  // int8, Petrel's own-cache layout of the weights (engine/model-files.ts)
+  // int8 in the new-KV layout (engine/model-files.ts)
   "onnx/model_new_kv_quantized.onnx": weights,
 };
 

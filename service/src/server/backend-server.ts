@@ -139,7 +139,7 @@ export async function startBackendServer(options: BackendServerOptions): Promise
 
 /**
  * Batching runs fp32 (int8's per-tensor activation scales would make a row's numbers depend on its
- * neighbours), one request at a time int8. Petrel's export also ships both in its own-cache layout
+ * neighbours), one request at a time int8. Petrel's export also ships both in the new-KV layout
  * (model_new_kv*.onnx: only this run's K/V come back, not the whole cache every step); any other
  * directory gets the transformers.js files.
  */

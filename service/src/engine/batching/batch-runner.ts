@@ -2,11 +2,11 @@
 // and one decode step over every active row at once — (B, 1) new tokens against a left-padded
 // (B, H, P, D) past, each row with its own attention mask and position id.
 //
-// Two ways to carry the cache from step to step (kv-pack.ts): own-cache graphs (an attention_bias
-// input, this run's K/V as one `new_key_values` output) get a buffer with spare columns that is fed
-// whole and written in place, and the run fetches only logits and new_key_values; convention graphs
-// hand back `present` (the whole cache) every step.
-import type { ModelConfig } from "../model-config.js";
+// Two ways to carry the cache from step to step (kv-pack.ts): graphs in the new-KV layout (an
+// attention_bias input, this run's K/V as one `new_key_values` output) get a buffer with spare
+// columns that is fed whole and written in place, and the run fetches only logits and
+// new_key_values; convention graphs hand back `present` (the whole cache) every step.
+import type { ModelArch } from "../model-arch.js";
 import type { DecoderSession, SessionTensor } from "../session.js";
 import {
   emptyBlock,
@@ -16,7 +16,7 @@ import {
   type KvSource,
   leftPaddedBias,
   leftPaddedMask,
-  ownCacheFetches,
+  newKvFetches,
   packRows,
   reserve,
   writeColumns,
@@ -38,30 +38,30 @@ export class BatchRunner {
   private readonly hasLogitsToKeep: boolean;
   /** Legacy Optimum "merged" decoders switch between their no-past and with-past branches. */
   private readonly hasCacheBranch: boolean;
-  /** logits and new_key_values for own-cache graphs, else undefined (present mode: every output). */
+  /** logits and new_key_values for new-KV graphs, else undefined (present mode: every output). */
   private readonly fetches: string[] | undefined;
 
   constructor(
     private readonly session: DecoderSession,
-    config: ModelConfig,
+    arch: ModelArch,
   ) {
     const names = session.inputNames.filter((n) => n.startsWith("past_key_values."));
-    this.shape = { names, heads: config.numKvHeads, headDim: config.headDim };
+    this.shape = { names, heads: arch.numKvHeads, headDim: arch.headDim };
     this.hasPositionIds = session.inputNames.includes("position_ids");
     this.hasLogitsToKeep = session.inputNames.includes("num_logits_to_keep");
     // every run is all-prefill against an empty past or all-with-past, so one flag per run fits
     this.hasCacheBranch = session.inputNames.includes("use_cache_branch");
-    this.fetches = ownCacheFetches(session.inputNames, session.outputNames);
+    this.fetches = newKvFetches(session.inputNames, session.outputNames);
   }
 
-  /** Whether blocks carry spare columns written in place (own-cache mode). */
-  get ownsCache(): boolean {
+  /** Whether the graph is in the new-KV layout: blocks carry spare columns written in place. */
+  get newKv(): boolean {
     return this.fetches !== undefined;
   }
 
-  /** Repacks rows into a fresh left-padded block (with spare columns in own-cache mode). */
+  /** Repacks rows into a fresh left-padded block (with spare columns in the new-KV layout). */
   pack(rows: readonly KvSource[]): { block: KvBlock; columns: number } {
-    return packRows(this.shape, rows, this.ownsCache ? SPARE_COLUMNS : 0);
+    return packRows(this.shape, rows, this.newKv ? SPARE_COLUMNS : 0);
   }
 
   empty(): KvBlock {
@@ -113,7 +113,7 @@ export class BatchRunner {
   ): Promise<{ logits: SessionTensor | undefined; block: KvBlock }> {
     const batch = ids.length;
     const seq = ids[0]?.length ?? 0;
-    if (!this.ownsCache) {
+    if (!this.newKv) {
       const outputs = await this.run(block, columns, lengths, ids);
       return { logits: outputs.logits, block: this.presentBlock(outputs, columns + seq) };
     }
@@ -146,7 +146,7 @@ export class BatchRunner {
       for (const [t, id] of row.entries()) flat[b * seq + t] = BigInt(id);
     });
     feeds.input_ids = s.int64(flat, [batch, seq]); // (B, T)
-    if (this.ownsCache) {
+    if (this.newKv) {
       feeds.attention_bias = s.float32(leftPaddedBias(lengths, columns, width, seq), [
         batch,
         1,

@@ -6,9 +6,9 @@
 // leave (repack), when the capacity runs out (grow), and for the new column itself.
 //
 // capacity = columns for graphs that only give back `present` (the whole cache, every step);
-// own-cache graphs, which output just this run's K/V (`new_key_values`, see model-export's
-// onnx_export.py), let the runner keep spare columns and write only the new ones: the buffer is
-// then fed whole as the past, the unused columns masked by the attention bias.
+// graphs in the new-KV layout, which output just this run's K/V (`new_key_values`, see
+// model-export's onnx_export.py), let the runner keep spare columns and write only the new ones:
+// the buffer is then fed whole as the past, the unused columns masked by the attention bias.
 
 /** Per past input name (`past_key_values.{i}.key|value`), float32 data of shape (B, H, capacity, D). */
 export interface KvBlock {
@@ -131,11 +131,11 @@ export function leftPaddedMask(
   return mask;
 }
 
-/** The additive bias of a masked key in own-cache graphs (finite, so a fully masked row stays finite). */
+/** The additive bias of a masked key in new-KV graphs (finite, so a fully masked row stays finite). */
 export const MASKED = -1e9;
 
 /**
- * The own-cache graphs' attention bias (B, 1, T, capacity + T), additive: 0 where query t of row b
+ * The new-KV graphs' attention bias (B, 1, T, capacity + T), additive: 0 where query t of row b
  * may attend — its own L_b cached columns (right-aligned before `columns`) and new columns 0..t —
  * and MASKED over padding, unused capacity and later new tokens.
  */
@@ -158,16 +158,16 @@ export function leftPaddedBias(
 }
 
 /**
- * Own-cache graphs (Petrel's `model_new_kv*.onnx`, see model-export's onnx_export.py) take an
+ * Graphs in the new-KV layout (Petrel's `model_new_kv*.onnx`, see model-export's onnx_export.py) take an
  * additive `attention_bias` and output this run's own K/V as one `new_key_values` tensor instead
  * of present.*. The outputs such a run fetches; undefined for any other graph (present mode).
  */
-export function ownCacheFetches(
+export function newKvFetches(
   inputNames: readonly string[],
   outputNames: readonly string[],
 ): string[] | undefined {
-  const own = inputNames.includes("attention_bias") && outputNames.includes("new_key_values");
-  return own ? ["logits", "new_key_values"] : undefined;
+  const newKv = inputNames.includes("attention_bias") && outputNames.includes("new_key_values");
+  return newKv ? ["logits", "new_key_values"] : undefined;
 }
 
 /** Reads a runtime tensor's float32 data; batching needs CPU-visible KV (node CPU, wasm). */

@@ -1,9 +1,10 @@
-// Normalises config.json / generation_config.json of GPT-2- and Llama-style exports into the few
-// numbers the generate loop needs (the same fields transformers.js reads, under either naming).
+// The model's architecture as the engine needs it: config.json / generation_config.json of GPT-2-
+// and Llama-style exports normalised into the few numbers the generate loop uses (the same fields
+// transformers.js reads, under either naming). Not the gateway's routing config (gateway/config.ts).
 import type { ModelFiles } from "./model-files.js";
 import { readJson, requireJson } from "./model-files.js";
 
-export interface ModelConfig {
+export interface ModelArch {
   modelType: string;
   numLayers: number;
   numKvHeads: number;
@@ -33,7 +34,7 @@ function ids(value: unknown): number[] {
   return [];
 }
 
-export function parseModelConfig(files: ModelFiles): ModelConfig {
+export function parseModelArch(files: ModelFiles): ModelArch {
   const config = requireJson<Json>(files, "config.json");
   const generation = readJson<Json>(files, "generation_config.json") ?? {};
   const numLayers = firstNumber(config, ["num_hidden_layers", "n_layer", "num_layers"]) ?? 0;
