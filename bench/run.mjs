@@ -1,4 +1,4 @@
-// `npm run bench [-- --quick | --tables] [--only engine,concurrency,gateway,sdk] [--backend-flags "..."]`: runs each benchmark as
+// `npm run bench [-- --quick | --tables] [--only engine,concurrency,concurrency-worker,gateway,sdk] [--backend-flags "..."]`: runs each benchmark as
 // its own process (Node 22 + tsx) with a hard time limit, then draws a PNG per result (bench/plot.py,
 // Debian's python3 + matplotlib) and, unless --quick, rewrites the results tables in bench/README.md.
 // --quick: fewer repetitions and shorter streams, written to bench/results/quick/ (ignored by git) so
@@ -30,6 +30,13 @@ const benches = {
     ["--levels", "1,2,4,8"],
     ["--reps", "2", "--tokens", "32", "--levels", "1,8"],
     1800,
+  ],
+  // the in-Worker engine: N streams against `wrangler dev` (petrel-mini int8 on onnxruntime-web)
+  "concurrency-worker": [
+    "bench/concurrency-worker.ts",
+    [],
+    ["--reps", "2", "--tokens", "32", "--levels", "1,8"],
+    900,
   ],
   // raw session.run per decode step at B = 1, 2, 4, 8 for the same two models: the cost model a + B·b
   "concurrency-step-cost": ["bench/step-cost.ts", [], ["--reps", "2", "--steps", "32"], 600],

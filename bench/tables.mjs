@@ -201,11 +201,35 @@ function gatewayProfile(r) {
   return `### gateway-profile (Node gateway under \`--cpu-prof\`, ${r.served["non-stream"]} non-stream + ${r.served.stream} stream requests, 4 connections; ${r.cpuMsPerRequest} ms CPU per request)\n\n${table(["where (self time, idle excluded)", "%"], rows)}\n\n${machine(r.machine)}`;
 }
 
+// the in-Worker engine under N streams against `wrangler dev`
+function concurrencyWorker(r) {
+  const rows = r.rows.map((x) => [
+    x.concurrency,
+    x.aggregate_tok_s,
+    `${x.scaling_vs_1}×`,
+    `${x.ttft_p50_ms} / ${x.ttft_p99_ms}`,
+    x.stream_tok_s_p50,
+    x.server_cpu_ms_per_token,
+  ]);
+  const t = r.summary;
+  const header = [
+    "streams",
+    "aggregate tok/s",
+    "vs 1",
+    "TTFT p50 / p99 ms",
+    "per-stream tok/s p50",
+    "workerd CPU ms/token",
+  ];
+  const line = `${t.streams} streams vs 1: aggregate ${t.ratio}× (paired ${t.ratio_paired}×), TTFT p50 ${t.ttft_p50_ratio}× (${t.ttft_p50_ms_1} → ${t.ttft_p50_ms_top} ms).`;
+  return `### concurrency-worker (\`wrangler dev\`, ${r.model}; ${r.maxTokens} tokens per stream, ${r.reps} reps)\n\n${table(header, rows)}\n\n${line}\n\n${machine(r.machine)}`;
+}
+
 export function tables(dir) {
   const parts = {
     engine,
     concurrency,
     "concurrency-step-cost": stepCost,
+    "concurrency-worker": concurrencyWorker,
     gateway,
     "gateway-log-off": (r) => gateway(r, "gateway-log-off"),
     "gateway-profile": gatewayProfile,
