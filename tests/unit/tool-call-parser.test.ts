@@ -12,7 +12,8 @@ function run(pieces: string[]) {
   const calls: { name: string; arguments: string }[] = [];
   for (const e of events) {
     if (e.type === "call") calls[e.index] = { name: e.name, arguments: "" };
-    if (e.type === "arguments") calls[e.index].arguments += e.fragment;
+    const call = e.type === "arguments" ? calls[e.index] : undefined;
+    if (e.type === "arguments" && call) call.arguments += e.fragment;
   }
   return { events, content, calls, summary: end.summary };
 }
@@ -59,7 +60,7 @@ describe("ToolCallParser (Hermes markup from the model directory)", () => {
     const tricky =
       '<tool_call>{"name": "f", "arguments": {"s": "a } \\" {", "n": [1, {"x": 2}]}}</tool_call>';
     const r = run(chars(tricky));
-    expect(JSON.parse(r.calls[0].arguments)).toEqual({ s: 'a } " {', n: [1, { x: 2 }] });
+    expect(JSON.parse(r.calls[0]?.arguments ?? "")).toEqual({ s: 'a } " {', n: [1, { x: 2 }] });
     expect(r.summary.malformed).toBe(false);
   });
 

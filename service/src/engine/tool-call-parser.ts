@@ -33,7 +33,7 @@ class JsonValueEnd {
   /** Index just past the value's end within chunk, or -1 while it is still open. */
   scan(chunk: string): number {
     for (let i = 0; i < chunk.length; i++) {
-      const ch = chunk[i];
+      const ch = chunk.charAt(i);
       if (this.inString) {
         if (this.escaped) this.escaped = false;
         else if (ch === "\\") this.escaped = true;
@@ -113,10 +113,10 @@ export class ToolCallParser {
   }
 
   private stepArguments(out: ToolCallEvent[]): boolean {
-    if (!this.pending || !this.args) return false;
+    const call = this.calls[this.index];
+    if (!this.pending || !this.args || !call) return false;
     const end = this.args.scan(this.pending);
     const fragment = end < 0 ? this.pending : this.pending.slice(0, end);
-    const call = this.calls[this.index];
     const trimmed = call.arguments ? fragment : fragment.replace(/^\s+/, "");
     if (trimmed) {
       call.arguments += trimmed;
