@@ -20,8 +20,9 @@ type Outcome = "ok" | "cut-mid-stream" | "failed-before-streaming";
 
 interface Tracked {
   content: string;
+  /** Its finish_reason arrived: no more content will come. */
+  finished: boolean;
   done: boolean;
-  lastContentAt: number;
 }
 
 /** Reads one SSE response incrementally, so the test can see which streams are mid-content now. */
@@ -47,10 +48,8 @@ async function follow(res: Response, t: Tracked): Promise<{ outcome: Outcome; de
         if (obj.error) error = obj.error;
         for (const c of obj.choices ?? []) {
           if (c.finish_reason === "length") finished = true;
-          if (c.delta?.content) {
-            t.content += c.delta.content;
-            t.lastContentAt = performance.now();
-          }
+          if (c.finish_reason) t.finished = true;
+          if (c.delta?.content) t.content += c.delta.content;
         }
       }
     }
@@ -65,7 +64,7 @@ async function follow(res: Response, t: Tracked): Promise<{ outcome: Outcome; de
 }
 
 /** A stream not yet seen: no content, not done. */
-const untracked = (): Tracked => ({ content: "", done: false, lastContentAt: 0 });
+const untracked = (): Tracked => ({ content: "", finished: false, done: false });
 
 describe("kill a backend under load (3 real backends, real Node gateway)", () => {
   let backends: Proc[];
@@ -91,12 +90,11 @@ describe("kill a backend under load (3 real backends, real Node gateway)", () =>
     const total = 24;
     const tracked: Tracked[] = Array.from({ length: total }, untracked);
     const results = tracked.map((t) => postChat(gateway.url, longChat()).then((res) => follow(res, t)));
-    // Kill when three streams are receiving content at once: with capacity 1 per backend, one of them
-    // is the victim's, so it is mid-stream; more requests wait queued behind it.
+    // Kill when three streams are mid-content at once: with capacity 1 per backend, one of them is the
+    // victim's, so it is mid-stream; more requests wait queued behind it.
     for (;;) {
-      await new Promise((r) => setTimeout(r, 5));
-      const now = performance.now();
-      const flowing = tracked.filter((t) => !t.done && t.content.length > 0 && now - t.lastContentAt < 150);
+      await new Promise((r) => setImmediate(r));
+      const flowing = tracked.filter((t) => t.content.length > 0 && !t.finished);
       if (flowing.length === backends.length && (await loadOf(victim.url)).body.queued > 0) break;
     }
     victim.kill("SIGKILL");
