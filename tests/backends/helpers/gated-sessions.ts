@@ -2,6 +2,7 @@
 // next one waits until the test allows more. Decode steps become countable, and the engine can be
 // held mid-generation while the test does something, with no timing involved.
 import type { SessionFactory } from "../../../service/src/engine/index.js";
+import { interceptRuns } from "../../engine/batching-helpers.js";
 
 export interface Gate {
   /** Runs that have gone through. */
@@ -38,18 +39,9 @@ export function gatedSessions(inner: SessionFactory): { sessions: SessionFactory
     budget--;
     runs++;
   };
-  const sessions: SessionFactory = {
-    name: `${inner.name}+gate`,
-    async create(model, options) {
-      const session = await inner.create(model, options);
-      return {
-        ...session,
-        run: async (feeds, fetches) => {
-          await pass();
-          return session.run(feeds, fetches);
-        },
-      };
-    },
-  };
+  const sessions = interceptRuns(inner, `${inner.name}+gate`, async (session, feeds, fetches) => {
+    await pass();
+    return session.run(feeds, fetches);
+  });
   return { sessions, gate };
 }
