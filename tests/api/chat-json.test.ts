@@ -100,11 +100,25 @@ describe("chat completions (JSON) with a fake gateway", () => {
     [{ model: "petrel-mini", messages: user, stop: ["a", "b", "c", "d", "e"] }, "stop", "invalid_value"],
     [{ model: "petrel-mini", messages: user, max_tokens: "10" }, "max_tokens", "invalid_type"],
     [
-      { model: "petrel-mini", messages: user, response_format: { type: "json_schema" } },
+      { model: "petrel-mini", messages: user, response_format: { type: "xml" } },
       "response_format.type",
       "invalid_value",
     ],
-    [{ model: "petrel-mini", messages: user, tools: [{ type: "function" }] }, "tools", "invalid_value"],
+    [
+      { model: "petrel-mini", messages: user, response_format: { type: "json_schema" } },
+      "response_format.json_schema",
+      "missing_required_parameter",
+    ],
+    [
+      { model: "petrel-mini", messages: user, tools: [{ type: "function" }] },
+      "tools[0].function",
+      "missing_required_parameter",
+    ],
+    [
+      { model: "petrel-mini", messages: user, tools: [{ type: "function", function: { name: "a b" } }] },
+      "tools[0].function.name",
+      "invalid_value",
+    ],
     [{ model: "petrel-mini", messages: user, logit_bias: { abc: 1 } }, "logit_bias.abc", "invalid_value"],
   ])("rejects %j with 400 naming param %s", async (body, param, code) => {
     const gateway = fakeGateway();
@@ -126,6 +140,11 @@ describe("chat completions (JSON) with a fake gateway", () => {
         ],
       },
       { role: "assistant", content: null, refusal: null },
+      {
+        role: "assistant",
+        content: null,
+        tool_calls: [{ id: "call_1", type: "function", function: { name: "f", arguments: "{}" } }],
+      },
       { role: "tool", content: "t", tool_call_id: "call_1" },
     ];
     const body = { model: "petrel-mini", messages, temperature: null, stop: null, stream_options: null };

@@ -114,10 +114,29 @@ describe("engine backend on the real engine (onnxruntime-node, tiny-random)", ()
     });
   });
 
-  it("rejects response_format json_object, which the engine cannot honour, naming the param", async () => {
-    const response = await chat({ response_format: { type: "json_object" } });
+  const tool = { type: "function", function: { name: "add", parameters: { type: "object" } } };
+  const call = { id: "call_1", type: "function", function: { name: "add", arguments: "{}" } };
+  it.each([
+    [{ response_format: { type: "json_object" } }, "response_format"],
+    [{ response_format: { type: "json_schema", json_schema: { name: "x", schema: {} } } }, "response_format"],
+    [{ tools: [tool] }, "tools"],
+    [{ tools: [tool], tool_choice: "required" }, "tools"],
+    [
+      {
+        messages: [
+          { role: "user", content: "1+1?" },
+          { role: "assistant", content: null, tool_calls: [call] },
+          { role: "tool", content: "2", tool_call_id: "call_1" },
+        ],
+      },
+      "messages[1].tool_calls",
+    ],
+  ])("refuses what the engine cannot honour yet (%j) with a 400 naming %s", async (body, param) => {
+    const response = await chat(body);
     expect(response.status).toBe(400);
-    expect((await response.json()).error.param).toBe("response_format.type");
+    const { error } = await response.json();
+    expect(error).toMatchObject({ param, type: "invalid_request_error", code: "unsupported_parameter" });
+    expect(error.message).toMatch(/^Petrel's built-in engine does not support .* yet/);
   });
 });
 

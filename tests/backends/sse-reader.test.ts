@@ -103,12 +103,20 @@ describe("SseChunkReader", () => {
   it("treats role-only chunks as not yet committed, content/finish/usage as committed", () => {
     const base = { id: "c", object: "chat.completion.chunk" as const, created: 1, model: "m" };
     expect(
-      isCommitChunk({ ...base, choices: [{ index: 0, delta: { role: "assistant", content: "" } }] }),
+      isCommitChunk({
+        ...base,
+        choices: [{ index: 0, delta: { role: "assistant", content: "" }, finish_reason: null }],
+      }),
     ).toBe(false);
-    expect(isCommitChunk({ ...base, choices: [{ index: 0, delta: { content: "a" } }] })).toBe(true);
-    expect(isCommitChunk({ ...base, choices: [{ index: 0, delta: { tool_calls: [{ index: 0 }] } }] })).toBe(
-      true,
-    );
+    expect(
+      isCommitChunk({ ...base, choices: [{ index: 0, delta: { content: "a" }, finish_reason: null }] }),
+    ).toBe(true);
+    expect(
+      isCommitChunk({
+        ...base,
+        choices: [{ index: 0, delta: { tool_calls: [{ index: 0 }] }, finish_reason: null }],
+      }),
+    ).toBe(true);
     expect(isCommitChunk({ ...base, choices: [{ index: 0, delta: {}, finish_reason: "stop" }] })).toBe(true);
     expect(isCommitChunk({ ...base, choices: [] })).toBe(true);
   });

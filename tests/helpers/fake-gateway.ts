@@ -8,10 +8,12 @@ import type {
   ModelEntry,
 } from "../../service/src/gateway/types.js";
 import type { ApiError } from "../../service/src/protocol/errors.js";
+import type { ToolCallDelta } from "../../service/src/protocol/wire.js";
 
 export type Step =
   | { text: string; index?: number }
-  | { finish: "stop" | "length"; index?: number }
+  | { toolCall: ToolCallDelta; index?: number }
+  | { finish: "stop" | "length" | "tool_calls"; index?: number }
   | { usage: { prompt: number; completion: number } }
   | { delayMs: number }
   | { fail: ApiError | Error };
@@ -54,6 +56,15 @@ function chunkFor(step: Step, base: ChunkBase): ChatCompletionChunk | null {
     const choice = {
       index: step.index ?? 0,
       delta: { content: step.text },
+      logprobs: null,
+      finish_reason: null,
+    };
+    return { ...base, choices: [choice] };
+  }
+  if ("toolCall" in step) {
+    const choice = {
+      index: step.index ?? 0,
+      delta: { tool_calls: [step.toolCall] },
       logprobs: null,
       finish_reason: null,
     };

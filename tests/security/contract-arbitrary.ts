@@ -20,7 +20,8 @@ function resolve(schema: Json): Json {
 function scalar(type: string, s: Json): fc.Arbitrary<unknown> {
   if (type === "null") return fc.constant(null);
   if (type === "boolean") return fc.boolean();
-  if (type === "string") return text;
+  if (type === "string")
+    return typeof s.pattern === "string" ? fc.stringMatching(new RegExp(s.pattern)) : text;
   const min = (s.minimum ?? s.exclusiveMinimum ?? -1e6) as number;
   const max = (s.maximum ?? min + 1e6) as number;
   if (type === "integer") return fc.integer({ min: Math.ceil(min), max: Math.floor(max) });
@@ -53,6 +54,27 @@ export function fromSchema(input: Json, depth = 0): fc.Arbitrary<unknown> {
 
 const MODELS = ["petrel-mini", "petrel-mini", "petrel-mini", "petrel-large", "no-such-model"];
 
+type Message = { role?: string; tool_call_id?: string; tool_calls?: { id: string }[] };
+
+/**
+ * What the schema cannot say (http/tool-checks.ts): `tool_choice` only with tools, a named choice
+ * naming one of them, a tool message answering an earlier call. Fixed up so "valid" stays valid.
+ */
+function withConsistentTools(request: Json): Json {
+  const out = { ...request };
+  const names = ((out.tools ?? []) as { function: { name: string } }[]).map((t) => t.function.name);
+  if (names.length === 0) delete out.tool_choice;
+  const choice = out.tool_choice as { function?: { name: string } } | undefined;
+  if (choice?.function) out.tool_choice = { type: "function", function: { name: names[0] } };
+  const calls = new Set<string>();
+  out.messages = (out.messages as Message[]).filter((m) => {
+    for (const call of m.role === "assistant" ? (m.tool_calls ?? []) : []) calls.add(call.id);
+    return m.role !== "tool" || calls.has(m.tool_call_id ?? "");
+  });
+  if ((out.messages as Message[]).length === 0) out.messages = [{ role: "user", content: "hi" }];
+  return out;
+}
+
 /** Valid requests from the contract; most name a served model and ask for few tokens. */
 export const validRequest = fc
   .tuple(
@@ -60,4 +82,6 @@ export const validRequest = fc
     fc.constantFrom(...MODELS),
     fc.integer({ min: 1, max: 8 }),
   )
-  .map(([request, model, maxTokens]) => ({ ...(request as Json), model, max_tokens: maxTokens }) as Json);
+  .map(([request, model, maxTokens]) =>
+    withConsistentTools({ ...(request as Json), model, max_tokens: maxTokens }),
+  );

@@ -113,8 +113,15 @@ export interface components {
             stream?: boolean | null;
             stream_options?: null | components["schemas"]["StreamOptions"];
             response_format?: components["schemas"]["ResponseFormat"];
-            /** @description Tool calling is not supported; only an empty list is accepted. */
-            tools?: unknown[];
+            /** @description Functions the model may call. `tool_choice` and named choices must refer to these. */
+            tools?: components["schemas"]["FunctionTool"][];
+            /**
+             * @description `none` (answer in text), `auto` (the model decides), `required` (at least one call), or one
+             *     named function. Only allowed with a non-empty `tools`.
+             */
+            tool_choice?: ("none" | "auto" | "required") | components["schemas"]["NamedToolChoice"];
+            /** @description Whether the model may call several tools in one turn (default true). */
+            parallel_tool_calls?: boolean | null;
             /** @description vLLM extension. Keep only the k most likely tokens; -1 or 0 disables. */
             top_k?: number | null;
             /** @description vLLM extension. Drop tokens below min_p times the top probability. */
@@ -125,7 +132,27 @@ export interface components {
         StreamOptions: {
             include_usage?: boolean;
         };
-        ResponseFormat: components["schemas"]["ResponseFormatText"] | components["schemas"]["ResponseFormatJsonObject"];
+        FunctionTool: {
+            /** @enum {string} */
+            type: "function";
+            function: components["schemas"]["FunctionDefinition"];
+        };
+        FunctionDefinition: {
+            name: string;
+            description?: string;
+            /** @description The arguments as a JSON Schema object; omitted means no arguments. */
+            parameters?: Record<string, never>;
+            /** @description The arguments must validate against `parameters`. */
+            strict?: boolean | null;
+        };
+        NamedToolChoice: {
+            /** @enum {string} */
+            type: "function";
+            function: {
+                name: string;
+            };
+        };
+        ResponseFormat: components["schemas"]["ResponseFormatText"] | components["schemas"]["ResponseFormatJsonObject"] | components["schemas"]["ResponseFormatJsonSchema"];
         ResponseFormatText: {
             /**
              * @description discriminator enum property added by openapi-typescript
@@ -139,6 +166,22 @@ export interface components {
              * @enum {string}
              */
             type: "json_object";
+        };
+        ResponseFormatJsonSchema: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "json_schema";
+            json_schema: components["schemas"]["JsonSchemaFormat"];
+        };
+        JsonSchemaFormat: {
+            name: string;
+            description?: string;
+            /** @description The JSON Schema the output must follow. */
+            schema?: Record<string, never>;
+            /** @description The output must validate against `schema`. */
+            strict?: boolean | null;
         };
         ChatMessage: components["schemas"]["SystemMessage"] | components["schemas"]["DeveloperMessage"] | components["schemas"]["UserMessage"] | components["schemas"]["AssistantMessage"] | components["schemas"]["ToolMessage"];
         /** @description A string, or text parts that are joined in order. */
@@ -188,6 +231,8 @@ export interface components {
             content?: null | components["schemas"]["MessageContent"];
             name?: string;
             refusal?: string | null;
+            /** @description Calls the model made in this turn; each is answered by a `tool` message. */
+            tool_calls?: components["schemas"]["MessageToolCall"][];
         };
         ToolMessage: {
             /**
@@ -196,7 +241,18 @@ export interface components {
              */
             role: "tool";
             content: components["schemas"]["MessageContent"];
+            /** @description The `id` of the call this message answers, from an earlier assistant message. */
             tool_call_id: string;
+        };
+        MessageToolCall: {
+            id: string;
+            /** @enum {string} */
+            type: "function";
+            function: {
+                name: string;
+                /** @description The arguments as JSON text (a string, never an object). */
+                arguments: string;
+            };
         };
         ChatCompletion: {
             id: string;
@@ -218,8 +274,10 @@ export interface components {
         ChatCompletionMessage: {
             /** @enum {string} */
             role: "assistant";
+            /** @description Null when the model answered with tool calls only. */
             content: string | null;
             refusal: string | null;
+            tool_calls?: components["schemas"]["MessageToolCall"][];
         };
         /** @enum {string} */
         FinishReason: "stop" | "length" | "tool_calls" | "content_filter" | "function_call";
@@ -272,6 +330,21 @@ export interface components {
             role?: "assistant";
             content?: string | null;
             refusal?: string | null;
+            tool_calls?: components["schemas"]["ToolCallDelta"][];
+        };
+        /**
+         * @description One fragment of a streamed call. The first fragment of call `index` carries `id`, `type` and
+         *     `function.name` (with `arguments: ""`); later ones only `function.arguments`, to be appended.
+         */
+        ToolCallDelta: {
+            index: number;
+            id?: string;
+            /** @enum {string} */
+            type?: "function";
+            function?: {
+                name?: string;
+                arguments?: string;
+            };
         };
         Model: {
             id: string;

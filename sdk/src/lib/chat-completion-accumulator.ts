@@ -1,12 +1,15 @@
 // Folds streamed chunks back into the ChatCompletion the same request would have returned without
-// `stream: true`: content and refusal deltas concatenated per choice, logprobs appended, the finish
-// reason and the usage chunk (sent with `stream_options.include_usage`) kept.
+// `stream: true`: content and refusal deltas concatenated per choice, tool-call fragments joined by
+// their index (id, type and name set, arguments appended), logprobs appended, the finish reason and
+// the usage chunk (sent with `stream_options.include_usage`) kept.
 import { PetrelError } from "../core/errors.js";
 import type {
   ChatCompletion,
   ChatCompletionChoice,
   ChatCompletionChunk,
   ChatCompletionChunkChoice,
+  ChatCompletionChunkToolCall,
+  ChatCompletionMessageToolCall,
   ChoiceLogprobs,
 } from "../types.js";
 
@@ -18,6 +21,7 @@ interface ChoiceState {
   refusal: string | null;
   finishReason: ChatCompletionChoice["finish_reason"] | null;
   logprobs: { content: TokenLogprob[] | null; refusal: TokenLogprob[] | null } | null;
+  toolCalls: Map<number, ChatCompletionMessageToolCall>;
   /** String fields servers add to deltas (vLLM `reasoning`, llama.cpp `reasoning_content`). */
   extra: Record<string, string>;
 }
@@ -42,12 +46,14 @@ export class ChatCompletionAccumulator {
         refusal: null,
         finishReason: null,
         logprobs: null,
+        toolCalls: new Map(),
         extra: {},
       };
       this.#choices.set(choice.index, state);
     }
-    const { role, content, refusal, ...rest } = choice.delta;
+    const { role, content, refusal, tool_calls, ...rest } = choice.delta;
     if (role) state.role = role;
+    for (const call of tool_calls ?? []) addToolCall(state.toolCalls, call);
     if (typeof content === "string") state.content = (state.content ?? "") + content;
     if (typeof refusal === "string") state.refusal = (state.refusal ?? "") + refusal;
     for (const [key, value] of Object.entries(rest)) {
@@ -71,11 +77,13 @@ export class ChatCompletionAccumulator {
       .sort(([a], [b]) => a - b)
       .map(([index, state]): ChatCompletionChoice => {
         if (!state.finishReason) throw new PetrelError(`Choice ${index} is missing finish_reason.`);
+        const toolCalls = [...state.toolCalls.entries()].sort(([a], [b]) => a - b).map(([, call]) => call);
         const message = {
           ...state.extra,
           role: "assistant" as const,
           content: state.content,
           refusal: state.refusal,
+          ...(toolCalls.length > 0 ? { tool_calls: toolCalls } : {}),
         };
         return { index, message, finish_reason: state.finishReason, logprobs: state.logprobs };
       });
@@ -90,4 +98,16 @@ export class ChatCompletionAccumulator {
     if (head.system_fingerprint !== undefined) completion.system_fingerprint = head.system_fingerprint;
     return completion;
   }
+}
+
+function addToolCall(calls: Map<number, ChatCompletionMessageToolCall>, delta: ChatCompletionChunkToolCall) {
+  let call = calls.get(delta.index);
+  if (!call) {
+    call = { id: "", type: "function", function: { name: "", arguments: "" } };
+    calls.set(delta.index, call);
+  }
+  if (delta.id) call.id = delta.id;
+  if (delta.type) call.type = delta.type;
+  if (delta.function?.name) call.function.name = delta.function.name;
+  if (delta.function?.arguments) call.function.arguments += delta.function.arguments;
 }

@@ -10,13 +10,12 @@ import {
   InvalidParamError,
   type TokenLogprob,
 } from "../engine/index.js";
-import type { components } from "../generated/openapi.js";
 import { ApiError } from "../protocol/errors.js";
+import type * as Wire from "../protocol/wire.js";
+import { refuseUnsupported } from "./engine-refusals.js";
 import type { ChatBackend, ChatCompletionChunk, ChatCompletionRequest, ChatStream } from "./types.js";
 
-type Wire = components["schemas"];
-type WireRequest = Wire["ChatCompletionRequest"];
-type WireContent = Wire["MessageContent"] | null | undefined;
+type WireContent = Wire.MessageContent | null | undefined;
 type ChunkHead = Pick<ChatCompletionChunk, "id" | "object" | "created" | "model">;
 
 export interface EngineBackendOptions {
@@ -39,13 +38,8 @@ function flatten(content: WireContent): string {
 }
 
 /** Maps the validated wire request onto the engine's parameters; rejects what the engine can't do. */
-export function toGenerateParams(request: WireRequest): GenerateParams {
-  if (request.response_format?.type === "json_object") {
-    throw invalid(
-      "response_format json_object is not supported by the embedded engine.",
-      "response_format.type",
-    );
-  }
+export function toGenerateParams(request: ChatCompletionRequest): GenerateParams {
+  refuseUnsupported(request);
   const topK = orUndefined(request.top_k);
   const stop = orUndefined(request.stop);
   return {
@@ -81,7 +75,7 @@ export function toApiError(err: unknown): unknown {
   return err;
 }
 
-const toWireLogprob = (t: TokenLogprob): Wire["TokenLogprob"] => ({
+const toWireLogprob = (t: TokenLogprob): Wire.TokenLogprob => ({
   token: t.token,
   logprob: t.logprob,
   bytes: t.bytes,
@@ -92,7 +86,7 @@ const toWireLogprob = (t: TokenLogprob): Wire["TokenLogprob"] => ({
 export function eventToChunk(event: GenerateEvent, head: ChunkHead): ChatCompletionChunk {
   if (event.type === "usage") {
     const { promptTokens, completionTokens } = event.usage;
-    const usage: Wire["Usage"] = {
+    const usage: Wire.Usage = {
       prompt_tokens: promptTokens,
       completion_tokens: completionTokens,
       total_tokens: promptTokens + completionTokens,
@@ -101,7 +95,7 @@ export function eventToChunk(event: GenerateEvent, head: ChunkHead): ChatComplet
     };
     return { ...head, choices: [], usage };
   }
-  const choice: Wire["ChatCompletionChunkChoice"] =
+  const choice: Wire.ChatCompletionChunkChoice =
     event.type === "delta"
       ? {
           index: event.index,
@@ -120,7 +114,12 @@ async function* toChunks(
   choices: number,
 ): AsyncGenerator<ChatCompletionChunk> {
   for (let index = 0; index < choices; index++) {
-    const role = { index, delta: { role: "assistant", content: "" }, logprobs: null, finish_reason: null };
+    const role: Wire.ChatCompletionChunkChoice = {
+      index,
+      delta: { role: "assistant", content: "" },
+      logprobs: null,
+      finish_reason: null,
+    };
     yield { ...head, choices: [role], usage: null };
   }
   try {
@@ -146,8 +145,7 @@ export function createEngineBackend(
     // Before the engine exists its queue is empty; reporting that keeps the balancer honest.
     load: () => loaded?.load() ?? { queued: 0, active: 0, capacity: 1 },
     async start(request: ChatCompletionRequest, ctx): Promise<ChatStream> {
-      const wire = request as unknown as WireRequest;
-      const params = toGenerateParams(wire);
+      const params = toGenerateParams(request);
       const engine = await options.engine();
       loaded = engine;
       let events: AsyncIterator<GenerateEvent>;
@@ -164,7 +162,7 @@ export function createEngineBackend(
         id: completionId(),
         object: "chat.completion.chunk" as const,
         created: Math.floor(now() / 1000),
-        model: wire.model,
+        model: request.model,
       };
       return { backendId: options.id, chunks: toChunks(first, events, head, params.n ?? 1) };
     },

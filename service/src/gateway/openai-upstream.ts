@@ -30,12 +30,13 @@ export function createOpenAIUpstream(config: BackendConfig, fetchImpl: FetchLike
     new ApiError(504, `Upstream ${config.id} ${what} within ${ms} ms`, "server_error", code);
 
   async function connect(request: ChatCompletionRequest, ctx: ChatContext, signal: AbortSignal) {
-    const streamOptions = (request.stream_options as Record<string, unknown> | undefined) ?? {};
-    const body = {
+    // Everything the client sent passes through unchanged (tools, tool_choice, response_format, tool
+    // messages, unknown extensions); only the model name and the stream settings are the gateway's.
+    const body: ChatCompletionRequest = {
       ...request,
       model: config.upstreamModel ?? request.model,
       stream: true,
-      stream_options: { ...streamOptions, include_usage: true },
+      stream_options: { ...request.stream_options, include_usage: true },
     };
     const headers: Record<string, string> = {
       "content-type": "application/json",

@@ -5,6 +5,7 @@
 
 import { createParser, type EventSourceMessage } from "eventsource-parser";
 import { ApiError } from "../protocol/errors.js";
+import type { ChatCompletionChunkChoice } from "../protocol/wire.js";
 import type { ChatCompletionChunk } from "./types.js";
 import { upstreamStreamError } from "./upstream-errors.js";
 
@@ -126,9 +127,12 @@ export class SseChunkReader {
       throw upstreamStreamError(this.backendId, payload);
     }
     if (!Array.isArray(obj.choices)) throw this.garbage("chunk without a choices array");
-    // Upstreams serve under their own model name; clients see the public id they asked for.
+    if (!obj.choices.every(isChoice)) throw this.garbage("a choice without an integer index");
+    // The upstream edge: from here the chunk is the wire type, every field the upstream sent kept
+    // (tool-call deltas, finish_reason, logprobs, extensions). Upstreams serve under their own model
+    // name; clients see the public id they asked for.
     return {
-      ...obj,
+      ...(obj as Partial<ChatCompletionChunk>),
       id: typeof obj.id === "string" ? obj.id : "",
       object: "chat.completion.chunk",
       created: typeof obj.created === "number" ? obj.created : Math.floor(Date.now() / 1000),
@@ -138,13 +142,15 @@ export class SseChunkReader {
   }
 }
 
-/** True once a chunk carries something the client must see: content, a finish, or usage. */
+const isChoice = (c: unknown): c is ChatCompletionChunkChoice =>
+  typeof c === "object" && c !== null && Number.isInteger((c as { index?: unknown }).index);
+
+/** True once a chunk carries something the client must see: content, a tool call, a finish, or usage. */
 export function isCommitChunk(chunk: ChatCompletionChunk): boolean {
   if (chunk.choices.length === 0) return true;
-  return chunk.choices.some((c) => {
-    const choice = c as { delta?: Record<string, unknown>; finish_reason?: unknown };
+  return chunk.choices.some((choice) => {
     if (choice.finish_reason) return true;
-    const delta = choice.delta ?? {};
+    const delta: Record<string, unknown> = choice.delta ?? {};
     return Object.entries(delta).some(([k, v]) => k !== "role" && v !== null && v !== undefined && v !== "");
   });
 }

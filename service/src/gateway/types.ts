@@ -1,24 +1,10 @@
 // The contract between the HTTP layer and whatever serves a model. Every backend — the in-worker
 // engine, a Petrel backend server, vLLM, TGI, llama.cpp — is reached through this one interface and
 // speaks OpenAI chat-completion chunks, so the HTTP layer has a single code path for all of them.
-//
-// Wire types (snake_case) come from the contract; until `npm run gen` lands they are declared loosely
-// here and tightened to the generated types by the edge API work.
+// Requests and chunks are the wire types generated from the contract (protocol/wire.ts).
+import type { ChatCompletionChunk, ChatCompletionRequest } from "../protocol/wire.js";
 
-export type ChatCompletionRequest = Record<string, unknown> & {
-  model: string;
-  messages: unknown[];
-  stream?: boolean;
-};
-
-/** One `chat.completion.chunk` object exactly as OpenAI streams it. */
-export type ChatCompletionChunk = Record<string, unknown> & {
-  id: string;
-  object: "chat.completion.chunk";
-  created: number;
-  model: string;
-  choices: unknown[];
-};
+export type { ChatCompletionChunk, ChatCompletionRequest } from "../protocol/wire.js";
 
 export interface ChatContext {
   requestId: string;

@@ -9,7 +9,12 @@ export function isRetryable(err: unknown): boolean {
   return err instanceof ApiError && [408, 429, 500, 502, 503, 504].includes(err.status);
 }
 
-export function describeUpstreamError(body: unknown): { message?: string; type?: string; code?: string } {
+export function describeUpstreamError(body: unknown): {
+  message?: string;
+  type?: string;
+  code?: string;
+  param?: string;
+} {
   if (typeof body === "string") return { message: body.slice(0, 500) || undefined };
   if (typeof body !== "object" || body === null) return {};
   const error = (body as Record<string, unknown>).error;
@@ -20,6 +25,7 @@ export function describeUpstreamError(body: unknown): { message?: string; type?:
     message: typeof e.message === "string" ? e.message : undefined,
     type: typeof e.type === "string" ? e.type : undefined,
     code: typeof e.code === "string" ? e.code : undefined,
+    param: typeof e.param === "string" ? e.param : undefined,
   };
 }
 
@@ -30,7 +36,7 @@ export function upstreamHttpError(
   body: unknown,
   retryAfterMs: number | undefined,
 ): ApiError {
-  const { message, type, code } = describeUpstreamError(body);
+  const { message, type, code, param } = describeUpstreamError(body);
   const retryAfter = retryAfterMs === undefined ? undefined : Math.max(1, Math.ceil(retryAfterMs / 1000));
   const detail = message ?? `HTTP ${status}`;
   if (status === 429) {
@@ -44,12 +50,14 @@ export function upstreamHttpError(
     );
   }
   // The request itself is bad (context too long, bad parameter): no other backend would accept it.
+  // The upstream's `param` goes along, so a client learns which field a backend refused.
   if (status === 400 || status === 413 || status === 422) {
     return new ApiError(
       400,
       detail,
       type && !/^[A-Z]/.test(type) ? type : "invalid_request_error",
       code ?? null,
+      param ?? null,
     );
   }
   if (status === 503 || status === 408 || status === 504) {

@@ -6,7 +6,7 @@ export const openapiDocument = {
     "title": "Petrel API",
     "version": "0.1.0",
     "summary": "OpenAI-compatible chat completions for your own fine-tuned Transformer.",
-    "description": "The subset of the OpenAI Chat Completions API that Petrel serves, plus vLLM's sampling extensions\n(`top_k`, `min_p`, `repetition_penalty`). Unknown request fields are ignored; supported fields with\nvalues Petrel cannot honour are rejected with 400 and the offending `param`.\nStreams are Server-Sent Events: one `data: <ChatCompletionChunk>` per event, then `data: [DONE]`.\n",
+    "description": "The subset of the OpenAI Chat Completions API that Petrel serves, plus vLLM's sampling extensions\n(`top_k`, `min_p`, `repetition_penalty`). Unknown request fields are ignored; supported fields with\nvalues Petrel cannot honour are rejected with 400 and the offending `param`.\nTools (`tools`, `tool_choice`, `parallel_tool_calls`, tool messages) and `response_format` pass\nunchanged to HTTP backends (vLLM, TGI, llama.cpp, Ollama, OpenAI), whose tool-call deltas and\n`finish_reason` come back as they sent them; a backend that cannot honour them answers 400 naming\nthe param.\nStreams are Server-Sent Events: one `data: <ChatCompletionChunk>` per event, then `data: [DONE]`.\n",
     "license": {
       "name": "MIT",
       "identifier": "MIT"
@@ -579,8 +579,34 @@ export const openapiDocument = {
           },
           "tools": {
             "type": "array",
-            "maxItems": 0,
-            "description": "Tool calling is not supported; only an empty list is accepted."
+            "maxItems": 128,
+            "description": "Functions the model may call. `tool_choice` and named choices must refer to these.",
+            "items": {
+              "$ref": "#/components/schemas/FunctionTool"
+            }
+          },
+          "tool_choice": {
+            "description": "`none` (answer in text), `auto` (the model decides), `required` (at least one call), or one\nnamed function. Only allowed with a non-empty `tools`.\n",
+            "oneOf": [
+              {
+                "type": "string",
+                "enum": [
+                  "none",
+                  "auto",
+                  "required"
+                ]
+              },
+              {
+                "$ref": "#/components/schemas/NamedToolChoice"
+              }
+            ]
+          },
+          "parallel_tool_calls": {
+            "type": [
+              "boolean",
+              "null"
+            ],
+            "description": "Whether the model may call several tools in one turn (default true)."
           },
           "top_k": {
             "type": [
@@ -618,6 +644,76 @@ export const openapiDocument = {
           }
         }
       },
+      "FunctionTool": {
+        "type": "object",
+        "required": [
+          "type",
+          "function"
+        ],
+        "properties": {
+          "type": {
+            "type": "string",
+            "enum": [
+              "function"
+            ]
+          },
+          "function": {
+            "$ref": "#/components/schemas/FunctionDefinition"
+          }
+        }
+      },
+      "FunctionDefinition": {
+        "type": "object",
+        "required": [
+          "name"
+        ],
+        "properties": {
+          "name": {
+            "type": "string",
+            "pattern": "^[A-Za-z0-9_-]{1,64}$"
+          },
+          "description": {
+            "type": "string"
+          },
+          "parameters": {
+            "type": "object",
+            "description": "The arguments as a JSON Schema object; omitted means no arguments."
+          },
+          "strict": {
+            "type": [
+              "boolean",
+              "null"
+            ],
+            "description": "The arguments must validate against `parameters`."
+          }
+        }
+      },
+      "NamedToolChoice": {
+        "type": "object",
+        "required": [
+          "type",
+          "function"
+        ],
+        "properties": {
+          "type": {
+            "type": "string",
+            "enum": [
+              "function"
+            ]
+          },
+          "function": {
+            "type": "object",
+            "required": [
+              "name"
+            ],
+            "properties": {
+              "name": {
+                "type": "string"
+              }
+            }
+          }
+        }
+      },
       "ResponseFormat": {
         "oneOf": [
           {
@@ -625,13 +721,17 @@ export const openapiDocument = {
           },
           {
             "$ref": "#/components/schemas/ResponseFormatJsonObject"
+          },
+          {
+            "$ref": "#/components/schemas/ResponseFormatJsonSchema"
           }
         ],
         "discriminator": {
           "propertyName": "type",
           "mapping": {
             "text": "#/components/schemas/ResponseFormatText",
-            "json_object": "#/components/schemas/ResponseFormatJsonObject"
+            "json_object": "#/components/schemas/ResponseFormatJsonObject",
+            "json_schema": "#/components/schemas/ResponseFormatJsonSchema"
           }
         }
       },
@@ -662,6 +762,51 @@ export const openapiDocument = {
               "json_object"
             ],
             "description": "discriminator enum property added by openapi-typescript"
+          }
+        }
+      },
+      "ResponseFormatJsonSchema": {
+        "type": "object",
+        "required": [
+          "type",
+          "json_schema"
+        ],
+        "properties": {
+          "type": {
+            "type": "string",
+            "enum": [
+              "json_schema"
+            ],
+            "description": "discriminator enum property added by openapi-typescript"
+          },
+          "json_schema": {
+            "$ref": "#/components/schemas/JsonSchemaFormat"
+          }
+        }
+      },
+      "JsonSchemaFormat": {
+        "type": "object",
+        "required": [
+          "name"
+        ],
+        "properties": {
+          "name": {
+            "type": "string",
+            "pattern": "^[A-Za-z0-9_-]{1,64}$"
+          },
+          "description": {
+            "type": "string"
+          },
+          "schema": {
+            "type": "object",
+            "description": "The JSON Schema the output must follow."
+          },
+          "strict": {
+            "type": [
+              "boolean",
+              "null"
+            ],
+            "description": "The output must validate against `schema`."
           }
         }
       },
@@ -838,6 +983,13 @@ export const openapiDocument = {
               "string",
               "null"
             ]
+          },
+          "tool_calls": {
+            "type": "array",
+            "description": "Calls the model made in this turn; each is answered by a `tool` message.",
+            "items": {
+              "$ref": "#/components/schemas/MessageToolCall"
+            }
           }
         }
       },
@@ -860,7 +1012,43 @@ export const openapiDocument = {
             "$ref": "#/components/schemas/MessageContent"
           },
           "tool_call_id": {
+            "type": "string",
+            "description": "The `id` of the call this message answers, from an earlier assistant message."
+          }
+        }
+      },
+      "MessageToolCall": {
+        "type": "object",
+        "required": [
+          "id",
+          "type",
+          "function"
+        ],
+        "properties": {
+          "id": {
             "type": "string"
+          },
+          "type": {
+            "type": "string",
+            "enum": [
+              "function"
+            ]
+          },
+          "function": {
+            "type": "object",
+            "required": [
+              "name",
+              "arguments"
+            ],
+            "properties": {
+              "name": {
+                "type": "string"
+              },
+              "arguments": {
+                "type": "string",
+                "description": "The arguments as JSON text (a string, never an object)."
+              }
+            }
           }
         }
       },
@@ -955,13 +1143,20 @@ export const openapiDocument = {
             "type": [
               "string",
               "null"
-            ]
+            ],
+            "description": "Null when the model answered with tool calls only."
           },
           "refusal": {
             "type": [
               "string",
               "null"
             ]
+          },
+          "tool_calls": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/MessageToolCall"
+            }
           }
         }
       },
@@ -1201,6 +1396,44 @@ export const openapiDocument = {
               "string",
               "null"
             ]
+          },
+          "tool_calls": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/ToolCallDelta"
+            }
+          }
+        }
+      },
+      "ToolCallDelta": {
+        "type": "object",
+        "description": "One fragment of a streamed call. The first fragment of call `index` carries `id`, `type` and\n`function.name` (with `arguments: \"\"`); later ones only `function.arguments`, to be appended.\n",
+        "required": [
+          "index"
+        ],
+        "properties": {
+          "index": {
+            "type": "integer"
+          },
+          "id": {
+            "type": "string"
+          },
+          "type": {
+            "type": "string",
+            "enum": [
+              "function"
+            ]
+          },
+          "function": {
+            "type": "object",
+            "properties": {
+              "name": {
+                "type": "string"
+              },
+              "arguments": {
+                "type": "string"
+              }
+            }
           }
         }
       },

@@ -4,9 +4,9 @@ import { Scalar } from "@scalar/hono-api-reference";
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
-import type { components } from "../generated/openapi.js";
 import { openapiDocument } from "../generated/openapi-document.js";
 import { ApiError } from "../protocol/errors.js";
+import type { Health } from "../protocol/wire.js";
 import { chatHandler } from "./chat-route.js";
 import { type AppDeps, DEFAULT_LIMITS, defaultIds } from "./deps.js";
 import type { AppEnv } from "./env.js";
@@ -52,7 +52,7 @@ export function createApp(deps: AppDeps) {
   } else if (deps.apiKeys && deps.apiKeys.length > 0) app.use("/v1/*", bearerAuth(deps.apiKeys));
 
   app.get("/health", (c) => {
-    const health: components["schemas"]["Health"] = {
+    const health: Health = {
       status: "ok",
       models: deps.gateway.listModels().map((m) => m.id),
     };

@@ -3,18 +3,17 @@
 // before validation and model lookup, and a stream waits a short window for its first chunk so that
 // early failures still get a real HTTP status.
 import type { Context } from "hono";
-import type { ChatCompletionRequest, ChatContext, Gateway } from "../gateway/types.js";
-import type { components } from "../generated/openapi.js";
+import type { ChatContext, Gateway } from "../gateway/types.js";
 import { openapiDocument } from "../generated/openapi-document.js";
 import { invalidRequest, modelNotFound } from "../protocol/errors.js";
+import type { ChatCompletionRequest } from "../protocol/wire.js";
 import { aggregateChunks } from "./aggregate.js";
 import type { Limits } from "./deps.js";
 import type { AppEnv } from "./env.js";
 import { observedGateway, traceOf } from "./observability.js";
 import { SSE_HEADERS, type StartedStream, sseBody } from "./sse.js";
+import { checkTools } from "./tool-checks.js";
 import { createSchemaValidator } from "./validation.js";
-
-type WireRequest = components["schemas"]["ChatCompletionRequest"];
 
 export interface ChatRouteOptions {
   gateway: Gateway;
@@ -37,15 +36,17 @@ async function readJson(c: Context<AppEnv>): Promise<unknown> {
 }
 
 /** Parses and validates the body; throws ApiError (400/404) before anything is sent. */
-async function parseRequest(c: Context<AppEnv>, gateway: Gateway): Promise<WireRequest> {
+async function parseRequest(c: Context<AppEnv>, gateway: Gateway): Promise<ChatCompletionRequest> {
   const body = await readJson(c);
   if (body === null || typeof body !== "object" || Array.isArray(body)) {
     throw invalidRequest("The request body must be a JSON object.", null, "invalid_type");
   }
   const failure = validate(body);
   if (failure) throw invalidRequest(failure.message, failure.param, failure.code);
-  const request = body as WireRequest;
+  // Validated against the contract above: from here on the body is the wire type.
+  const request = body as ChatCompletionRequest;
   if (!gateway.getModel(request.model)) throw modelNotFound(request.model);
+  checkTools(request);
   return request;
 }
 
@@ -62,8 +63,12 @@ async function waitWindow(started: Promise<StartedStream>, windowMs: number): Pr
   }
 }
 
-async function startStream(gateway: Gateway, request: WireRequest, ctx: ChatContext): Promise<StartedStream> {
-  const stream = await gateway.chat(request as ChatCompletionRequest, ctx);
+async function startStream(
+  gateway: Gateway,
+  request: ChatCompletionRequest,
+  ctx: ChatContext,
+): Promise<StartedStream> {
+  const stream = await gateway.chat(request, ctx);
   const iterator = stream.chunks[Symbol.asyncIterator]();
   return { iterator, first: await iterator.next() };
 }
@@ -80,7 +85,7 @@ export function chatHandler({ gateway: shared, limits }: ChatRouteOptions) {
     const ctx: ChatContext = { requestId, signal: abort.signal };
 
     if (!request.stream) {
-      const stream = await gateway.chat(request as ChatCompletionRequest, ctx);
+      const stream = await gateway.chat(request, ctx);
       return c.json(await aggregateChunks(stream.chunks));
     }
 

@@ -1,9 +1,9 @@
 // Every failure leaves the service in OpenAI's error shape ({error: {message, type, param, code}}),
 // whether it is raised here, by security, by the gateway, or by the engine underneath it.
-import type { components } from "../generated/openapi.js";
 import { ApiError, invalidRequest } from "../protocol/errors.js";
+import type { ErrorBody } from "../protocol/wire.js";
 
-export type ErrorBody = components["schemas"]["Error"];
+export type { ErrorBody } from "../protocol/wire.js";
 
 const TYPE_BY_STATUS: Record<number, string> = {
   400: "invalid_request_error",

@@ -1,11 +1,8 @@
 // GET /v1/models and /v1/models/{model}, in OpenAI's list/model shapes.
 import { Hono } from "hono";
 import type { Gateway, ModelEntry } from "../gateway/types.js";
-import type { components } from "../generated/openapi.js";
 import { modelNotFound } from "../protocol/errors.js";
-
-type Model = components["schemas"]["Model"];
-type ModelList = components["schemas"]["ModelList"];
+import type { Model, ModelList } from "../protocol/wire.js";
 
 const toWire = (m: ModelEntry): Model => ({
   id: m.id,

@@ -1,7 +1,12 @@
 // What one request did, as the HTTP layer saw it: times since arrival (queue = until a backend
 // accepted it, ttft = until the first content token, total = until the last chunk), model, backend,
 // token counts and how it ended. Turned into a Server-Timing header and one log/metrics record.
-import type { ChatCompletionChunk, ChatCompletionRequest } from "../gateway/types.js";
+import type {
+  ChatCompletionChunk,
+  ChatCompletionChunkChoice,
+  ChatCompletionRequest,
+  ChatMessage,
+} from "../protocol/wire.js";
 
 /** ok: completed · invalid: 4xx · error: 5xx or a failure mid-stream · cancelled: the client left. */
 export type Outcome = "ok" | "invalid" | "error" | "cancelled";
@@ -26,7 +31,7 @@ export interface RequestRecord {
   latency_ms: number;
   error?: string;
   /** Only with logPrompts. */
-  messages?: unknown[];
+  messages?: ChatMessage[];
 }
 
 export interface RecordBase {
@@ -37,18 +42,10 @@ export interface RecordBase {
   keyId: string | null;
 }
 
-interface ChunkChoice {
-  delta?: { content?: string | null; tool_calls?: unknown[] };
-}
-interface ChunkUsage {
-  prompt_tokens?: number;
-  completion_tokens?: number;
-}
-
 const round = (ms: number) => Math.round(ms * 10) / 10;
 
 // A plain loop, not .some() with a closure: this runs once per chunk of every stream.
-function hasContent(choices: ChunkChoice[]): boolean {
+function hasContent(choices: ChatCompletionChunkChoice[]): boolean {
   for (const c of choices) {
     const delta = c.delta;
     if (delta && ((delta.content ?? "") !== "" || (delta.tool_calls?.length ?? 0) > 0)) return true;
@@ -63,7 +60,7 @@ export class RequestTrace {
   model: string | null = null;
   backend: string | null = null;
   stream = false;
-  messages: unknown[] | undefined;
+  messages: ChatMessage[] | undefined;
   queueMs: number | null = null;
   ttftMs: number | null = null;
   totalMs: number | null = null;
@@ -96,11 +93,11 @@ export class RequestTrace {
   }
 
   chunk(chunk: ChatCompletionChunk) {
-    if (hasContent(chunk.choices as ChunkChoice[])) {
+    if (hasContent(chunk.choices)) {
       this.contentChunks += 1;
       this.ttftMs ??= this.elapsed();
     }
-    const usage = chunk.usage as ChunkUsage | null | undefined;
+    const usage = chunk.usage;
     if (usage) {
       this.promptTokens = usage.prompt_tokens ?? this.promptTokens;
       this.completionTokens = usage.completion_tokens ?? this.completionTokens;

@@ -3,9 +3,8 @@
 // went away, a backend that died mid-stream) the prompt estimate plus one completion token per
 // content chunk (or per logprob entry when chunks carry several tokens).
 import type { ChatCompletionChunk, ChatStream, Gateway } from "../gateway/types.js";
+import type { ChatCompletionChunkChoice } from "../protocol/wire.js";
 import type { UsedTokens } from "./rate-limit.js";
-
-type Json = Record<string, unknown>;
 
 export interface MeteredGateway {
   gateway: Gateway;
@@ -15,24 +14,22 @@ export interface MeteredGateway {
   finish(): Promise<void>;
 }
 
-function tokensIn(choice: unknown): number {
-  const { delta, logprobs } = (choice ?? {}) as Json;
-  const d = (delta ?? {}) as Json;
+function tokensIn({ delta, logprobs }: ChatCompletionChunkChoice): number {
   const hasText =
-    (typeof d.content === "string" && d.content !== "") ||
-    (typeof d.refusal === "string" && d.refusal !== "") ||
-    (Array.isArray(d.tool_calls) && d.tool_calls.length > 0);
+    (typeof delta?.content === "string" && delta.content !== "") ||
+    (typeof delta?.refusal === "string" && delta.refusal !== "") ||
+    (Array.isArray(delta?.tool_calls) && delta.tool_calls.length > 0);
   if (!hasText) return 0;
-  const content = (logprobs as Json | null | undefined)?.content;
+  const content = logprobs?.content;
   return Array.isArray(content) && content.length > 0 ? content.length : 1;
 }
 
 function exactUsage(chunk: ChatCompletionChunk): UsedTokens | undefined {
-  const usage = chunk.usage as Json | null | undefined;
-  if (!usage) return undefined;
-  const { prompt_tokens: prompt, completion_tokens: completion } = usage;
-  if (typeof prompt !== "number" || typeof completion !== "number") return undefined;
-  return { promptTokens: prompt, completionTokens: completion };
+  const usage = chunk.usage;
+  // Upstreams' usage chunks are relayed as sent: check the numbers rather than trust the type.
+  if (typeof usage?.prompt_tokens !== "number" || typeof usage.completion_tokens !== "number")
+    return undefined;
+  return { promptTokens: usage.prompt_tokens, completionTokens: usage.completion_tokens };
 }
 
 export function meterGateway(

@@ -1,7 +1,7 @@
 // Builds a real gateway (createGateway) over fake or real upstreams with short timeouts, and
 // drains its streams into text + error for assertions.
 import { createGateway, type PetrelGateway, parseGatewayConfig } from "../../../service/src/gateway/index.js";
-import type { ChatStream } from "../../../service/src/gateway/types.js";
+import type { ChatCompletionRequest, ChatStream } from "../../../service/src/gateway/types.js";
 import { ApiError } from "../../../service/src/protocol/errors.js";
 
 export interface BackendSpec {
@@ -72,7 +72,11 @@ export const ctx = (signal: AbortSignal = new AbortController().signal) => ({
   signal,
 });
 
-export const ask = (model = "m") => ({ model, messages: [{ role: "user", content: "hi" }], stream: false });
+export const ask = (model = "m"): ChatCompletionRequest => ({
+  model,
+  messages: [{ role: "user", content: "hi" }],
+  stream: false,
+});
 
 /** Resolves to the ApiError chat() throws before the first token. */
 export async function startError(gateway: PetrelGateway, signal?: AbortSignal): Promise<ApiError> {

@@ -5,6 +5,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { ChatCompletionRequest } from "../../../service/src/protocol/wire.js";
 
 const root = new URL("../../../", import.meta.url).pathname;
 
@@ -126,7 +127,7 @@ export async function untilActive(url: string): Promise<void> {
 }
 
 /** A long generation on tiny-random: both EOS ids (0, 2) suppressed so it runs to max_tokens. */
-export const longChat = (model = "tiny-random", stream = true, maxTokens = 240) => ({
+export const longChat = (model = "tiny-random", stream = true, maxTokens = 240): ChatCompletionRequest => ({
   model,
   messages: [{ role: "user", content: "hi" }],
   stream,
