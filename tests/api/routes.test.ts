@@ -1,6 +1,6 @@
 // Models, health, the contract itself, docs, CORS, auth and unknown routes, via app.request().
 import { describe, expect, it } from "vitest";
-import { createApp } from "../../service/src/http/index.js";
+import { createApp, DOCS_SCRIPT_PATH } from "../../service/src/http/index.js";
 import { assertResponseMatchesContract } from "../helpers/contract.js";
 import { fakeGateway } from "../helpers/fake-gateway.js";
 
@@ -45,11 +45,15 @@ describe("routes besides chat", () => {
     expect(Object.keys(document.paths)).toContain("/v1/chat/completions");
   });
 
-  it("renders the API reference at /docs", async () => {
+  it("renders the API reference at /docs with the renderer's script from this origin, no CDN", async () => {
     const docs = await get("/docs");
     expect(docs.status).toBe(200);
     expect(docs.headers.get("content-type")).toMatch(/text\/html/);
-    expect(await docs.text()).toContain("/openapi.json");
+    const html = await docs.text();
+    expect(html).toContain("/openapi.json");
+    const scripts = [...html.matchAll(/<script[^>]*\ssrc="([^"]+)"/g)].map((m) => m[1]);
+    expect(scripts).toEqual([DOCS_SCRIPT_PATH]);
+    expect(html).not.toMatch(/https?:\/\/(cdn|fonts)\./);
   });
 
   it("answers unknown routes with a 404 in the OpenAI error shape", async () => {
@@ -62,21 +66,22 @@ describe("routes besides chat", () => {
     expect(response.headers.get("x-request-id")).toMatch(/^req_[0-9a-f]{24}$/);
   });
 
-  it("lets a browser preflight send the SDK headers and read x-request-id", async () => {
+  it("answers a browser preflight with the headers it asked for, whatever the client adds", async () => {
+    // The openai SDK's X-Stainless-*, the AI SDK's User-Agent in browsers, a custom defaultHeaders entry.
+    const asked = ["authorization", "content-type", "x-stainless-os", "user-agent", "x-my-app-version"];
     const preflight = await get("/v1/chat/completions", {
       method: "OPTIONS",
       headers: {
         origin: "https://example.com",
         "access-control-request-method": "POST",
-        "access-control-request-headers": "authorization,content-type,x-stainless-os,x-stainless-retry-count",
+        "access-control-request-headers": asked.join(", "),
       },
     });
     expect(preflight.status).toBe(204);
     expect(preflight.headers.get("access-control-allow-origin")).toBe("*");
-    const allowed = (preflight.headers.get("access-control-allow-headers") ?? "").toLowerCase();
-    for (const h of ["authorization", "content-type", "x-stainless-os", "x-stainless-retry-count"]) {
-      expect(allowed).toContain(h);
-    }
+    const allowed = (preflight.headers.get("access-control-allow-headers") ?? "").toLowerCase().split(",");
+    expect(allowed).toEqual(asked);
+    expect(preflight.headers.get("vary")).toMatch(/access-control-request-headers/i);
     const actual = await get("/v1/models", { headers: { origin: "https://example.com" } });
     expect(actual.headers.get("access-control-expose-headers")).toContain("x-request-id");
   });

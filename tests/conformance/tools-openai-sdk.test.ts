@@ -6,6 +6,7 @@ import OpenAI, { BadRequestError } from "openai";
 import { zodFunction, zodResponseFormat } from "openai/helpers/zod";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
+import { DOCS_SCRIPT_PATH } from "../../service/src/http/index.js";
 import { type Proc, startBackend, startNodeGateway, stopAll } from "../backends/helpers/processes.js";
 import { assertResponseMatchesContract } from "../helpers/contract.js";
 import { type FakeVllm, startFakeVllm } from "../helpers/fake-vllm-tools.js";
@@ -174,6 +175,16 @@ describe("official openai SDK: tools and structured outputs through the Node gat
     expect(err).toBeInstanceOf(BadRequestError);
     expect((err as BadRequestError).param).toBe("tool_choice");
     expect(fake.requests).toHaveLength(before);
+  });
+
+  it("the Node gateway's /docs loads its renderer from the gateway itself", async () => {
+    const html = await (await fetch(`${gatewayUrl}/docs`)).text();
+    const src = /<script[^>]*\ssrc="([^"]+)"/.exec(html)?.[1];
+    expect(src).toBe(DOCS_SCRIPT_PATH);
+    const script = await fetch(`${gatewayUrl}${src}`);
+    expect(script.status).toBe(200);
+    expect(script.headers.get("content-type")).toMatch(/javascript/);
+    expect((await script.text()).length).toBeGreaterThan(1_000_000);
   });
 
   it("a Petrel backend server refuses tools, and its param reaches the client through the gateway", async () => {

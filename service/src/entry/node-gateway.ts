@@ -7,6 +7,7 @@ import { parseArgs } from "node:util";
 import { serve } from "@hono/node-server";
 import { createGateway } from "../gateway/index.js";
 import { createApp, jsonLineLog } from "../http/index.js";
+import { withDocsScript } from "../server/docs-script.js";
 import { loadGatewayConfig } from "../server/gateway-config-source.js";
 import { createMetrics, withMetricsRoute } from "../server/metrics.js";
 import { nodeSecurity } from "../server/node-security.js";
@@ -47,7 +48,9 @@ const app = createApp({
     onRecord: metrics.observe,
   },
 });
-const fetch = withMetricsRoute(app.fetch, metrics, process.env.PETREL_METRICS_TOKEN || undefined);
+const fetch = withDocsScript(
+  withMetricsRoute(app.fetch, metrics, process.env.PETREL_METRICS_TOKEN || undefined),
+);
 const server = serve({ fetch, hostname: values.host, port: Number(values.port) }, (info: AddressInfo) => {
   const backends = config.models.reduce((n, m) => n + m.backends.length, 0);
   console.log(

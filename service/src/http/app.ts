@@ -8,28 +8,17 @@ import { openapiDocument } from "../generated/openapi-document.js";
 import { ApiError } from "../protocol/errors.js";
 import type { Health } from "../protocol/wire.js";
 import { chatHandler } from "./chat-route.js";
-import { type AppDeps, DEFAULT_LIMITS, defaultIds } from "./deps.js";
+import { type AppDeps, DEFAULT_LIMITS, DOCS_SCRIPT_PATH, defaultIds } from "./deps.js";
 import type { AppEnv } from "./env.js";
 import { errorJson, toErrorResponse } from "./errors.js";
 import { bearerAuth, requestId } from "./middleware.js";
 import { modelsRoutes } from "./models-route.js";
 import { observability } from "./observability.js";
 
-// The official SDKs send these on every request; a browser's preflight must allow them.
-const SDK_HEADERS = [
-  "Authorization",
-  "Content-Type",
-  "Accept",
-  "OpenAI-Organization",
-  "OpenAI-Project",
-  "OpenAI-Beta",
-  "X-Request-Id",
-  ...["Lang", "Package-Version", "OS", "Arch", "Runtime", "Runtime-Version", "Retry-Count", "Timeout"].map(
-    (h) => `X-Stainless-${h}`,
-  ),
-  "X-Stainless-Helper-Method",
-  "X-Stainless-Poll-Helper",
-];
+// No allow-list of request headers: a preflight is answered with the headers it asks for (Hono's cors
+// echoes Access-Control-Request-Headers, with Vary), because clients add their own — the SDKs'
+// X-Stainless-*, the AI SDK's User-Agent in browsers, any `defaultHeaders`. Origin is `*` without
+// credentials, so a page can only send what it could send to any API; the key check still applies.
 const EXPOSED_HEADERS = ["x-request-id", "retry-after", "retry-after-ms", "server-timing"];
 // Rate-limit headers (service/src/security) readable by browser clients too.
 const RATE_LIMIT_HEADERS = ["limit", "remaining", "reset"].flatMap((h) => [
@@ -45,7 +34,7 @@ export function createApp(deps: AppDeps) {
 
   app.use("*", requestId(deps.ids ?? defaultIds));
   app.use("/v1/*", observability(deps.observability));
-  app.use("*", cors({ origin: "*", allowHeaders: SDK_HEADERS, exposeHeaders: EXPOSED, maxAge: 600 }));
+  app.use("*", cors({ origin: "*", exposeHeaders: EXPOSED, maxAge: 600 }));
   if (deps.guard) {
     app.use("/v1/*", deps.guard.auth);
     app.route("/admin", deps.guard.admin);
@@ -59,7 +48,12 @@ export function createApp(deps: AppDeps) {
     return c.json(health);
   });
   app.get("/openapi.json", (c) => c.json(openapiDocument));
-  app.get("/docs", Scalar({ url: "/openapi.json", pageTitle: "Petrel API" }));
+  // The renderer's script from this origin (the Worker's assets, or server/ on Node), never a CDN, and
+  // no web fonts: /docs works without internet access.
+  app.get(
+    "/docs",
+    Scalar({ url: "/openapi.json", pageTitle: "Petrel API", cdn: DOCS_SCRIPT_PATH, withDefaultFonts: false }),
+  );
   app.route("/v1/models", modelsRoutes(deps.gateway));
   const sizeLimit = bodyLimit({
     maxSize: limits.maxBodyBytes,

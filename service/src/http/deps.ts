@@ -22,6 +22,13 @@ export const DEFAULT_LIMITS: Limits = {
   heartbeatMs: 10_000,
 };
 
+/**
+ * Where /docs loads the API reference renderer (@scalar/api-reference's standalone build) from: the
+ * Worker serves it from its assets (public/generated/, written by `npm run build:playground`), the
+ * Node servers from node_modules (server/docs-script.ts).
+ */
+export const DOCS_SCRIPT_PATH = "/generated/scalar-api-reference.js";
+
 export interface Ids {
   requestId(): string;
 }

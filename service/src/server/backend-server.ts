@@ -20,6 +20,7 @@ import { createApp, type RequestRecord } from "../http/index.js";
 import { nodeSessions } from "../ort/node.js";
 import { readModelDir } from "../ort/node-files.js";
 import { backendFetch } from "./backend-routes.js";
+import { withDocsScript } from "./docs-script.js";
 import { createMetrics, withMetricsRoute } from "./metrics.js";
 
 export interface BackendServerOptions {
@@ -110,7 +111,7 @@ export async function startBackendServer(options: BackendServerOptions): Promise
     draining: () => draining,
     apiKeys: options.apiKeys,
   });
-  const fetch = withMetricsRoute(routes, metrics, options.metricsToken);
+  const fetch = withDocsScript(withMetricsRoute(routes, metrics, options.metricsToken));
   const server = await new Promise<NodeServer>((ready) => {
     const s: NodeServer = serve({ fetch, hostname: options.host, port: options.port }, () => ready(s));
   });
