@@ -25,7 +25,15 @@ const maxTokens = Number(values.tokens);
 const questions = ["Tell me about petrels.", "What is 12 plus 7?", "Describe the sea at night.", "Hello!"];
 
 function startServer() {
-  const args = ["--import", "tsx", "service/src/entry/node.ts", "--model", values.model, "--port", "0"];
+  const args = [
+    "--import",
+    "tsx",
+    "service/src/entry/node-backend.ts",
+    "--model",
+    values.model,
+    "--port",
+    "0",
+  ];
   const child = spawn(process.execPath, [...args, ...values.flags.split(" ").filter(Boolean)], {
     env: { ...process.env, PETREL_REQUEST_LOG: "off" },
     stdio: ["ignore", "pipe", "inherit"],

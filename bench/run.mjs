@@ -58,7 +58,7 @@ for (const name of chosen) if (!(name in benches)) throw new Error(`unknown benc
 // alone) and on its default int8 — when the server has the flag.
 function concurrencyFlags() {
   if (values["backend-flags"] !== undefined) return values["backend-flags"];
-  const batching = readFileSync("service/src/entry/node.ts", "utf8").includes('"batch-size"');
+  const batching = readFileSync("service/src/server/backend-args.ts", "utf8").includes('"batch-size"');
   return batching ? "|--threads 1|--batch-size 1 --variant fp32|--batch-size 1" : "";
 }
 

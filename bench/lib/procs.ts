@@ -116,7 +116,7 @@ const tsx = ["--import", "tsx"];
 
 export function startBackend(model: string, flags: string[] = []): Promise<Proc> {
   return startNode({
-    args: [...tsx, "service/src/entry/node.ts", "--model", model, "--port", "0", ...flags],
+    args: [...tsx, "service/src/entry/node-backend.ts", "--model", model, "--port", "0", ...flags],
     ready: { line: /listening on (http:\/\/\S+)/ },
   });
 }

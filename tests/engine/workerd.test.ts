@@ -44,7 +44,7 @@ const MB = 1024 * 1024;
 
 describe("onnxruntime-web inside workerd", () => {
   // First, in a fresh isolate: nothing else has grown the wasm memory yet.
-  // the shipped Worker's file: int8, new-KV layout (service/src/entry/worker.ts)
+  // the shipped Worker's file: int8, new-KV layout (service/src/entry/bundled-model.ts)
   it("wasm memory after loading the shipped int8 petrel-mini is at most 90 MB", async () => {
     const response = await fetch(`${worker.url}/memory?model=petrel-mini&variant=new-kv-int8`);
     const { wasmMemoryBytes } = (await response.json()) as { wasmMemoryBytes: number };

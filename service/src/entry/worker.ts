@@ -1,71 +1,30 @@
-// Cloudflare Worker entry: the shipped model (models/petrel-mini, bundled by wrangler: JSON as objects,
-// .onnx as Data, ORT's .wasm as a compiled module) served in-worker through the engine on
+// Cloudflare Worker entry: the shipped model (bundled-model.ts) served in-worker through the engine on
 // onnxruntime-web. PETREL_BACKENDS (JSON, see gateway/config.ts) may add or replace backends; secrets it
 // names are read from env. Keys, limits and usage: docs/security.md (PETREL_KEYS, PETREL_ADMIN_KEY_SHA256,
 // PETREL_LIMITS; without keys every /v1 request is refused unless PETREL_OPEN_ACCESS=1, set by .env locally).
 
 import { env as isolateEnv } from "cloudflare:workers";
 import type { ExecutionContext } from "hono";
-import modelConfig from "../../../models/petrel-mini/config.json";
-import generationConfig from "../../../models/petrel-mini/generation_config.json";
-import weights from "../../../models/petrel-mini/onnx/model_new_kv_quantized.onnx";
-import tokenizer from "../../../models/petrel-mini/tokenizer.json";
-import tokenizerConfig from "../../../models/petrel-mini/tokenizer_config.json";
-import { createEngine, type Engine } from "../engine/index.js";
 import { createEngineBackend } from "../gateway/engine-backend.js";
 import { createGateway, parseGatewayConfig } from "../gateway/index.js";
 import { createApp, jsonLineLog } from "../http/index.js";
-import { workerdSessions } from "../ort/workerd.js";
 import { workerSecurity } from "../security/index.js";
+import { bundledEngine, embeddedOnly } from "./bundled-model.js";
 import { preloadWanted } from "./preload.js";
 
 // The rate-limiter Durable Object class, bound as RATE_LIMITER in wrangler.toml.
 export { RateLimiterDO } from "../security/index.js";
 
-const MODEL_ID = "petrel-mini";
-
 type Env = Record<string, string | undefined>;
 
-const files = {
-  "config.json": modelConfig,
-  "generation_config.json": generationConfig,
-  "tokenizer.json": tokenizer,
-  "tokenizer_config.json": tokenizerConfig,
-  // int8 in the new-KV layout (engine/model-files.ts)
-  "onnx/model_new_kv_quantized.onnx": weights,
-};
-
-// Once per isolate: ORT's wasm heap (which never shrinks) is paid for once, not per request. Started
-// at isolate start (below) or by the first request that needs it; a failed load is retried next time.
-let engine: Promise<Engine> | undefined;
-function getEngine(): Promise<Engine> {
-  engine ??= createEngine({ id: MODEL_ID, files, sessions: workerdSessions(), variant: "new-kv-int8" }).catch(
-    (err) => {
-      engine = undefined;
-      throw err;
-    },
-  );
-  return engine;
-}
-
 // PETREL_PRELOAD=1: built while the isolate starts (preload.ts); a failure is retried lazily.
-if (preloadWanted(isolateEnv)) getEngine().catch(() => undefined);
-
-const embeddedOnly = {
-  models: {
-    [MODEL_ID]: {
-      ownedBy: "petrel",
-      contextLength: modelConfig.max_position_embeddings,
-      backends: [{ id: "embedded", kind: "embedded" }],
-    },
-  },
-};
+if (preloadWanted(isolateEnv)) bundledEngine().catch(() => undefined);
 
 async function buildApp(env: Env) {
   const config = parseGatewayConfig(env.PETREL_BACKENDS ?? embeddedOnly, env);
   const gateway = createGateway({
     config,
-    embedded: (_model, backend) => createEngineBackend({ id: backend.id, engine: getEngine }),
+    embedded: (_model, backend) => createEngineBackend({ id: backend.id, engine: bundledEngine }),
   });
   const { guard, maxBodyBytes } = await workerSecurity(env);
   // One JSON line per request (Workers Logs indexes them); PETREL_LOG_PROMPTS=1 adds the messages.

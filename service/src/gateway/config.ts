@@ -46,7 +46,8 @@ export interface BackendConfig {
   timeouts: Timeouts;
 }
 
-export interface ModelConfig {
+/** Where a public model id is routed: its backends and timeouts (not the model's architecture). */
+export interface ModelRoute {
   id: string;
   ownedBy: string;
   created: number;
@@ -56,7 +57,7 @@ export interface ModelConfig {
 }
 
 export interface GatewayConfig {
-  models: ModelConfig[];
+  models: ModelRoute[];
   retry: RetryPolicy;
   circuit: CircuitPolicy;
   health: HealthPolicy;
@@ -143,7 +144,7 @@ function parseUrl(raw: Json, path: string): string {
   return url.replace(/\/+$/, "").replace(/\/v1$/, "");
 }
 
-function parseBackend(raw: unknown, path: string, model: ModelConfig, secrets: Secrets): BackendConfig {
+function parseBackend(raw: unknown, path: string, model: ModelRoute, secrets: Secrets): BackendConfig {
   if (!isObject(raw)) fail(path, "must be an object");
   allowKeys(raw, path, ["id", "url", "kind", "weight", "apiKey", "upstreamModel", "timeouts"]);
   const kind = raw.kind ?? "petrel";
@@ -170,11 +171,11 @@ function parseBackend(raw: unknown, path: string, model: ModelConfig, secrets: S
   };
 }
 
-function parseModel(id: string, raw: unknown, base: Timeouts, secrets: Secrets): ModelConfig {
+function parseModel(id: string, raw: unknown, base: Timeouts, secrets: Secrets): ModelRoute {
   const path = `models.${id}`;
   if (!isObject(raw)) fail(path, "must be an object");
   allowKeys(raw, path, ["ownedBy", "created", "contextLength", "timeouts", "backends"]);
-  const model: ModelConfig = {
+  const model: ModelRoute = {
     id,
     ownedBy: str(raw, "ownedBy", path) ?? "petrel",
     created: num(raw, "created", path, 0, 0, 1e11),

@@ -2,7 +2,7 @@
 
 import { modelNotFound } from "../protocol/errors.js";
 import { sleep as defaultSleep } from "./backoff.js";
-import type { BackendConfig, GatewayConfig, ModelConfig } from "./config.js";
+import type { BackendConfig, GatewayConfig, ModelRoute } from "./config.js";
 import { dispatch } from "./dispatch.js";
 import { createOpenAIUpstream, type FetchLike } from "./openai-upstream.js";
 import { BackendSlot, Pool } from "./pool.js";
@@ -15,7 +15,7 @@ export * from "./types.js";
 export interface GatewayOptions {
   config: GatewayConfig;
   /** Builds the in-process engine backend for `kind: "embedded"` entries. */
-  embedded?: (model: ModelConfig, backend: BackendConfig) => ChatBackend;
+  embedded?: (model: ModelRoute, backend: BackendConfig) => ChatBackend;
   fetch?: FetchLike;
   now?: () => number;
   /** Waits between attempts (backoff, Retry-After rests); default a timer. */
@@ -61,7 +61,7 @@ export function createGateway(opts: GatewayOptions): PetrelGateway {
     });
   }
 
-  function buildBackend(model: ModelConfig, b: BackendConfig): ChatBackend {
+  function buildBackend(model: ModelRoute, b: BackendConfig): ChatBackend {
     if (b.kind !== "embedded") return createOpenAIUpstream(b, fetchImpl);
     if (!opts.embedded) throw new Error(`backend ${b.id}: kind "embedded" needs an engine on this runtime`);
     return opts.embedded(model, b);

@@ -1,4 +1,4 @@
-// Real processes for end-to-end tests: Petrel backend servers (service/src/entry/node.ts) and the
+// Real processes for end-to-end tests: Petrel backend servers (service/src/entry/node-backend.ts) and the
 // Node gateway (service/src/entry/node-gateway.ts), on 127.0.0.1 with ports the OS picks (--port 0),
 // started with the same Node 22 that runs vitest.
 import { type ChildProcess, spawn } from "node:child_process";
@@ -52,7 +52,7 @@ function startEntry(entry: string, args: string[], marker: RegExp): Promise<Proc
 
 export const startBackend = (extra: string[] = []) =>
   startEntry(
-    "service/src/entry/node.ts",
+    "service/src/entry/node-backend.ts",
     ["--model", "models/tiny-random", "--port", "0", "--threads", "1", ...extra],
     /listening on (http:\/\/[\d.:]+)/,
   );
