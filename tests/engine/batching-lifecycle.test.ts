@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LogitsProcessor, PetrelEngine, SessionFactory } from "../../service/src/engine/index.js";
 import { nodeSessions } from "../../service/src/ort/node.js";
+import { webSessions } from "../../service/src/ort/web.js";
 import { drain, enginePair, interceptRuns, mixedPrompts, recordingSessions } from "./batching-helpers.js";
 import { type Collected, collect } from "./helpers.js";
 
@@ -158,6 +159,24 @@ function scripted(script: number[]): LogitsProcessor & { accepted: number[] } {
     accept: (id) => accepted.push(id),
   };
 }
+
+describe("batching on onnxruntime-web (runs that never leave the microtask queue)", () => {
+  it("every stream of 8 gets its first delta before any of them has ended", async () => {
+    const { plain, batched } = await enginePair(model, webSessions(), { maxBatchSize: 8 });
+    await plain.dispose();
+    const order: string[] = [];
+    await Promise.all(
+      mixedPrompts(model, 8).map((ids, i) =>
+        drain(batched.generateFromIds(ids, { ...greedy(24), logitBias: { 0: -100, 2: -100 } }), (n) => {
+          if (n === 1) order.push(`first ${i}`);
+        }).then(() => order.push(`end ${i}`)),
+      ),
+    );
+    await batched.dispose();
+    const firstEnd = order.findIndex((e) => e.startsWith("end"));
+    expect(order.slice(0, firstEnd).filter((e) => e.startsWith("first"))).toHaveLength(8);
+  });
+});
 
 describe("batching: per-row logits processors", () => {
   it("each choice's processors shape only its own row and see only its own tokens", async () => {

@@ -70,10 +70,11 @@ export class BatchScheduler {
         // back as soon as this request has events or is cancelled, even mid-iteration
         await Promise.race([this.pump(), request.channel.changed()]);
         // The iteration gave this reader nothing (queued, prefilling, text held back): let the
-        // host's event loop turn before the next one, so other streams' writes are not starved
-        // where the session's runs never leave the microtask queue (onnxruntime-web).
+        // host's event loop turn before it runs the next one, so other streams' writes are not
+        // starved where the session's runs never leave the microtask queue (onnxruntime-web), but
+        // wake at once when iterations run by other readers bring it something.
         const idle = request.channel.empty && !request.channel.closed;
-        if (idle && request.servedIn !== joined) await nextTurn();
+        if (idle && request.servedIn !== joined) await Promise.race([nextTurn(), request.channel.changed()]);
       });
     } finally {
       signal?.removeEventListener("abort", onAbort);
