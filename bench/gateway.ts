@@ -1,58 +1,76 @@
-// Gateway benchmark: the latency the edge adds in front of a backend. One instant fake OpenAI
-// upstream (its own process); three ways to reach it — directly, through the Node gateway, through
-// the Worker in real workerd (`wrangler dev`), both gateways configured with that one upstream (open
-// mode, default logging). For 1, 16 and 64 keep-alive connections, non-stream and stream: p50/p99 of
-// latency (non-stream: whole response; stream: first content chunk) and requests/s. Targets rotate
-// every repetition; added latency = gateway − direct within the same repetition, then medians.
-//   npx tsx bench/gateway.ts [--reps 5] [--per-connection 4] [--min-requests 100] [--out bench/results]
+// Gateway benchmark: what a gateway costs in front of a backend, Petrel beside its peers in one run.
+// One instant fake OpenAI upstream (its own process), reached: directly; through the minimal
+// node:http + fetch proxy (the floor); through Portkey's gateway (`@portkey-ai/gateway`, its Node
+// build); through Petrel's Node gateway; and, in `wrangler dev` (real workerd), through a minimal
+// Worker proxy and through Petrel's Worker. Every target runs as its own process (tree), all at
+// once; rounds alternate them, the order rotating. Per cell: p50/p99 latency (non-stream: whole
+// response; stream: first content chunk), requests/s, and the target's own CPU per request (its
+// process tree's user+system time from /proc). Writes <out>/<name>.json; `checks` holds the
+// issue-18 targets.
+//   npx tsx bench/gateway.ts [--rounds 3] [--connections 1,16] [--requests 200] [--out bench/results]
 import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
+import { type Cell, type Cells, cellKey, checks, MODES, type Mode, summarize } from "./lib/gateway-report.js";
 import { type LoadResult, runLoad } from "./lib/http-load.js";
-import { startFakeUpstream, startNodeGateway, startWrangler, stopAll } from "./lib/procs.js";
-import { loadNow, machineInfo, median, percentile, rotate, round } from "./lib/stats.js";
+import {
+  portkeyHeaders,
+  startFakeUpstream,
+  startMinimalProxy,
+  startNodeGateway,
+  startPortkey,
+  startWrangler,
+  stopAll,
+} from "./lib/procs.js";
+import { loadNow, machineInfo, median, percentile, rotate, round, treeCpuMs } from "./lib/stats.js";
 
 const { values } = parseArgs({
   options: {
-    reps: { type: "string", default: "5" },
-    "per-connection": { type: "string", default: "4" },
-    "min-requests": { type: "string", default: "100" },
-    connections: { type: "string", default: "1,16,64" },
+    rounds: { type: "string", default: "3" },
+    // requests per cell at one connection; at more, this many per connection/8 more (at least this)
+    requests: { type: "string", default: "200" },
+    connections: { type: "string", default: "1,16" },
+    // skip the wrangler dev targets (faster, Node only)
+    node: { type: "boolean", default: false },
     out: { type: "string", default: "bench/results" },
-    // "off" silences both gateways' per-request JSON log line, to see what logging costs
+    // "off" silences Petrel's per-request JSON log line, to see what logging costs
     "request-log": { type: "string", default: "on" },
     name: { type: "string", default: "gateway" },
   },
 });
-const reps = Number(values.reps);
+const rounds = Number(values.rounds);
 const levels = (values.connections as string).split(",").map(Number);
-const requestsAt = (c: number) =>
-  Math.max(c * Number(values["per-connection"]), Number(values["min-requests"]));
-const modes = ["non-stream", "stream"] as const;
-type Mode = (typeof modes)[number];
+const requestsAt = (c: number) => Math.max(Number(values.requests), c * 30);
 
 const body = (stream: boolean) =>
   JSON.stringify({ model: "bench", messages: [{ role: "user", content: "Hi!" }], stream, max_tokens: 8 });
 const bodies = { "non-stream": body(false), stream: body(true) };
 
-interface Cell {
-  rep: number;
-  p50Ms: number;
-  p99Ms: number;
-  reqPerS: number;
-  requests: number;
-  errors: number;
-  errorKinds: Record<string, number>;
-  /** medians of the gateway's own Server-Timing: how much of the latency is inside the app */
-  serverTimingP50Ms: Record<string, number>;
+interface Target {
+  name: string;
+  url: string;
+  pid: number;
+  headers: Record<string, string>;
+  what: string;
 }
 
-function cell(rep: number, r: LoadResult): Cell {
+async function loadCell(t: Target, connections: number, mode: Mode, rnd: number): Promise<Cell> {
+  const cpuBefore = treeCpuMs(t.pid);
+  const r: LoadResult = await runLoad({
+    url: t.url,
+    connections,
+    requests: requestsAt(connections),
+    stream: mode === "stream",
+    makeBody: () => bodies[mode],
+    headers: t.headers,
+  });
+  const cpuMs = treeCpuMs(t.pid) - cpuBefore;
   const lat = r.samples.map((s) => s.firstMs);
   return {
-    rep,
+    round: rnd,
     p50Ms: round(percentile(lat, 50), 3),
     p99Ms: round(percentile(lat, 99), 3),
     reqPerS: round((r.samples.length / r.wallMs) * 1000, 1),
+    cpuMsPerRequest: round(cpuMs / Math.max(1, r.samples.length), 3),
     requests: r.samples.length,
     errors: r.errors,
     errorKinds: r.errorKinds,
@@ -65,100 +83,120 @@ function cell(rep: number, r: LoadResult): Cell {
   };
 }
 
-type Targets = Record<"direct" | "node-gateway" | "wrangler-dev", string>;
-const key = (t: string, m: Mode, c: number) => `${t}|${m}|${c}`;
-const load = (url: string, connections: number, requests: number, mode: Mode) =>
-  runLoad({ url, connections, requests, stream: mode === "stream", makeBody: () => bodies[mode] });
-
-async function measure(targets: Targets): Promise<Map<string, Cell[]>> {
-  const names = Object.keys(targets) as (keyof Targets)[];
-  for (const name of names) {
-    for (const mode of modes) {
-      const warm = await load(targets[name], 16, 100, mode);
-      if (warm.errors > 0) throw new Error(`${name} ${mode}: ${warm.errors} errors during warm-up`);
+async function measure(targets: Target[]): Promise<Cells> {
+  for (const t of targets) {
+    for (const mode of MODES) {
+      const warm = await runLoad({
+        url: t.url,
+        connections: 16,
+        requests: 200,
+        stream: mode === "stream",
+        makeBody: () => bodies[mode],
+        headers: t.headers,
+      });
+      if (warm.errors > 0)
+        throw new Error(`${t.name} ${mode}: ${JSON.stringify(warm.errorKinds)} in warm-up`);
     }
   }
-  const cells = new Map<string, Cell[]>();
-  for (let rep = 0; rep < reps; rep++) {
+  const cells: Cells = new Map();
+  for (let rnd = 0; rnd < rounds; rnd++) {
     for (const c of levels) {
-      for (const mode of modes) {
-        for (const name of rotate(names, rep)) {
-          const r = await load(targets[name], c, requestsAt(c), mode);
-          const k = key(name, mode, c);
-          cells.set(k, [...(cells.get(k) ?? []), cell(rep, r)]);
+      for (const mode of MODES) {
+        for (const t of rotate(targets, rnd)) {
+          const k = cellKey(t.name, mode, c);
+          cells.set(k, [...(cells.get(k) ?? []), await loadCell(t, c, mode, rnd)]);
         }
       }
     }
+    console.error(`round ${rnd + 1}/${rounds} done`);
   }
   return cells;
 }
 
-function summarize(cells: Map<string, Cell[]>, names: string[]) {
-  return names.flatMap((name) =>
-    modes.flatMap((mode) =>
-      levels.map((c) => {
-        const runs = cells.get(key(name, mode, c)) as Cell[];
-        const direct = cells.get(key("direct", mode, c)) as Cell[];
-        // paired with the direct run of the same repetition, so slow phases of the machine cancel
-        const paired = (f: (r: Cell, d: Cell) => number, digits: number) =>
-          round(median(runs.map((r, i) => f(r, direct[i] as Cell))), digits);
-        return {
-          target: name,
-          mode,
-          connections: c,
-          p50_ms: round(median(runs.map((r) => r.p50Ms)), 3),
-          p99_ms: round(median(runs.map((r) => r.p99Ms)), 3),
-          req_per_s: round(median(runs.map((r) => r.reqPerS)), 1),
-          added_p50_ms: paired((r, d) => r.p50Ms - d.p50Ms, 3),
-          added_p99_ms: paired((r, d) => r.p99Ms - d.p99Ms, 3),
-          req_per_s_ratio_vs_direct: paired((r, d) => r.reqPerS / d.reqPerS, 3),
-          errors: runs.reduce((n, r) => n + r.errors, 0),
-          server_timing_p50_ms: Object.fromEntries(
-            Object.keys(runs[0]?.serverTimingP50Ms ?? {}).map((k) => [
-              k,
-              round(median(runs.map((r) => r.serverTimingP50Ms[k] ?? Number.NaN)), 3),
-            ]),
-          ),
-          runs,
-        };
-      }),
-    ),
-  );
-}
-
-const machine = machineInfo(["wrangler"]);
+const machine = machineInfo(["wrangler", "@portkey-ai/gateway", "undici"]);
 const upstream = await startFakeUpstream();
 const config = {
   health: { intervalMs: 600_000 },
   models: { bench: { backends: [{ id: "fake", url: upstream.url, kind: "openai" }] } },
 };
+// Every target gets the same headers (a client key and Portkey's routing headers); only Portkey reads
+// the routing ones, and Petrel runs open.
+const headers = { authorization: "Bearer sk-bench", ...portkeyHeaders(upstream.url) };
 try {
   const logOff: Record<string, string> = values["request-log"] === "off" ? { PETREL_REQUEST_LOG: "off" } : {};
-  const nodeGateway = await startNodeGateway(config, logOff);
-  const worker = await startWrangler({ PETREL_BACKENDS: JSON.stringify(config), ...logOff });
-  const targets: Targets = {
-    direct: upstream.url,
-    "node-gateway": nodeGateway.url,
-    "wrangler-dev": worker.url,
-  };
-  const rows = summarize(await measure(targets), Object.keys(targets));
+  const [minimal, portkey, petrel] = [
+    await startMinimalProxy(upstream.url),
+    await startPortkey(),
+    await startNodeGateway(config, logOff),
+  ];
+  const targets: Target[] = [
+    { name: "direct", url: upstream.url, pid: upstream.pid, headers, what: "client → fake upstream" },
+    {
+      ...minimal,
+      name: "minimal-proxy",
+      headers,
+      what: "node:http server + fetch, bench/lib/minimal-proxy.ts",
+    },
+    {
+      ...portkey,
+      name: "portkey-node",
+      headers,
+      what: "@portkey-ai/gateway build/start-server.js --headless (provider openai, custom host)",
+    },
+    {
+      ...petrel,
+      name: "petrel-node",
+      headers,
+      what: `service/src/entry/node-gateway.ts under tsx, open mode, request log ${values["request-log"]}`,
+    },
+  ];
+  if (!values.node) {
+    const minimalWorker = await startWrangler(
+      { UPSTREAM: upstream.url },
+      "bench/workers/minimal-proxy/wrangler.toml",
+    );
+    const worker = await startWrangler({ PETREL_BACKENDS: JSON.stringify(config), ...logOff });
+    targets.push(
+      {
+        ...minimalWorker,
+        name: "minimal-worker",
+        headers,
+        what: "wrangler dev: bench/workers/minimal-proxy",
+      },
+      {
+        ...worker,
+        name: "petrel-worker",
+        headers,
+        what: `wrangler dev: service/src/entry/worker.ts, open mode, request log ${values["request-log"]}`,
+      },
+    );
+  }
+  const names = targets.map((t) => t.name);
+  const cells = await measure(targets);
   const report = {
     benchmark: "gateway",
-    reps,
+    rounds,
     requestLog: values["request-log"],
     requestsPerCell: Object.fromEntries(levels.map((c) => [c, requestsAt(c)])),
     upstream:
       "bench/lib/fake-openai.ts: precomputed answer, one write (role, 1 content chunk, finish, usage, [DONE])",
-    targets: {
-      direct: "client → fake upstream",
-      "node-gateway": `client → service/src/entry/node-gateway.ts (open mode, request log ${values["request-log"]}) → fake upstream`,
-      "wrangler-dev": `client → wrangler dev (workerd, open mode via .env, request log ${values["request-log"]}) → fake upstream`,
+    cpu: "each target's process tree (wrangler dev: wrangler's Node process, workerd, esbuild), /proc user+system",
+    targets: Object.fromEntries(targets.map((t) => [t.name, t.what])),
+    unavailable: {
+      "portkey-worker":
+        "@portkey-ai/gateway 1.15.2 publishes only build/start-server.js, a Node bundle that starts @hono/node-server when imported and exports no app: there is no Worker to run (its wrangler.toml and src/ are not in the package)",
     },
+    checks: [
+      ...checks(cells, "petrel-node", { portkey: "portkey-node", minimal: "minimal-proxy" }, levels),
+      ...(values.node
+        ? []
+        : checks(cells, "petrel-worker", { portkey: "portkey-node", minimal: "minimal-worker" }, levels)),
+    ],
     machine: { ...machine, loadAverage1mAtEnd: loadNow() },
-    rows,
+    rows: summarize(cells, names, levels),
   };
   writeFileSync(`${values.out}/${values.name}.json`, `${JSON.stringify(report, null, 2)}\n`);
-  console.log(JSON.stringify(rows.map(({ runs: _, ...r }) => r)));
+  console.log(JSON.stringify({ checks: report.checks, rows: report.rows.map(({ runs: _, ...r }) => r) }));
 } finally {
   await stopAll();
 }

@@ -67,12 +67,18 @@ def gateway(r: dict, fig) -> None:
     rows = r["rows"]
     targets = list(dict.fromkeys(row["target"] for row in rows))
     conns = sorted({row["connections"] for row in rows})
-    for ax, mode in zip(fig.subplots(1, 2), ["non-stream", "stream"]):
+    left, mid, right = fig.subplots(1, 3)
+    for ax, mode in [(left, "non-stream"), (mid, "stream")]:
         pick = {(row["target"], row["connections"]): row for row in rows if row["mode"] == mode}
         bars(ax, [f"{c} conn" for c in conns], {t: [pick[(t, c)]["p50_ms"] for c in conns] for t in targets}, "p50 latency, ms (log)")
         ax.set_yscale("log")
         ax.set_title(f"{mode}: p50 {'latency' if mode == 'non-stream' else 'time to first chunk'}")
-    fig.suptitle(f"latency in front of an instant upstream (direct vs Node gateway vs wrangler dev), request log {r.get('requestLog', 'on')}")
+    pick = {(row["target"], row["connections"]): row for row in rows if row["mode"] == "non-stream"}
+    peers = [t for t in targets if t != "direct"]
+    bars(right, [f"{c} conn" for c in conns], {t: [pick[(t, c)]["cpu_ms_per_request"] for c in conns] for t in peers}, "CPU ms per request (log)")
+    right.set_yscale("log")
+    right.set_title("non-stream: CPU per request (process tree)")
+    fig.suptitle(f"in front of an instant upstream, {r['rounds']} alternating rounds, medians; Petrel's request log {r.get('requestLog', 'on')}")
 
 
 def gateway_profile(r: dict, fig) -> None:
@@ -98,8 +104,8 @@ def concurrency_size(r: dict) -> tuple:
     return (15, 4.5 * len(r.get("models") or [r]))
 
 
-DRAWN = [("engine", engine, (11, 4)), ("concurrency", concurrency, concurrency_size), ("gateway", gateway, (12, 4.5)),
-         ("gateway-log-off", gateway, (12, 4.5)), ("gateway-profile", gateway_profile, (8, 5)), ("sdk", sdk, (7, 4))]
+DRAWN = [("engine", engine, (11, 4)), ("concurrency", concurrency, concurrency_size), ("gateway", gateway, (13, 4.5)),
+         ("gateway-profile", gateway_profile, (8, 5)), ("sdk", sdk, (7, 4))]
 
 
 def main() -> None:

@@ -40,11 +40,10 @@ const benches = {
   ],
   // raw session.run per decode step at B = 1, 2, 4, 8 for the same two models: the cost model a + B·b
   "concurrency-step-cost": ["bench/step-cost.ts", [], ["--reps", "2", "--steps", "32"], 600],
-  gateway: ["bench/gateway.ts", [], ["--reps", "1", "--per-connection", "2", "--min-requests", "20"], 900],
+  // Petrel beside Portkey and minimal proxies (Node and wrangler dev), 3 alternating rounds
+  gateway: ["bench/gateway.ts", [], ["--rounds", "1", "--requests", "40"], 2400],
   sdk: ["bench/sdk.ts", [], ["--chunks", "5000", "--reps", "3"], 300],
-  // the gateway again with both gateways' request log off: what the log line costs (full runs only)
   "gateway-profile": ["bench/gateway-profile.ts", [], ["--requests", "200"], 300],
-  "gateway-log-off": ["bench/gateway.ts", ["--request-log", "off", "--name", "gateway-log-off"], null, 900],
 };
 const chosen = values.tables
   ? []

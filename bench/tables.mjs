@@ -172,23 +172,32 @@ function stepCost(r) {
   return `### concurrency-step-cost (the batch engine's runner, no server; ${r.variant}, KV ${r.kv}, ${r.reps} reps; step ≈ a + B·b; raw gain = 8·step(1)/step(8))\n\n${table(header, rows)}\n\n${machine(r.machine)}`;
 }
 
-// the gateway's own Server-Timing: whole response (non-stream) or until the upstream answered (stream)
-const inApp = (x) => x.server_timing_p50_ms?.total ?? x.server_timing_p50_ms?.queue ?? "—";
-
-function gateway(r, title = "gateway") {
+// Petrel beside its peers: per target, mode and connection count; then the issue-18 checks
+function gateway(r) {
+  const dash = (x, v) => (x.target === "direct" ? "—" : v);
   const rows = r.rows.map((x) => [
     x.target,
     x.mode,
     x.connections,
     x.p50_ms,
+    dash(x, `+${x.added_p50_ms}`),
     x.p99_ms,
-    x.target === "direct" ? "—" : `+${x.added_p50_ms}`,
-    x.target === "direct" ? "—" : `+${x.added_p99_ms}`,
     x.req_per_s,
-    x.req_per_s_ratio_vs_direct,
-    inApp(x),
+    x.cpu_ms_per_request,
   ]);
-  return `### ${title} (instant fake upstream, request log ${r.requestLog ?? "on"}, ${r.reps} reps; stream latency = time to first content chunk)\n\n${table(["target", "mode", "conns", "p50 ms", "p99 ms", "added p50 ms", "added p99 ms", "req/s", "req/s vs direct", "in app p50 ms"], rows)}\n\n${machine(r.machine)}`;
+  const checks = (r.checks ?? []).map((c) => [
+    c.subject,
+    c.what,
+    c.connections,
+    c.value,
+    `≤ ${c.limit}`,
+    c.met ? "yes" : "**no**",
+  ]);
+  const missing = Object.entries(r.unavailable ?? {})
+    .map(([k, v]) => `\n\nNot measured — ${k}: ${v}.`)
+    .join("");
+  const head = `### gateway (instant fake upstream; ${r.rounds} alternating rounds, medians; Petrel's request log ${r.requestLog}; stream latency = time to first content chunk; CPU = the target's process tree, /proc)`;
+  return `${head}\n\n${table(["target", "mode", "conns", "p50 ms", "added p50 ms", "p99 ms", "req/s", "CPU ms/request"], rows)}\n\nChecks (CPU ratios paired within a round, then the median):\n\n${table(["Petrel", "measure", "conns", "value", "target", "met"], checks)}${missing}\n\n${machine(r.machine)}`;
 }
 
 function sdk(r) {
@@ -237,7 +246,6 @@ export function tables(dir) {
     "concurrency-step-cost": stepCost,
     "concurrency-worker": concurrencyWorker,
     gateway,
-    "gateway-log-off": (r) => gateway(r, "gateway-log-off"),
     "gateway-profile": gatewayProfile,
     sdk,
     "cold-start": coldStart,

@@ -29,6 +29,7 @@ export function chatOnce(
   body: string,
   stream: boolean,
   timeoutMs = 120_000,
+  extraHeaders: Record<string, string> = {},
 ): Promise<Sample> {
   return new Promise((resolve, reject) => {
     const start = performance.now();
@@ -37,7 +38,11 @@ export function chatOnce(
       {
         method: "POST",
         agent,
-        headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) },
+        headers: {
+          ...extraHeaders,
+          "content-type": "application/json",
+          "content-length": Buffer.byteLength(body),
+        },
         timeout: timeoutMs,
       },
       (res) => {
@@ -85,6 +90,8 @@ export async function runLoad(options: {
   requests: number;
   stream: boolean;
   makeBody: (i: number) => string;
+  /** sent with every request (a peer's routing headers, an API key) */
+  headers?: Record<string, string>;
 }): Promise<LoadResult> {
   const agent = new Agent({ keepAlive: true, maxSockets: options.connections });
   const samples: Sample[] = [];
@@ -99,7 +106,8 @@ export async function runLoad(options: {
     while (next < options.requests) {
       const i = next++;
       try {
-        const s = await chatOnce(agent, options.url, options.makeBody(i), options.stream);
+        const body = options.makeBody(i);
+        const s = await chatOnce(agent, options.url, body, options.stream, 120_000, options.headers);
         if (s.status === 200) samples.push(s);
         else fail(`HTTP ${s.status}`);
       } catch (err) {

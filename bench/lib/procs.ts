@@ -50,7 +50,7 @@ interface SpawnOptions {
   args: string[];
   env?: Record<string, string>;
   /** Resolves the URL: from a line the process prints, or a fixed URL polled until it answers. */
-  ready: { line: RegExp } | { poll: string };
+  ready: { line: RegExp } | { poll: string; path?: string };
   timeoutMs?: number;
 }
 
@@ -100,7 +100,9 @@ async function waitReady(
       if (match) return match[1] as string;
     } else {
       try {
-        const res = await fetch(`${ready.poll}/health`, { signal: AbortSignal.timeout(5_000) });
+        const res = await fetch(`${ready.poll}${ready.path ?? "/health"}`, {
+          signal: AbortSignal.timeout(5_000),
+        });
         await res.arrayBuffer();
         if (res.status === 200) return ready.poll;
       } catch {
@@ -129,12 +131,14 @@ export function startNodeGateway(config: unknown, env: Record<string, string> = 
   });
 }
 
-export async function startWrangler(vars: Record<string, string>): Promise<Proc> {
+/** `wrangler dev` (real workerd) of Petrel's Worker, or of another Worker's `config` (wrangler.toml). */
+export async function startWrangler(vars: Record<string, string>, config?: string): Promise<Proc> {
   const [port, inspector] = [await freePort(), await freePort()];
   const bin = "node_modules/wrangler/bin/wrangler.js";
   const args = [
     bin,
     "dev",
+    ...(config ? ["--config", config] : []),
     "--ip",
     "127.0.0.1",
     "--port",
@@ -153,6 +157,33 @@ export function startFakeUpstream(): Promise<Proc> {
     ready: { line: /listening on (http:\/\/\S+)/ },
   });
 }
+
+/** The gateway benchmark's floor: node:http + fetch, forwarding to `upstream` (bench/lib/minimal-proxy.ts). */
+export function startMinimalProxy(upstream: string): Promise<Proc> {
+  return startNode({
+    args: [...tsx, "bench/lib/minimal-proxy.ts", "--upstream", upstream, "--port", "0"],
+    ready: { line: /listening on (http:\/\/\S+)/ },
+  });
+}
+
+/**
+ * Portkey's gateway as published (`@portkey-ai/gateway`, its Node build), headless (no log console
+ * UI). It takes the upstream from each request's headers (`portkeyHeaders`), not from a config.
+ */
+export async function startPortkey(): Promise<Proc> {
+  const port = await freePort();
+  return startNode({
+    args: ["node_modules/@portkey-ai/gateway/build/start-server.js", `--port=${port}`, "--headless"],
+    // no /health; "/" answers once it listens
+    ready: { poll: `http://127.0.0.1:${port}`, path: "/" },
+  });
+}
+
+/** What a client sends Portkey to reach an OpenAI-compatible upstream at `upstream`. */
+export const portkeyHeaders = (upstream: string): Record<string, string> => ({
+  "x-portkey-provider": "openai",
+  "x-portkey-custom-host": `${upstream}/v1`,
+});
 
 // A benchmark stopped from outside (run.mjs's time limit, Ctrl-C) still takes its servers with it.
 for (const signal of ["SIGTERM", "SIGINT"] as const) {

@@ -2,7 +2,7 @@
 // percentiles (no interpolation, so a p99 is always a latency that really happened), and the
 // machine/version block every bench/results/<name>.json carries.
 import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { cpus, loadavg, release, totalmem } from "node:os";
 
 export function median(xs: readonly number[]): number {
@@ -71,6 +71,35 @@ export function machineInfo(extraPackages: string[] = []) {
 export function processCpuMs(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ").pop()?.split(" ") ?? [];
   return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+/**
+ * CPU time of a process and all its descendants (e.g. wrangler's Node process, its workerd and
+ * esbuild), from /proc. Children that exited are counted only once reaped (cutime/cstime).
+ */
+export function treeCpuMs(pid: number): number {
+  const parents = new Map<number, number>();
+  const cpu = new Map<number, number>();
+  for (const name of readdirSync("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const fields = readFileSync(`/proc/${name}/stat`, "utf8").split(") ").pop()?.split(" ") ?? [];
+      parents.set(Number(name), Number(fields[1]));
+      cpu.set(Number(name), (Number(fields[11]) + Number(fields[12])) * 10);
+    } catch {
+      // exited meanwhile
+    }
+  }
+  let total = 0;
+  for (const [p, ms] of cpu) {
+    for (let q: number | undefined = p; q !== undefined && q > 1; q = parents.get(q)) {
+      if (q === pid) {
+        total += ms;
+        break;
+      }
+    }
+  }
+  return total;
 }
 
 export const loadNow = () => round(loadavg()[0] ?? 0);

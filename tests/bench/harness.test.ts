@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runLoad } from "../../bench/lib/http-load.js";
-import { type Proc, startFakeUpstream, stopAll } from "../../bench/lib/procs.js";
+import { type Proc, startFakeUpstream, startMinimalProxy, stopAll } from "../../bench/lib/procs.js";
 import { median, percentile, rotate } from "../../bench/lib/stats.js";
 import { tables } from "../../bench/tables.mjs";
 
@@ -60,6 +60,21 @@ describe("fake upstream and load generator (real processes)", () => {
     expect(r.errors).toBe(0);
     expect(r.samples).toHaveLength(10);
     for (const s of r.samples) expect(s.completionTokens).toBe(2);
+  });
+
+  it("the minimal proxy passes both kinds of answer through unchanged", async () => {
+    const proxy = await startMinimalProxy(upstream.url);
+    for (const stream of [false, true]) {
+      const r = await runLoad({
+        url: proxy.url,
+        connections: 2,
+        requests: 6,
+        stream,
+        makeBody: body(stream),
+      });
+      expect(r.errors).toBe(0);
+      for (const s of r.samples) expect(s.completionTokens).toBe(2);
+    }
   });
 
   it("errors are counted by kind, not thrown", async () => {
