@@ -3,6 +3,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { DONE, isCommitChunk, SseChunkReader } from "../../service/src/gateway/sse-chunks.js";
+import { type ByteSource, streamSource } from "../../service/src/gateway/transport.js";
 import { ApiError } from "../../service/src/protocol/errors.js";
 
 const chunk = (content: string) =>
@@ -24,13 +25,15 @@ const body = [
 ].join("");
 const bytes = new TextEncoder().encode(body);
 
-function streamOf(parts: Uint8Array[]): ReadableStream<Uint8Array> {
-  return new ReadableStream({
-    start(controller) {
-      for (const p of parts) controller.enqueue(p);
-      controller.close();
-    },
-  });
+function streamOf(parts: Uint8Array[]): ByteSource {
+  return streamSource(
+    new ReadableStream({
+      start(controller) {
+        for (const p of parts) controller.enqueue(p);
+        controller.close();
+      },
+    }),
+  );
 }
 
 function split(data: Uint8Array, cuts: number[]): Uint8Array[] {
@@ -95,7 +98,7 @@ describe("SseChunkReader", () => {
   });
 
   it("silence past the deadline raises the given timeout error", async () => {
-    const silent = new ReadableStream<Uint8Array>({ start() {} });
+    const silent = streamSource(new ReadableStream<Uint8Array>({ start() {} }));
     const reader = new SseChunkReader(silent, "b", "m");
     await expect(reader.next(30, timeout)).rejects.toMatchObject({ status: 504, code: "t" });
   });

@@ -2,7 +2,7 @@
 // Node gateway. Both expositions must pass a strict text-format parser, and their counters,
 // histograms and gauges must move with the traffic sent; the gateway's stdout carries one JSON
 // record per request, without the prompt.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import {
   loadOf,
   longChat,
@@ -132,14 +132,21 @@ describe("Prometheus /metrics on the backend server and the Node gateway (real p
       expect(delta(after, before, tpot, `${tpot}_sum`)).toBeGreaterThan(0);
     }
 
-    const records = gateway
-      .output()
-      .split("\n")
-      .filter((l) => l.startsWith("{"))
-      .map((l) => JSON.parse(l))
-      .filter((r) => r.msg === "request");
+    const records = () =>
+      gateway
+        .output()
+        .split("\n")
+        .filter((l) => l.startsWith("{"))
+        .map((l) => JSON.parse(l))
+        .filter((r) => r.msg === "request");
     const requestId = json.headers.get("x-request-id");
-    expect(records.find((r) => r.request_id === requestId)).toMatchObject({
+    // the gateway writes its request lines in batches, off the request path
+    const record = await vi.waitFor(() => {
+      const found = records().find((r) => r.request_id === requestId);
+      if (!found) throw new Error(`no record for ${requestId} yet`);
+      return found;
+    });
+    expect(record).toMatchObject({
       model: "tiny-random",
       backend: "b1",
       status: 200,

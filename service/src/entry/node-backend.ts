@@ -1,9 +1,10 @@
 // Petrel backend server (Node): `npm run backend -- --model models/<name> [--port 9101] …` (flags in
 // server/backend-args.ts). Bearer keys for clients (the edge) come from PETREL_API_KEYS
 // (comma-separated); PETREL_REQUEST_LOG=off, PETREL_LOG_PROMPTS=1, PETREL_METRICS_TOKEN as on the gateway.
-import { jsonLineLog } from "../http/index.js";
+import type { RequestRecord } from "../http/index.js";
 import { BACKEND_USAGE, parseBackendArgs, UsageError } from "../server/backend-args.js";
 import { startBackendServer } from "../server/backend-server.js";
+import { batchedJsonLines } from "../server/log-sink.js";
 
 let args: ReturnType<typeof parseBackendArgs>;
 try {
@@ -19,7 +20,7 @@ const { drainTimeoutMs, ...options } = args;
 const server = await startBackendServer({
   ...options,
   apiKeys: process.env.PETREL_API_KEYS?.split(",").filter(Boolean),
-  requestLog: process.env.PETREL_REQUEST_LOG === "off" ? undefined : jsonLineLog,
+  requestLog: process.env.PETREL_REQUEST_LOG === "off" ? undefined : batchedJsonLines<RequestRecord>().log,
   logPrompts: process.env.PETREL_LOG_PROMPTS === "1",
   metricsToken: process.env.PETREL_METRICS_TOKEN || undefined,
 });

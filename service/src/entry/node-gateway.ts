@@ -6,11 +6,13 @@ import type { AddressInfo } from "node:net";
 import { parseArgs } from "node:util";
 import { serve } from "@hono/node-server";
 import { createGateway } from "../gateway/index.js";
-import { createApp, jsonLineLog } from "../http/index.js";
+import { createApp, type RequestRecord } from "../http/index.js";
 import { withDocsScript } from "../server/docs-script.js";
 import { loadGatewayConfig } from "../server/gateway-config-source.js";
+import { batchedJsonLines } from "../server/log-sink.js";
 import { createMetrics, withMetricsRoute } from "../server/metrics.js";
 import { nodeSecurity } from "../server/node-security.js";
+import { undiciTransport } from "../server/undici-transport.js";
 
 const { values } = parseArgs({
   options: {
@@ -26,7 +28,7 @@ let security: Awaited<ReturnType<typeof nodeSecurity>>;
 try {
   config = loadGatewayConfig(values.config, process.env);
   // No engine in this process: `embedded` backends belong to the Worker or a backend server.
-  gateway = createGateway({ config });
+  gateway = createGateway({ config, transport: undiciTransport() });
   security = await nodeSecurity(process.env, values.host);
 } catch (err) {
   // Fail the start with the validation message, not a stack trace.
@@ -41,9 +43,9 @@ const app = createApp({
   gateway,
   guard: security.guard,
   limits: security.maxBodyBytes ? { maxBodyBytes: security.maxBodyBytes } : {},
-  // JSON request lines on stdout (PETREL_REQUEST_LOG=off silences them); prompts only on request.
+  // JSON request lines on stdout, batched (PETREL_REQUEST_LOG=off silences them); prompts only on request.
   observability: {
-    log: process.env.PETREL_REQUEST_LOG === "off" ? undefined : jsonLineLog,
+    log: process.env.PETREL_REQUEST_LOG === "off" ? undefined : batchedJsonLines<RequestRecord>().log,
     logPrompts: process.env.PETREL_LOG_PROMPTS === "1",
     onRecord: metrics.observe,
   },

@@ -11,7 +11,7 @@ export function backoffDelayMs(attempt: number, baseMs: number, capMs: number, r
  * Reads `retry-after-ms` (OpenAI's extension) or `retry-after` as seconds or an HTTP date.
  * Returns milliseconds, or undefined when absent or unparsable.
  */
-export function parseRetryAfterMs(headers: Headers, now = Date.now()): number | undefined {
+export function parseRetryAfterMs(headers: Pick<Headers, "get">, now = Date.now()): number | undefined {
   const ms = headers.get("retry-after-ms");
   if (ms !== null && /^\d+(\.\d+)?$/.test(ms.trim())) return Math.ceil(Number(ms));
   const value = headers.get("retry-after")?.trim();

@@ -6,17 +6,22 @@ import type { BackendConfig, GatewayConfig, ModelRoute } from "./config.js";
 import { dispatch } from "./dispatch.js";
 import { createOpenAIUpstream, type FetchLike } from "./openai-upstream.js";
 import { BackendSlot, Pool } from "./pool.js";
+import { fetchTransport, type Transport } from "./transport.js";
 import type { ChatBackend, Gateway, ModelEntry } from "./types.js";
 
 export { type BackendKind, type GatewayConfig, GatewayConfigError, parseGatewayConfig } from "./config.js";
 export { createOpenAIUpstream, type FetchLike } from "./openai-upstream.js";
+export type { ByteSource, Transport, UpstreamResponse } from "./transport.js";
 export * from "./types.js";
 
 export interface GatewayOptions {
   config: GatewayConfig;
   /** Builds the in-process engine backend for `kind: "embedded"` entries. */
   embedded?: (model: ModelRoute, backend: BackendConfig) => ChatBackend;
+  /** Health checks, and upstream calls when no transport is given. */
   fetch?: FetchLike;
+  /** Upstream chat calls (the hot path): the runtime's cheapest HTTP client; default: fetch. */
+  transport?: Transport;
   now?: () => number;
   /** Waits between attempts (backoff, Retry-After rests); default a timer. */
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
@@ -44,6 +49,7 @@ export interface PetrelGateway extends Gateway {
 export function createGateway(opts: GatewayOptions): PetrelGateway {
   const { config } = opts;
   const fetchImpl = opts.fetch ?? ((input, init) => fetch(input, init));
+  const transport = opts.transport ?? fetchTransport(fetchImpl);
   const now = opts.now ?? Date.now;
   const random = opts.random ?? Math.random;
   const sleep = opts.sleep ?? defaultSleep;
@@ -62,7 +68,7 @@ export function createGateway(opts: GatewayOptions): PetrelGateway {
   }
 
   function buildBackend(model: ModelRoute, b: BackendConfig): ChatBackend {
-    if (b.kind !== "embedded") return createOpenAIUpstream(b, fetchImpl);
+    if (b.kind !== "embedded") return createOpenAIUpstream(b, transport);
     if (!opts.embedded) throw new Error(`backend ${b.id}: kind "embedded" needs an engine on this runtime`);
     return opts.embedded(model, b);
   }

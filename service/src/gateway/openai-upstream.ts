@@ -8,6 +8,10 @@ import { ApiError, clientClosed } from "../protocol/errors.js";
 import { parseRetryAfterMs } from "./backoff.js";
 import type { BackendConfig } from "./config.js";
 import { DONE, isCommitChunk, SseChunkReader } from "./sse-chunks.js";
+import type { Transport, UpstreamResponse } from "./transport.js";
+
+export type { FetchLike } from "./transport.js";
+
 import type {
   ChatBackend,
   ChatCompletionChunk,
@@ -17,11 +21,9 @@ import type {
 } from "./types.js";
 import { upstreamHttpError } from "./upstream-errors.js";
 
-export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
-
 const MAX_ERROR_BODY = 64 * 1024;
 
-export function createOpenAIUpstream(config: BackendConfig, fetchImpl: FetchLike = fetch): ChatBackend {
+export function createOpenAIUpstream(config: BackendConfig, transport: Transport): ChatBackend {
   if (!config.url) throw new Error(`backend ${config.id} has no url`);
   const url = `${config.url}/v1/chat/completions`;
   const t = config.timeouts;
@@ -44,8 +46,8 @@ export function createOpenAIUpstream(config: BackendConfig, fetchImpl: FetchLike
       "x-request-id": ctx.requestId,
     };
     if (config.apiKey) headers.authorization = `Bearer ${config.apiKey}`;
-    const init: RequestInit = { method: "POST", headers, body: JSON.stringify(body), signal };
-    return withDeadline(fetchImpl(url, init), t.connectMs, () =>
+    const init = { method: "POST" as const, headers, body: JSON.stringify(body), signal };
+    return withDeadline(transport(url, init), t.connectMs, () =>
       timeoutError("sent no response headers", t.connectMs, "upstream_connect_timeout"),
     );
   }
@@ -72,17 +74,10 @@ export function createOpenAIUpstream(config: BackendConfig, fetchImpl: FetchLike
     let reader: SseChunkReader | undefined;
     try {
       const res = await connect(request, ctx, abort.signal);
-      if (!res.ok) {
+      if (res.status < 200 || res.status > 299) {
         const retryAfter = parseRetryAfterMs(res.headers);
         throw upstreamHttpError(config.id, res.status, await readErrorBody(res), retryAfter);
       }
-      if (!res.body)
-        throw new ApiError(
-          502,
-          `Upstream ${config.id} sent no body`,
-          "server_error",
-          "upstream_bad_response",
-        );
       reader = new SseChunkReader(res.body, config.id, request.model);
       const held = await readUntilCommit(reader, t.firstTokenMs - (Date.now() - startedAt));
       return { backendId: config.id, chunks: stream(reader, held, abort.signal, cleanup) };
@@ -164,7 +159,7 @@ function mapError(err: unknown, own: AbortSignal, client: AbortSignal, backendId
   );
 }
 
-async function readErrorBody(res: Response): Promise<unknown> {
+async function readErrorBody(res: UpstreamResponse): Promise<unknown> {
   const text = (
     await withDeadline(res.text(), 2_000, () => new Error("slow error body")).catch(() => "")
   ).slice(0, MAX_ERROR_BODY);

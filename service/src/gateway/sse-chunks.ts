@@ -6,6 +6,7 @@
 import { createParser, type EventSourceMessage } from "eventsource-parser";
 import { ApiError } from "../protocol/errors.js";
 import type { ChatCompletionChunkChoice } from "../protocol/wire.js";
+import type { ByteSource } from "./transport.js";
 import type { ChatCompletionChunk } from "./types.js";
 import { upstreamStreamError } from "./upstream-errors.js";
 
@@ -15,7 +16,6 @@ const MAX_BUFFER_CHARS = 4 * 1024 * 1024;
 export const DONE = Symbol("done");
 
 export class SseChunkReader {
-  private readonly reader: ReadableStreamDefaultReader<Uint8Array>;
   private readonly decoder = new TextDecoder();
   private readonly parser;
   private readonly events: EventSourceMessage[] = [];
@@ -24,11 +24,10 @@ export class SseChunkReader {
   private sawDone = false;
 
   constructor(
-    body: ReadableStream<Uint8Array>,
+    private readonly body: ByteSource,
     private readonly backendId: string,
     private readonly publicModel: string,
   ) {
-    this.reader = body.getReader();
     this.parser = createParser({
       maxBufferSize: MAX_BUFFER_CHARS,
       onEvent: (event) => this.events.push(event),
@@ -67,7 +66,7 @@ export class SseChunkReader {
 
   /** Stops reading and releases the connection. */
   cancel(): void {
-    this.reader.cancel().catch(() => {});
+    this.body.cancel();
   }
 
   private async readMore(remainingMs: number, onTimeout: () => ApiError): Promise<void> {
@@ -77,7 +76,7 @@ export class SseChunkReader {
       timer = setTimeout(() => resolve("timeout"), remainingMs);
     });
     try {
-      const result = await Promise.race([this.reader.read(), timedOut]);
+      const result = await Promise.race([this.body.read(), timedOut]);
       if (result === "timeout") throw this.timeout(onTimeout);
       if (result.done) {
         this.ended = true;

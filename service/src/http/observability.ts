@@ -76,15 +76,15 @@ export function observability(options: ObservabilityOptions = {}): MiddlewareHan
     if (c.req.method === "OPTIONS") return next();
     const trace = new RequestTrace(now, options.logPrompts === true);
     c.set("trace", trace);
-    const key = keyId(c.req.header("authorization"));
     await next();
     const base = {
       requestId: c.get("requestId") ?? "",
       method: c.req.method,
-      path: new URL(c.req.url).pathname,
+      path: c.req.path,
       status: c.res.status,
-      // The security guard's key id when it ran (configured names, "anonymous" in open mode).
-      keyId: c.get("apiKey")?.id ?? (await key),
+      // The security guard's key id when it ran (configured names, "anonymous" in open mode); the
+      // header's hash only without a guard (a digest per request is not free).
+      keyId: c.get("apiKey")?.id ?? (await keyId(c.req.header("authorization"))),
     };
     const body = c.res.body;
     const streaming = c.res.headers.get("content-type")?.startsWith("text/event-stream") === true;
