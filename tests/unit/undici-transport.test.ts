@@ -34,3 +34,19 @@ describe("readableSource", () => {
     await expect(b).rejects.toThrow("upstream body closed");
   });
 });
+
+describe("readableSource.release", () => {
+  it("drains the rest of the body to its end instead of destroying it", async () => {
+    const body = new PassThrough();
+    const source = readableSource(body);
+    body.write("data: [DONE]\n\n");
+    await source.read();
+    body.write("trailing bytes");
+    source.release();
+    body.end();
+    await new Promise((resolve) => body.once("end", resolve));
+    source.cancel(); // after release: nothing left to abort
+    expect(body.readableEnded).toBe(true);
+    expect(body.readableAborted).toBe(false);
+  });
+});

@@ -8,6 +8,7 @@ import { serve } from "@hono/node-server";
 import { createGateway } from "../gateway/index.js";
 import { createApp, type RequestRecord } from "../http/index.js";
 import { withDocsScript } from "../server/docs-script.js";
+import { withNodeContext } from "../server/execution-context.js";
 import { loadGatewayConfig } from "../server/gateway-config-source.js";
 import { batchedJsonLines } from "../server/log-sink.js";
 import { createMetrics, withMetricsRoute } from "../server/metrics.js";
@@ -51,7 +52,7 @@ const app = createApp({
   },
 });
 const fetch = withDocsScript(
-  withMetricsRoute(app.fetch, metrics, process.env.PETREL_METRICS_TOKEN || undefined),
+  withMetricsRoute(withNodeContext(app.fetch), metrics, process.env.PETREL_METRICS_TOKEN || undefined),
 );
 const server = serve({ fetch, hostname: values.host, port: Number(values.port) }, (info: AddressInfo) => {
   const backends = config.models.reduce((n, m) => n + m.backends.length, 0);

@@ -109,7 +109,7 @@ export class SseChunkReader {
     const data = event.data.trim();
     if (data === "[DONE]") {
       this.sawDone = true;
-      this.cancel();
+      this.body.release();
       return undefined;
     }
     if (data === "" && event.event === undefined) return undefined;

@@ -18,6 +18,11 @@ export interface ByteSource {
   read(): Promise<{ done: true; value?: undefined } | { done: false; value: Uint8Array }>;
   /** Stops reading and releases the connection; safe to call more than once. */
   cancel(): void;
+  /**
+   * The stream said it is finished (`[DONE]`): let what is left of the body go without aborting the
+   * request, so its connection can serve the next one. A later cancel() changes nothing.
+   */
+  release(): void;
 }
 
 export interface UpstreamResponse {
@@ -30,17 +35,15 @@ export interface UpstreamResponse {
 
 export type Transport = (url: string, init: UpstreamRequest) => Promise<UpstreamResponse>;
 
-const EMPTY: ByteSource = { read: async () => ({ done: true }), cancel: () => {} };
+const EMPTY: ByteSource = { read: async () => ({ done: true }), cancel: () => {}, release: () => {} };
 
 /** A web ReadableStream as a ByteSource. */
 export function streamSource(body: ReadableStream<Uint8Array>): ByteSource {
   const reader = body.getReader();
-  return {
-    read: () => reader.read() as ReturnType<ByteSource["read"]>,
-    cancel: () => {
-      reader.cancel().catch(() => {});
-    },
+  const cancel = () => {
+    reader.cancel().catch(() => {});
   };
+  return { read: () => reader.read() as ReturnType<ByteSource["read"]>, cancel, release: cancel };
 }
 
 export function fetchTransport(fetchImpl: FetchLike): Transport {

@@ -7,10 +7,13 @@ import { Agent } from "undici";
 import type { ByteSource, Transport } from "../gateway/index.js";
 
 /** A Node stream as a pull source: reads whatever is buffered, else waits for more. */
-export function readableSource(body: Readable): ByteSource {
+export function readableSource(
+  body: Readable & { dump?: (o: { limit: number }) => Promise<unknown> },
+): ByteSource {
   let wake: (() => void) | undefined;
   let failure: Error | undefined;
   let ended = false;
+  let released = false;
   const signal = () => {
     const w = wake;
     wake = undefined;
@@ -42,7 +45,15 @@ export function readableSource(body: Readable): ByteSource {
       }
     },
     cancel() {
-      if (!body.destroyed) body.destroy();
+      if (!released && !body.destroyed) body.destroy();
+    },
+    release() {
+      released = true;
+      // A 'readable' listener would keep the stream paused: flowing is what drains it.
+      body.off("readable", signal);
+      // undici reads what is left (up to the limit, then aborts); a finished response keeps its socket
+      if (body.dump) body.dump({ limit: 64 * 1024 }).catch(() => {});
+      else body.resume();
     },
   };
 }
