@@ -5,6 +5,7 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: ["tests/browser/**/*.test.ts"],
+    globalSetup: ["tests/helpers/global-setup.ts"],
     pool: "forks",
     maxWorkers: 1,
     testTimeout: 120_000,

@@ -6,6 +6,7 @@ export default defineConfig({
   test: {
     include: ["tests/**/*.test.ts", "service/src/**/*.test.ts"],
     exclude: ["**/node_modules/**", "tests/browser/**"],
+    globalSetup: ["tests/helpers/global-setup.ts"],
     pool: "forks",
     maxWorkers: 2,
     testTimeout: 60_000,

@@ -39,10 +39,11 @@ describe("the Worker bundle", () => {
     expect(gzipKiB * 1024).toBeLessThan(10 * 1000 * 1000);
   });
 
-  it("bundles one ORT wasm build (the wasm-only entry, not WebGPU/JSEP) and a JS bundle under 1 MiB", () => {
+  it("bundles one ORT wasm build (the wasm-only entry, not WebGPU/JSEP), XGrammar's wasm and a JS bundle under 1 MiB", () => {
     const wasm = [...files.keys()].filter((name) => name.endsWith(".wasm"));
-    expect(wasm).toHaveLength(1);
-    expect(wasm[0]).toMatch(/ort-wasm-simd-threaded\.wasm$/);
+    expect(wasm).toHaveLength(2);
+    expect(wasm.filter((name) => /ort-wasm-simd-threaded\.wasm$/.test(name))).toHaveLength(1);
+    expect(wasm.filter((name) => /xgrammar\.wasm$/.test(name))).toHaveLength(1);
     expect(sizeOf("worker.js")[0]).toBeLessThan(MiB);
   });
 

@@ -12,6 +12,7 @@ const src = join(root, "service/src");
 
 const HONO = /^(hono|@hono\/)/;
 const ORT = /^onnxruntime-/;
+const XGRAMMAR = /^@mlc-ai\//;
 const NODE = /^node:/;
 const ANY = /./;
 
@@ -30,23 +31,28 @@ const RUNTIME_GLOBALS = [/\bprocess\.(env|argv|exit|cwd)\b/, /\b(Deno|Bun)\./, /
 const RULES: Record<string, Rule> = {
   generated: { rooms: [], packages: [ANY] },
   protocol: { rooms: ["generated"], packages: [ANY] },
-  engine: { rooms: [], packages: [HONO, ORT, NODE] },
-  ort: { rooms: ["engine"], packages: [HONO] },
-  gateway: { rooms: ["engine", "protocol", "generated"], packages: [HONO, ORT, NODE] },
+  engine: { rooms: [], packages: [HONO, ORT, XGRAMMAR, NODE] },
+  ort: { rooms: ["engine"], packages: [HONO, XGRAMMAR] },
+  // XGrammar's wasm behind the engine's GrammarFactory, one file per runtime, as ort/ is for sessions
+  grammar: { rooms: ["engine"], packages: [HONO, ORT] },
+  gateway: { rooms: ["engine", "protocol", "generated"], packages: [HONO, ORT, XGRAMMAR, NODE] },
   security: { rooms: ["gateway", "protocol", "generated"], packages: [ORT, NODE], source: RUNTIME_GLOBALS },
   http: {
     rooms: ["gateway", "security", "protocol", "generated"],
     packages: [ORT, NODE],
     source: RUNTIME_GLOBALS,
   },
-  server: { rooms: ["engine", "ort", "gateway", "security", "http", "protocol", "generated"], packages: [] },
+  server: {
+    rooms: ["engine", "ort", "grammar", "gateway", "security", "http", "protocol", "generated"],
+    packages: [],
+  },
   entry: {
-    rooms: ["engine", "ort", "gateway", "security", "http", "server", "protocol", "generated"],
+    rooms: ["engine", "ort", "grammar", "gateway", "security", "http", "server", "protocol", "generated"],
     packages: [],
   },
 };
 /** Rooms that may reach the engine only through engine/index. */
-const ENGINE_INDEX_ONLY = new Set(["ort", "gateway", "server"]);
+const ENGINE_INDEX_ONLY = new Set(["ort", "grammar", "gateway", "server"]);
 
 const IMPORT =
   /(?:^|[\s;])(?:import|export)\s+(?:type\s+)?(?:[^'"]*?\sfrom\s+)?["']([^"']+)["']|import\(\s*["']([^"']+)["']\s*\)/g;

@@ -52,6 +52,8 @@ export class Choice {
   private readonly detokenizer: IncrementalDetokenizer;
   private readonly stops: StopStringMatcher;
   private readonly processors: LogitsProcessor[];
+  /** Whether a processor needs `prepare()` awaited before each pick (a grammar's mask). */
+  readonly needsPrepare: boolean;
   private pendingIds: number[] = [];
   private pendingLogprobs: TokenLogprob[] = [];
 
@@ -66,6 +68,12 @@ export class Choice {
     this.detokenizer = new IncrementalDetokenizer(deps.decode);
     this.stops = new StopStringMatcher(params.stop);
     this.processors = params.logitsProcessors?.(index) ?? [];
+    this.needsPrepare = this.processors.some((p) => p.prepare !== undefined);
+  }
+
+  /** Lets processors fetch their state for the next pick; only where `needsPrepare`. */
+  async prepare(): Promise<void> {
+    for (const processor of this.processors) await processor.prepare?.();
   }
 
   /** Chooses the next token from the last position's logits (modified in place). */

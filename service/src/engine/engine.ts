@@ -5,6 +5,11 @@
 import { BatchRunner } from "./batching/batch-runner.js";
 import { type BatchingOptions, BatchScheduler } from "./batching/scheduler.js";
 import type { ChoiceDeps } from "./choice.js";
+import { boundSpec, boundsForContext, type GrammarBounds } from "./grammar/bounds.js";
+import { GrammarCache } from "./grammar/cache.js";
+import { constrained } from "./grammar/constrained.js";
+import { type GrammarFactory, grammarParam } from "./grammar/types.js";
+import { grammarVocabulary } from "./grammar/vocabulary.js";
 import { type ModelArch, parseModelArch } from "./model-arch.js";
 import { type ModelFiles, type OnnxVariant, onnxPath, readBytes, requireJson } from "./model-files.js";
 import { resolveParams } from "./params.js";
@@ -16,6 +21,7 @@ import {
   type Engine,
   type GenerateEvent,
   type GenerateParams,
+  InvalidParamError,
   type ModelInfo,
 } from "./types.js";
 
@@ -28,6 +34,12 @@ export interface EngineOptions {
   variant?: OnnxVariant;
   /** Rows per decode step, KV budget, prefill chunk (batching/README.md); default 8 rows. */
   batching?: BatchingOptions;
+  /** Grammar runtime for constrained decoding (service/src/grammar/); without it `grammar` params are refused. */
+  grammar?: GrammarFactory;
+  /** Compiled grammars kept, least recently used out; default 32. */
+  grammarCacheSize?: number;
+  /** String and array bounds added to schemas so outputs end within the context (grammar/bounds.ts). */
+  grammarBounds?: GrammarBounds;
 }
 
 /** The Engine plus a token-level entry point (golden tests, benchmarks, completions). */
@@ -66,6 +78,8 @@ export async function createEngine(options: EngineOptions): Promise<PetrelEngine
     arch.contextLength,
     options.batching,
   );
+  const grammars = grammarCacheFor(options, arch.vocabSize, files, [...eosIds]);
+  const bounds = options.grammarBounds ?? boundsForContext(arch.contextLength);
   const info: ModelInfo = {
     id: options.id ?? "petrel",
     contextLength: arch.contextLength,
@@ -81,7 +95,22 @@ export async function createEngine(options: EngineOptions): Promise<PetrelEngine
     if (room < 1 || (params.maxTokens !== undefined && params.maxTokens > room)) {
       throw new ContextLengthExceededError(promptIds.length, params.maxTokens ?? 1, arch.contextLength);
     }
-    return scheduler.generate(promptIds, resolveParams(params, arch, room), signal);
+    const resolved = resolveParams(params, arch, room);
+    const spec = params.grammar;
+    if (!spec) return scheduler.generate(promptIds, resolved, signal);
+    if (!grammars) {
+      throw new InvalidParamError(
+        `${grammarParam(spec)} needs constrained decoding, which this engine lacks`,
+        grammarParam(spec),
+      );
+    }
+    return constrained(
+      grammars,
+      boundSpec(spec, bounds),
+      resolved.n,
+      resolved.logitsProcessors,
+      (logitsProcessors) => scheduler.generate(promptIds, { ...resolved, logitsProcessors }, signal),
+    );
   };
 
   return {
@@ -93,6 +122,26 @@ export async function createEngine(options: EngineOptions): Promise<PetrelEngine
     load: () => scheduler.load(),
     dispose: () => session.release(),
   };
+}
+
+/** The engine's compiled-grammar cache; the runtime loads its vocabulary on the first grammar. */
+function grammarCacheFor(
+  options: EngineOptions,
+  vocabSize: number,
+  files: ModelFiles,
+  stopIds: number[],
+): GrammarCache | undefined {
+  const factory = options.grammar;
+  if (!factory) return undefined;
+  let compiler: ReturnType<GrammarFactory["create"]> | undefined;
+  const load = () => {
+    compiler ??= factory.create(grammarVocabulary(requireJson(files, "tokenizer.json"), vocabSize, stopIds));
+    compiler.catch(() => {
+      compiler = undefined;
+    });
+    return compiler;
+  };
+  return new GrammarCache(load, options.grammarCacheSize);
 }
 
 /** Exports that omit kv heads / head_dim from arch.json still carry them as static input dims. */

@@ -3,6 +3,17 @@
 export type { BatchingOptions } from "./batching/scheduler.js";
 export type { EngineOptions, PetrelEngine } from "./engine.js";
 export { createEngine } from "./engine.js";
+export type {
+  CompiledGrammar,
+  GrammarCompiler,
+  GrammarFactory,
+  GrammarSpec,
+  GrammarVocabulary,
+  JsonSchema,
+  TokenMatcher,
+  ToolGrammar,
+} from "./grammar/types.js";
+export { GrammarError, grammarParam } from "./grammar/types.js";
 export type { ModelArch } from "./model-arch.js";
 export type { FileContent, ModelFiles, OnnxVariant } from "./model-files.js";
 export { ModelFileError, onnxPath } from "./model-files.js";

@@ -2,15 +2,19 @@
 // Llama 3, Qwen) spell bytes as printable characters; SentencePiece byte fallback spells them as
 // <0xNN>; other vocabularies are plain text.
 
-function byteLevelTable(): Map<string, number> {
-  // GPT-2's bytes_to_unicode: printable Latin-1 bytes map to themselves, the rest to 256+n.
-  const table = new Map<string, number>();
+/** GPT-2's bytes_to_unicode: the character that spells byte b; printable Latin-1 bytes spell themselves, the rest 256+n. */
+export function byteLevelAlphabet(): string[] {
+  const chars: string[] = [];
   let extra = 0;
   for (let b = 0; b < 256; b++) {
     const printable = (b >= 33 && b <= 126) || (b >= 161 && b <= 172) || (b >= 174 && b <= 255);
-    table.set(String.fromCharCode(printable ? b : 256 + extra++), b);
+    chars.push(String.fromCharCode(printable ? b : 256 + extra++));
   }
-  return table;
+  return chars;
+}
+
+function byteLevelTable(): Map<string, number> {
+  return new Map(byteLevelAlphabet().map((ch, b) => [ch, b]));
 }
 
 const encoder = new TextEncoder();

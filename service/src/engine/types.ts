@@ -1,5 +1,6 @@
 // Public types of the engine. The engine is runtime-agnostic: no HTTP, no Hono, no onnxruntime here.
 // Gateway and entries depend only on what service/src/engine/index.ts re-exports.
+import type { GrammarSpec } from "./grammar/types.js";
 import type { LogitsProcessorFactory } from "./sampling/logits-processor.js";
 
 /** A chat message after the HTTP layer has flattened text parts into one string. */
@@ -31,6 +32,12 @@ export interface GenerateParams {
   topLogprobs?: number;
   /** Per-choice logits processors (sampling/logits-processor.ts), e.g. a grammar's token mask. */
   logitsProcessors?: LogitsProcessorFactory;
+  /**
+   * Constrained decoding: every choice's output matches this grammar (response_format json_schema /
+   * json_object, or the allowed tool calls); needs an engine created with `grammar`. A complete match
+   * ends the choice with finish_reason "stop"; max_tokens can still cut it ("length").
+   */
+  grammar?: GrammarSpec;
 }
 
 export interface TopLogprob {

@@ -7,6 +7,7 @@ import weights from "../../../models/petrel-mini/onnx/model_new_kv_quantized.onn
 import tokenizer from "../../../models/petrel-mini/tokenizer.json";
 import tokenizerConfig from "../../../models/petrel-mini/tokenizer_config.json";
 import { createEngine, type Engine } from "../engine/index.js";
+import { workerdGrammar } from "../grammar/workerd.js";
 import { workerdSessions } from "../ort/workerd.js";
 
 export const MODEL_ID = "petrel-mini";
@@ -24,12 +25,11 @@ const files = {
 // at isolate start (PETREL_PRELOAD) or by the first request that needs it; a failed load is retried.
 let engine: Promise<Engine> | undefined;
 export function bundledEngine(): Promise<Engine> {
-  engine ??= createEngine({ id: MODEL_ID, files, sessions: workerdSessions(), variant: "new-kv-int8" }).catch(
-    (err) => {
-      engine = undefined;
-      throw err;
-    },
-  );
+  const runtimes = { sessions: workerdSessions(), grammar: workerdGrammar() };
+  engine ??= createEngine({ id: MODEL_ID, files, variant: "new-kv-int8", ...runtimes }).catch((err) => {
+    engine = undefined;
+    throw err;
+  });
   return engine;
 }
 

@@ -16,6 +16,7 @@ import {
 } from "../engine/index.js";
 import { createEngineBackend } from "../gateway/engine-backend.js";
 import { createGateway, parseGatewayConfig } from "../gateway/index.js";
+import { nodeGrammar } from "../grammar/node.js";
 import { createApp, type RequestRecord } from "../http/index.js";
 import { nodeSessions } from "../ort/node.js";
 import { readModelDir } from "../ort/node-files.js";
@@ -75,6 +76,7 @@ export async function startBackendServer(options: BackendServerOptions): Promise
     files: await readModelDir(dir, variant),
     variant,
     batching,
+    grammar: nodeGrammar(),
     sessions:
       options.sessions ??
       nodeSessions({ executionProviders: [options.provider], intraOpNumThreads: options.threads }),

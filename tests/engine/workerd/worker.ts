@@ -13,6 +13,7 @@ import {
   type PetrelEngine,
   type SessionFactory,
 } from "../../../service/src/engine/index.js";
+import { workerdGrammar } from "../../../service/src/grammar/workerd.js";
 import { wasmMemoryBytes, workerdSessions } from "../../../service/src/ort/workerd.js";
 import { bundledModels } from "./models.js";
 
@@ -41,7 +42,13 @@ function engineFor(model: string, variant: OnnxVariant): Promise<PetrelEngine> {
   if (!engine) {
     const files = bundledModels[model];
     if (!files) throw new Error(`unknown model ${model}`);
-    engine = createEngine({ id: model, files, sessions: recordingSessions(workerdSessions()), variant });
+    engine = createEngine({
+      id: model,
+      files,
+      sessions: recordingSessions(workerdSessions()),
+      variant,
+      grammar: workerdGrammar(),
+    });
     engines.set(key, engine);
   }
   return engine;

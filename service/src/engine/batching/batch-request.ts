@@ -43,7 +43,7 @@ export class BatchRequest {
   }
 
   /** Turns the finished prefill into n rows, each choice picking its first token. */
-  startRows(logits: Float32Array, deps: ChoiceDeps): Row[] {
+  async startRows(logits: Float32Array, deps: ChoiceDeps): Promise<Row[]> {
     const kv = this.kv;
     if (!kv) throw new Error("startRows before prefill");
     for (let index = 0; index < this.params.n; index++) {
@@ -51,6 +51,7 @@ export class BatchRequest {
       this.choices.push(choice);
       // every choice modifies its logits, so all but the last get their own copy
       const own = index === this.params.n - 1 ? logits : logits.slice();
+      if (choice.needsPrepare) await choice.prepare();
       const next = choice.pick(own);
       this.rows.push({ request: this, choice, length: this.promptIds.length, next, compact: kv, slot: -1 });
     }

@@ -151,7 +151,7 @@ export class BatchScheduler {
         request.kv = out.kv;
         request.prefilled += take;
         if (request.prefillDone && !request.cancelled) {
-          this.rows.push(...request.startRows(out.logits, this.deps));
+          this.rows.push(...(await request.startRows(out.logits, this.deps)));
           this.packed = false;
         }
       } catch (error) {
@@ -199,10 +199,23 @@ export class BatchScheduler {
     }
     this.block = out.block;
     this.columns = out.columns;
+    for (const row of rows) row.length++;
+    if (rows.some((row) => row.choice.needsPrepare)) await this.prepare(rows);
     rows.forEach((row, b) => {
-      row.length++;
       this.pick(row, out.logits[b] as Float32Array);
     });
+  }
+
+  /** Constrained rows fetch their masks (all before any pick; unconstrained rows are skipped). */
+  private async prepare(rows: readonly Row[]): Promise<void> {
+    for (const row of rows) {
+      if (!row.choice.needsPrepare || row.request.cancelled) continue;
+      try {
+        await row.choice.prepare();
+      } catch (error) {
+        this.fail(row.request, error);
+      }
+    }
   }
 
   /** Each row steps alone from its own slice of the block; only rows that fail alone are failed. */
@@ -218,6 +231,7 @@ export class BatchScheduler {
         });
         row.compact = step.kv;
         row.length++;
+        if (row.choice.needsPrepare) await row.choice.prepare();
         this.pick(row, step.logits);
       } catch (error) {
         this.fail(row.request, error);

@@ -30,8 +30,11 @@ function topIds(logits: Float32Array, n: number): number[] {
   return best;
 }
 
+/** vLLM's floor for an impossible token (a grammar-masked one is −∞, which JSON cannot carry). */
+export const minLogprob = -9999;
+
 function entry(id: number, logprob: number, describe: TokenDescriber): TopLogprob {
-  return { token: describe.text(id), logprob, bytes: describe.bytes(id) };
+  return { token: describe.text(id), logprob: Math.max(minLogprob, logprob), bytes: describe.bytes(id) };
 }
 
 export function tokenLogprob(
