@@ -3,7 +3,7 @@
 // parse and validate against the schema; rows without a grammar in the same batch are untouched;
 // onnxruntime-web with the grammar loaded from bytes (web.ts) does the same.
 import { readFileSync } from "node:fs";
-import { Validator } from "@cfworker/json-schema";
+import { type Schema, Validator } from "@cfworker/json-schema";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { GenerateParams, PetrelEngine } from "../../service/src/engine/index.js";
 import { createEngine } from "../../service/src/engine/index.js";
@@ -25,7 +25,7 @@ const person = {
   required: ["name", "age", "mood", "tags"],
   additionalProperties: false,
 };
-const validator = new Validator(person, "2020-12");
+const validator = new Validator(person as Schema, "2020-12");
 const messages = [{ role: "user" as const, content: "Describe a person as JSON." }];
 const grammar = { kind: "json_schema" as const, schema: person };
 

@@ -3,7 +3,7 @@
 // wasm from bytes, so loading at all is the first check). On the shipped int8 own-cache file, greedy
 // and 24 seeded sampled runs at temperature 1 parse and validate against the schema; a schema the
 // grammar engine refuses comes back as an InvalidParamError naming response_format.
-import { Validator } from "@cfworker/json-schema";
+import { type Schema, Validator } from "@cfworker/json-schema";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { GenerateEvent } from "../../service/src/engine/index.js";
 import { collectEvents } from "./helpers.js";
@@ -21,7 +21,7 @@ const schema = {
   required: ["city", "days", "unit"],
   additionalProperties: false,
 };
-const validator = new Validator(schema, "2020-12");
+const validator = new Validator(schema as Schema, "2020-12");
 const messages = [{ role: "user", content: "Weather request as JSON, please." }];
 
 async function generate(params: object) {
