@@ -37,11 +37,14 @@ export const assertSchema = (name: string, value: unknown) =>
   assertMatches({ $ref: `#/components/schemas/${name}` }, value, name);
 
 function findOperation(method: string, pathname: string): Json {
-  for (const [template, item] of Object.entries(openapi.paths)) {
-    const pattern = new RegExp(`^${template.replace(/\{[^}]+\}/g, "(.+)")}$`);
-    if (!pattern.test(pathname)) continue;
-    const operation = (item as Json)[method.toLowerCase()];
-    if (operation) return operation as Json;
+  // A parameter is one path segment first (…/{id} vs …/{id}/input_items); model ids may hold slashes.
+  for (const parameter of ["([^/]+)", "(.+)"]) {
+    for (const [template, item] of Object.entries(openapi.paths)) {
+      const pattern = new RegExp(`^${template.replace(/\{[^}]+\}/g, parameter)}$`);
+      if (!pattern.test(pathname)) continue;
+      const operation = (item as Json)[method.toLowerCase()];
+      if (operation) return operation as Json;
+    }
   }
   throw new Error(`${method} ${pathname} is not in openapi.yaml`);
 }
@@ -79,6 +82,10 @@ export async function assertResponseMatchesContract(method: string, url: string,
     assertMatches(schema, JSON.parse(text), `${method} ${pathname} ${response.status}`);
     return;
   }
+  if (pathname === "/v1/responses") {
+    assertResponsesStream(text, schema);
+    return;
+  }
   const events = sseData(text);
   if (events.at(-1) !== "[DONE]") throw new Error(`stream did not end with [DONE]: ${text.slice(-200)}`);
   for (const data of events.slice(0, -1)) {
@@ -86,4 +93,41 @@ export async function assertResponseMatchesContract(method: string, url: string,
     if ("error" in event) assertSchema("ErrorResponse", event);
     else assertMatches(schema, event, `${method} ${pathname} stream event`);
   }
+}
+
+/** The named events of an SSE body: `event:` and the joined `data:` of each (comments dropped). */
+export function sseEvents(text: string): { event: string | undefined; data: string }[] {
+  return text.split(/\r\n\r\n|\n\n|\r\r/).flatMap((block) => {
+    const lines = block.split(/\r\n|\n|\r/);
+    const data = lines.filter((l) => l.startsWith("data:")).map((l) => l.slice(5).replace(/^ /, ""));
+    if (data.length === 0) return [];
+    const event = lines
+      .find((l) => l.startsWith("event:"))
+      ?.slice(6)
+      .trim();
+    return [{ event, data: data.join("\n") }];
+  });
+}
+
+/**
+ * A Responses stream: every event named by `event:` as its `type`, matching the contract, numbered
+ * 0, 1, 2… by sequence_number, no `[DONE]`, and ending in a final lifecycle event (or `error`).
+ */
+export function assertResponsesStream(
+  text: string,
+  schema: unknown = { $ref: "#/components/schemas/ResponseStreamEvent" },
+) {
+  const events = sseEvents(text);
+  if (events.length === 0) throw new Error("a Responses stream with no events");
+  events.forEach(({ event, data }, i) => {
+    const parsed = JSON.parse(data) as Json;
+    assertMatches(schema, parsed, `POST /v1/responses stream event ${i}`);
+    if (event !== parsed.type)
+      throw new Error(`event ${i}: 'event: ${event}' but type ${String(parsed.type)}`);
+    if (parsed.sequence_number !== i)
+      throw new Error(`event ${i} has sequence_number ${String(parsed.sequence_number)}`);
+  });
+  const last = JSON.parse(events.at(-1)?.data ?? "{}").type;
+  const finals = ["response.completed", "response.incomplete", "response.failed", "error"];
+  if (!finals.includes(last)) throw new Error(`a Responses stream that ended with ${last}`);
 }

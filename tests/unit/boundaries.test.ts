@@ -37,17 +37,34 @@ const RULES: Record<string, Rule> = {
   grammar: { rooms: ["engine"], packages: [HONO, ORT] },
   gateway: { rooms: ["engine", "protocol", "generated"], packages: [HONO, ORT, XGRAMMAR, NODE] },
   security: { rooms: ["gateway", "protocol", "generated"], packages: [ORT, NODE], source: RUNTIME_GLOBALS },
+  // The Responses API's translation and store: no HTTP, no runtime (SQLite comes in through an interface).
+  responses: {
+    rooms: ["gateway", "protocol", "generated"],
+    packages: [HONO, ORT, XGRAMMAR, NODE],
+    source: RUNTIME_GLOBALS,
+  },
   http: {
-    rooms: ["gateway", "security", "protocol", "generated"],
+    rooms: ["gateway", "security", "responses", "protocol", "generated"],
     packages: [ORT, NODE],
     source: RUNTIME_GLOBALS,
   },
   server: {
-    rooms: ["engine", "ort", "grammar", "gateway", "security", "http", "protocol", "generated"],
+    rooms: ["engine", "ort", "grammar", "gateway", "security", "responses", "http", "protocol", "generated"],
     packages: [],
   },
   entry: {
-    rooms: ["engine", "ort", "grammar", "gateway", "security", "http", "server", "protocol", "generated"],
+    rooms: [
+      "engine",
+      "ort",
+      "grammar",
+      "gateway",
+      "security",
+      "responses",
+      "http",
+      "server",
+      "protocol",
+      "generated",
+    ],
     packages: [],
   },
 };

@@ -1,6 +1,7 @@
 // Petrel gateway on Node: the same app as the Worker, dispatching to the backends in a JSON config.
-// `npx tsx service/src/entry/node-gateway.ts --config backends.json [--host 127.0.0.1] [--port 8788]`
-// (or PETREL_BACKENDS / PETREL_BACKENDS_FILE). Client keys, limits, usage: docs/security.md (PETREL_KEYS or
+// `npx tsx service/src/entry/node-gateway.ts --config backends.json [--host 127.0.0.1] [--port 8788]
+// [--responses-db .petrel/responses.sqlite]` (or PETREL_BACKENDS / PETREL_BACKENDS_FILE; PETREL_RESPONSES_DB,
+// PETREL_RESPONSES_RETENTION_DAYS for stored /v1/responses). Client keys, limits, usage: docs/security.md (PETREL_KEYS or
 // PETREL_KEYS_FILE, PETREL_ADMIN_KEY_SHA256, PETREL_LIMITS; open without keys only on loopback).
 import type { AddressInfo } from "node:net";
 import { parseArgs } from "node:util";
@@ -13,6 +14,7 @@ import { loadGatewayConfig } from "../server/gateway-config-source.js";
 import { batchedJsonLines } from "../server/log-sink.js";
 import { createMetrics, withMetricsRoute } from "../server/metrics.js";
 import { nodeSecurity } from "../server/node-security.js";
+import { openSqliteResponseStore } from "../server/sqlite-response-store.js";
 import { undiciTransport } from "../server/undici-transport.js";
 
 const { values } = parseArgs({
@@ -20,17 +22,23 @@ const { values } = parseArgs({
     config: { type: "string" },
     host: { type: "string", default: "127.0.0.1" },
     port: { type: "string", default: "8788" },
+    "responses-db": { type: "string" },
   },
 });
 
 let config: ReturnType<typeof loadGatewayConfig>;
 let gateway: ReturnType<typeof createGateway>;
 let security: Awaited<ReturnType<typeof nodeSecurity>>;
+let responses: ReturnType<typeof openSqliteResponseStore>;
 try {
   config = loadGatewayConfig(values.config, process.env);
   // No engine in this process: `embedded` backends belong to the Worker or a backend server.
   gateway = createGateway({ config, transport: undiciTransport() });
   security = await nodeSecurity(process.env, values.host);
+  responses = openSqliteResponseStore({
+    path: values["responses-db"] ?? process.env.PETREL_RESPONSES_DB ?? ".petrel/responses.sqlite",
+    retentionDays: process.env.PETREL_RESPONSES_RETENTION_DAYS,
+  });
 } catch (err) {
   // Fail the start with the validation message, not a stack trace.
   console.error(`petrel gateway: ${(err as Error).message}`);
@@ -43,6 +51,7 @@ const metrics = createMetrics({ status: () => gateway.status() });
 const app = createApp({
   gateway,
   guard: security.guard,
+  responses: responses.store,
   limits: security.maxBodyBytes ? { maxBodyBytes: security.maxBodyBytes } : {},
   // JSON request lines on stdout, batched (PETREL_REQUEST_LOG=off silences them); prompts only on request.
   observability: {
@@ -63,5 +72,8 @@ const server = serve({ fetch, hostname: values.host, port: Number(values.port) }
 
 process.on("SIGTERM", () => {
   stopChecks();
-  server.close(() => process.exit(0));
+  server.close(() => {
+    responses.close();
+    process.exit(0);
+  });
 });

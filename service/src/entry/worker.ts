@@ -8,11 +8,14 @@ import type { ExecutionContext } from "hono";
 import { createEngineBackend } from "../gateway/engine-backend.js";
 import { createGateway, parseGatewayConfig } from "../gateway/index.js";
 import { createApp, jsonLineLog } from "../http/index.js";
+import { workerResponseStore } from "../responses/index.js";
 import { workerSecurity } from "../security/index.js";
 import { bundledEngine, embeddedOnly } from "./bundled-model.js";
 import { preloadWanted } from "./preload.js";
 
-// The rate-limiter Durable Object class, bound as RATE_LIMITER in wrangler.toml.
+// The Durable Object classes, bound in wrangler.toml: RATE_LIMITER (a key's rate limits) and RESPONSES
+// (a key's stored responses).
+export { ResponseStoreDO } from "../responses/index.js";
 export { RateLimiterDO } from "../security/index.js";
 
 type Env = Record<string, string | undefined>;
@@ -30,7 +33,8 @@ async function buildApp(env: Env) {
   // One JSON line per request (Workers Logs indexes them); PETREL_LOG_PROMPTS=1 adds the messages.
   const log = env.PETREL_REQUEST_LOG === "off" ? undefined : jsonLineLog;
   const observability = { log, logPrompts: env.PETREL_LOG_PROMPTS === "1" };
-  return createApp({ gateway, guard, limits: maxBodyBytes ? { maxBodyBytes } : {}, observability });
+  const limits = maxBodyBytes ? { maxBodyBytes } : {};
+  return createApp({ gateway, guard, limits, observability, responses: workerResponseStore(env) });
 }
 
 // Env is fixed for an isolate's lifetime, so the app is built once, on the first request.

@@ -1,6 +1,6 @@
 // createGateway: the Gateway the HTTP layer talks to, over pools of backends built from the config.
 
-import { modelNotFound } from "../protocol/errors.js";
+import { ApiError, modelNotFound } from "../protocol/errors.js";
 import { sleep as defaultSleep } from "./backoff.js";
 import type { BackendConfig, GatewayConfig, ModelRoute } from "./config.js";
 import { dispatch } from "./dispatch.js";
@@ -13,6 +13,12 @@ export { type BackendKind, type GatewayConfig, GatewayConfigError, parseGatewayC
 export { createOpenAIUpstream, type FetchLike } from "./openai-upstream.js";
 export type { ByteSource, Transport, UpstreamResponse } from "./transport.js";
 export * from "./types.js";
+
+/** A backend's "the prompt does not fit" (the engine's code, or an upstream's 400 wording). */
+export function isContextLengthError(err: unknown): boolean {
+  if (!(err instanceof ApiError) || err.status !== 400) return false;
+  return err.code === "context_length_exceeded" || /maximum context length|context length/i.test(err.message);
+}
 
 export interface GatewayOptions {
   config: GatewayConfig;
@@ -80,8 +86,16 @@ export function createGateway(opts: GatewayOptions): PetrelGateway {
       const pool = pools.get(request.model);
       const model = config.models.find((m) => m.id === request.model);
       if (!pool || !model) throw modelNotFound(request.model);
-      const { retry } = config;
-      return dispatch(pool, request, ctx, { retry, totalMs: model.timeouts.totalMs, random, now, sleep });
+      const options = { retry: config.retry, totalMs: model.timeouts.totalMs, random, now, sleep };
+      for (let attempt = request; ; ) {
+        try {
+          return await dispatch(pool, attempt, ctx, options);
+        } catch (err) {
+          const shorter = ctx.shorten && isContextLengthError(err) ? ctx.shorten(attempt) : undefined;
+          if (!shorter) throw err;
+          attempt = shorter;
+        }
+      }
     },
     async probeAll() {
       await Promise.all([...pools.values()].map((p) => p.probeAll()));

@@ -15,6 +15,12 @@ export interface ChatContext {
    * runtime needs it: pass `executionCtx.waitUntil` on Workers. Optional.
    */
   waitUntil?: (promise: Promise<unknown>) => void;
+  /**
+   * When a backend refuses the request as longer than its context (before any token), the gateway
+   * asks for a shorter one and tries again; undefined ends the tries with that refusal. The Responses
+   * API's `truncation: "auto"` drops its oldest turns this way. Optional.
+   */
+  shorten?: (request: ChatCompletionRequest) => ChatCompletionRequest | undefined;
 }
 
 /**

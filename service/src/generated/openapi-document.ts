@@ -6,7 +6,7 @@ export const openapiDocument = {
     "title": "Petrel API",
     "version": "0.1.0",
     "summary": "OpenAI-compatible chat completions for your own fine-tuned Transformer.",
-    "description": "The subset of the OpenAI Chat Completions API that Petrel serves, plus vLLM's sampling extensions\n(`top_k`, `min_p`, `repetition_penalty`). Unknown request fields are ignored; supported fields with\nvalues Petrel cannot honour are rejected with 400 and the offending `param`.\nTools (`tools`, `tool_choice`, `parallel_tool_calls`, tool messages) and `response_format` pass\nunchanged to HTTP backends (vLLM, TGI, llama.cpp, Ollama, OpenAI), whose tool-call deltas and\n`finish_reason` come back as they sent them; a backend that cannot honour them answers 400 naming\nthe param.\nStreams are Server-Sent Events: one `data: <ChatCompletionChunk>` per event, then `data: [DONE]`.\n",
+    "description": "The subset of the OpenAI Chat Completions API that Petrel serves, plus vLLM's sampling extensions\n(`top_k`, `min_p`, `repetition_penalty`). Unknown request fields are ignored; supported fields with\nvalues Petrel cannot honour are rejected with 400 and the offending `param`.\nTools (`tools`, `tool_choice`, `parallel_tool_calls`, tool messages) and `response_format` pass\nunchanged to HTTP backends (vLLM, TGI, llama.cpp, Ollama, OpenAI), whose tool-call deltas and\n`finish_reason` come back as they sent them; a backend that cannot honour them answers 400 naming\nthe param.\nStreams are Server-Sent Events: one `data: <ChatCompletionChunk>` per event, then `data: [DONE]`.\n`/v1/responses` serves OpenAI's Responses API over the same backends: requests are translated to\nchat completions, streams are typed events (`event: <type>`, no `[DONE]`), and stored responses\n(`store`, `previous_response_id`) belong to the API key that created them.\n",
     "license": {
       "name": "MIT",
       "identifier": "MIT"
@@ -28,6 +28,10 @@ export const openapiDocument = {
     {
       "name": "chat",
       "description": "Chat completions"
+    },
+    {
+      "name": "responses",
+      "description": "The Responses API, translated onto chat completions, with stored responses"
     },
     {
       "name": "models",
@@ -194,6 +198,247 @@ export const openapiDocument = {
         }
       }
     },
+    "/v1/responses": {
+      "post": {
+        "operationId": "createResponse",
+        "tags": [
+          "responses"
+        ],
+        "summary": "Create a model response (JSON, or an SSE stream of typed events when `stream` is true)",
+        "description": "OpenAI's Responses API as a translation over chat completions: the same gateway call, keys,\nlimits and usage. With `store` (default true) the response is kept for retrieval and for\n`previous_response_id` chains, visible only to the key that created it.\n",
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/ResponseCreateRequest"
+              }
+            }
+          }
+        },
+        "responses": {
+          "200": {
+            "description": "The response, or a stream of events when `stream` is true (no `[DONE]` sentinel).",
+            "headers": {
+              "x-request-id": {
+                "$ref": "#/components/headers/RequestId"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Response"
+                }
+              },
+              "text/event-stream": {
+                "schema": {
+                  "description": "Each event is `event: <type>` and `data: <ResponseStreamEvent>`.",
+                  "$ref": "#/components/schemas/ResponseStreamEvent"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "413": {
+            "$ref": "#/components/responses/PayloadTooLarge"
+          },
+          "429": {
+            "$ref": "#/components/responses/TooManyRequests"
+          },
+          "500": {
+            "$ref": "#/components/responses/InternalServerError"
+          },
+          "502": {
+            "$ref": "#/components/responses/BadGateway"
+          },
+          "503": {
+            "$ref": "#/components/responses/ServiceUnavailable"
+          },
+          "504": {
+            "$ref": "#/components/responses/GatewayTimeout"
+          }
+        }
+      }
+    },
+    "/v1/responses/{response_id}": {
+      "parameters": [
+        {
+          "$ref": "#/components/parameters/ResponseId"
+        }
+      ],
+      "get": {
+        "operationId": "retrieveResponse",
+        "tags": [
+          "responses"
+        ],
+        "summary": "Retrieve a stored response",
+        "responses": {
+          "200": {
+            "description": "The stored response.",
+            "headers": {
+              "x-request-id": {
+                "$ref": "#/components/headers/RequestId"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Response"
+                }
+              }
+            }
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "500": {
+            "$ref": "#/components/responses/InternalServerError"
+          },
+          "503": {
+            "$ref": "#/components/responses/ServiceUnavailable"
+          }
+        }
+      },
+      "delete": {
+        "operationId": "deleteResponse",
+        "tags": [
+          "responses"
+        ],
+        "summary": "Delete a stored response (its input items go with it)",
+        "responses": {
+          "200": {
+            "description": "Deleted.",
+            "headers": {
+              "x-request-id": {
+                "$ref": "#/components/headers/RequestId"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ResponseDeleted"
+                }
+              }
+            }
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "500": {
+            "$ref": "#/components/responses/InternalServerError"
+          },
+          "503": {
+            "$ref": "#/components/responses/ServiceUnavailable"
+          }
+        }
+      }
+    },
+    "/v1/responses/{response_id}/input_items": {
+      "parameters": [
+        {
+          "$ref": "#/components/parameters/ResponseId"
+        }
+      ],
+      "get": {
+        "operationId": "listResponseInputItems",
+        "tags": [
+          "responses"
+        ],
+        "summary": "The input items of a stored response, one page at a time",
+        "parameters": [
+          {
+            "name": "after",
+            "in": "query",
+            "description": "An item id; the page starts after it (in the chosen order).",
+            "schema": {
+              "type": "string"
+            }
+          },
+          {
+            "name": "limit",
+            "in": "query",
+            "schema": {
+              "type": "integer",
+              "minimum": 1,
+              "maximum": 100,
+              "default": 20
+            }
+          },
+          {
+            "name": "order",
+            "in": "query",
+            "schema": {
+              "type": "string",
+              "enum": [
+                "asc",
+                "desc"
+              ],
+              "default": "desc"
+            }
+          },
+          {
+            "name": "include",
+            "in": "query",
+            "description": "Accepted for compatibility; no extra fields exist to include.",
+            "schema": {
+              "type": "array",
+              "items": {
+                "type": "string"
+              }
+            }
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "A page of input items.",
+            "headers": {
+              "x-request-id": {
+                "$ref": "#/components/headers/RequestId"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ResponseItemList"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "500": {
+            "$ref": "#/components/responses/InternalServerError"
+          },
+          "503": {
+            "$ref": "#/components/responses/ServiceUnavailable"
+          }
+        }
+      }
+    },
     "/health": {
       "get": {
         "operationId": "getHealth",
@@ -309,7 +554,7 @@ export const openapiDocument = {
         }
       },
       "NotFound": {
-        "description": "Unknown model (`model_not_found`) or route.",
+        "description": "Unknown model (`model_not_found`), route, or stored response (also another key's).",
         "content": {
           "application/json": {
             "schema": {
@@ -424,6 +669,17 @@ export const openapiDocument = {
               "$ref": "#/components/schemas/ErrorResponse"
             }
           }
+        }
+      }
+    },
+    "parameters": {
+      "ResponseId": {
+        "name": "response_id",
+        "in": "path",
+        "required": true,
+        "description": "`resp_…`, as returned by POST /v1/responses.",
+        "schema": {
+          "type": "string"
         }
       }
     },
@@ -1539,6 +1795,1534 @@ export const openapiDocument = {
             ]
           },
           "code": {
+            "type": [
+              "string",
+              "null"
+            ]
+          }
+        }
+      },
+      "ResponseCreateRequest": {
+        "type": "object",
+        "required": [
+          "model",
+          "input"
+        ],
+        "properties": {
+          "model": {
+            "type": "string",
+            "minLength": 1
+          },
+          "input": {
+            "description": "A user message as a string, or a list of items (messages, function calls and their outputs).",
+            "oneOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "array",
+                "minItems": 1,
+                "items": {
+                  "$ref": "#/components/schemas/ResponseInputItem"
+                }
+              }
+            ]
+          },
+          "instructions": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "description": "A system message placed first; not carried over to later responses in a chain."
+          },
+          "previous_response_id": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "description": "Continue from a stored response of the same key (its input and output come first)."
+          },
+          "store": {
+            "type": [
+              "boolean",
+              "null"
+            ],
+            "description": "Keep the response for retrieval and chaining (default true)."
+          },
+          "stream": {
+            "type": [
+              "boolean",
+              "null"
+            ]
+          },
+          "max_output_tokens": {
+            "type": [
+              "integer",
+              "null"
+            ],
+            "minimum": 1
+          },
+          "temperature": {
+            "type": [
+              "number",
+              "null"
+            ],
+            "minimum": 0,
+            "maximum": 2
+          },
+          "top_p": {
+            "type": [
+              "number",
+              "null"
+            ],
+            "minimum": 0,
+            "maximum": 1
+          },
+          "tools": {
+            "type": "array",
+            "maxItems": 128,
+            "items": {
+              "$ref": "#/components/schemas/ResponseFunctionTool"
+            }
+          },
+          "tool_choice": {
+            "$ref": "#/components/schemas/ResponseToolChoice"
+          },
+          "parallel_tool_calls": {
+            "type": [
+              "boolean",
+              "null"
+            ]
+          },
+          "text": {
+            "$ref": "#/components/schemas/ResponseTextConfig"
+          },
+          "truncation": {
+            "description": "`disabled` (default): a conversation longer than the context is a 400; `auto`: the oldest turns are dropped.",
+            "type": [
+              "string",
+              "null"
+            ],
+            "enum": [
+              "auto",
+              "disabled",
+              null
+            ]
+          },
+          "metadata": {
+            "$ref": "#/components/schemas/ResponseMetadata"
+          },
+          "user": {
+            "type": "string"
+          },
+          "background": {
+            "type": [
+              "boolean",
+              "null"
+            ],
+            "enum": [
+              false,
+              null
+            ],
+            "description": "Background mode is not served; only false is accepted."
+          }
+        }
+      },
+      "ResponseMetadata": {
+        "type": [
+          "object",
+          "null"
+        ],
+        "description": "Up to 16 string values, stored with the response.",
+        "maxProperties": 16,
+        "propertyNames": {
+          "maxLength": 64
+        },
+        "additionalProperties": {
+          "type": "string",
+          "maxLength": 512
+        }
+      },
+      "ResponseInputItem": {
+        "description": "A message (`type` may be omitted), a function call, its output, or a reference to a stored item.",
+        "anyOf": [
+          {
+            "$ref": "#/components/schemas/ResponseInputMessage"
+          },
+          {
+            "$ref": "#/components/schemas/ResponseFunctionCallInput"
+          },
+          {
+            "$ref": "#/components/schemas/ResponseFunctionCallOutputInput"
+          },
+          {
+            "$ref": "#/components/schemas/ResponseItemReference"
+          }
+        ]
+      },
+      "ResponseInputMessage": {
+        "type": "object",
+        "required": [
+          "role",
+          "content"
+        ],
+        "properties": {
+          "type": {
+            "type": "string",
+            "enum": [
+              "message"
+            ]
+          },
+          "id": {
+            "type": "string"
+          },
+          "role": {
+            "type": "string",
+            "enum": [
+              "user",
+              "assistant",
+              "system",
+              "developer"
+            ]
+          },
+          "content": {
+            "oneOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "array",
+                "items": {
+                  "$ref": "#/components/schemas/ResponseContentPart"
+                }
+              }
+            ]
+          },
+          "status": {
+            "$ref": "#/components/schemas/ResponseItemStatus"
+          }
+        }
+      },
+      "ResponseContentPart": {
+        "oneOf": [
+          {
+            "$ref": "#/components/schemas/ResponseInputText"
+          },
+          {
+            "$ref": "#/components/schemas/ResponseOutputText"
+          },
+          {
+            "$ref": "#/components/schemas/ResponseRefusal"
+          }
+        ],
+        "discriminator": {
+          "propertyName": "type",
+          "mapping": {
+            "input_text": "#/components/schemas/ResponseInputText",
+            "output_text": "#/components/schemas/ResponseOutputText",
+            "refusal": "#/components/schemas/ResponseRefusal"
+          }
+        }
+      },
+      "ResponseInputText": {
+        "type": "object",
+        "required": [
+          "type",
+          "text"
+        ],
+        "properties": {
+          "type": {
+            "type": "string",
+            "enum": [
+              "input_text"
+            ],
+            "description": "discriminator enum property added by openapi-typescript"
+          },
+          "text": {
+            "type": "string"
+          }
+        }
+      },
+      "ResponseRefusal": {
+        "type": "object",
+        "required": [
+          "type",
+          "refusal"
+        ],
+        "properties": {
+          "type": {
+            "type": "string",
+            "enum": [
+              "refusal"
+            ],
+            "description": "discriminator enum property added by openapi-typescript"
+          },
+          "refusal": {
+            "type": "string"
+          }
+        }
+      },
+      "ResponseFunctionCallInput": {
+        "type": "object",
+        "required": [
+          "type",
+          "call_id",
+          "name",
+          "arguments"
+        ],
+        "properties": {
+          "type": {
+            "type": "string",
+            "enum": [
+              "function_call"
+            ]
+          },
+          "id": {
+            "type": "string"
+          },
+          "call_id": {
+            "type": "string",
+            "minLength": 1
+          },
+          "name": {
+            "type": "string",
+            "minLength": 1
+          },
+          "arguments": {
+            "type": "string",
+            "description": "The arguments as JSON text."
+          },
+          "status": {
+            "$ref": "#/components/schemas/ResponseItemStatus"
+          }
+        }
+      },
+      "ResponseFunctionCallOutputInput": {
+        "type": "object",
+        "required": [
+          "type",
+          "call_id",
+          "output"
+        ],
+        "properties": {
+          "type": {
+            "type": "string",
+            "enum": [
+              "function_call_output"
+            ]
+          },
+          "id": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "call_id": {
+            "type": "string",
+            "minLength": 1
+          },
+          "output": {
+            "description": "What the function returned, as text (or text parts, joined).",
+            "oneOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "array",
+                "items": {
+                  "$ref": "#/components/schemas/ResponseInputText"
+                }
+              }
+            ]
+          },
+          "status": {
+            "oneOf": [
+              {
+                "type": "null"
+              },
+              {
+                "$ref": "#/components/schemas/ResponseItemStatus"
+              }
+            ]
+          }
+        }
+      },
+      "ResponseItemReference": {
+        "type": "object",
+        "required": [
+          "type",
+          "id"
+        ],
+        "description": "An item of an earlier stored response of the same key, by id.",
+        "properties": {
+          "type": {
+            "type": "string",
+            "enum": [
+              "item_reference"
+            ]
+          },
+          "id": {
+            "type": "string"
+          }
+        }
+      },
+      "ResponseItemStatus": {
+        "type": "string",
+        "enum": [
+          "in_progress",
+          "completed",
+          "incomplete"
+        ]
+      },
+      "ResponseFunctionTool": {
+        "type": "object",
+        "required": [
+          "type",
+          "name"
+        ],
+        "properties": {
+          "type": {
+            "type": "string",
+            "enum": [
+              "function"
+            ]
+          },
+          "name": {
+            "type": "string",
+            "pattern": "^[A-Za-z0-9_-]{1,64}$"
+          },
+          "description": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "parameters": {
+            "type": [
+              "object",
+              "null"
+            ],
+            "description": "The arguments as a JSON Schema object."
+          },
+          "strict": {
+            "type": [
+              "boolean",
+              "null"
+            ]
+          }
+        }
+      },
+      "ResponseToolChoice": {
+        "oneOf": [
+          {
+            "type": "string",
+            "enum": [
+              "none",
+              "auto",
+              "required"
+            ]
+          },
+          {
+            "$ref": "#/components/schemas/ResponseNamedToolChoice"
+          }
+        ]
+      },
+      "ResponseNamedToolChoice": {
+        "type": "object",
+        "required": [
+          "type",
+          "name"
+        ],
+        "properties": {
+          "type": {
+            "type": "string",
+            "enum": [
+              "function"
+            ]
+          },
+          "name": {
+            "type": "string"
+          }
+        }
+      },
+      "ResponseTextConfig": {
+        "type": "object",
+        "properties": {
+          "format": {
+            "$ref": "#/components/schemas/ResponseTextFormat"
+          }
+        }
+      },
+      "ResponseTextFormat": {
+        "oneOf": [
+          {
+            "$ref": "#/components/schemas/ResponseTextFormatText"
+          },
+          {
+            "$ref": "#/components/schemas/ResponseTextFormatJsonObject"
+          },
+          {
+            "$ref": "#/components/schemas/ResponseTextFormatJsonSchema"
+          }
+        ],
+        "discriminator": {
+          "propertyName": "type",
+          "mapping": {
+            "text": "#/components/schemas/ResponseTextFormatText",
+            "json_object": "#/components/schemas/ResponseTextFormatJsonObject",
+            "json_schema": "#/components/schemas/ResponseTextFormatJsonSchema"
+          }
+        }
+      },
+      "ResponseTextFormatText": {
+        "type": "object",
+        "required": [
+          "type"
+        ],
+        "properties": {
+          "type": {
+            "type": "string",
+            "enum": [
+              "text"
+            ],
+            "description": "discriminator enum property added by openapi-typescript"
+          }
+        }
+      },
+      "ResponseTextFormatJsonObject": {
+        "type": "object",
+        "required": [
+          "type"
+        ],
+        "properties": {
+          "type": {
+            "type": "string",
+            "enum": [
+              "json_object"
+            ],
+            "description": "discriminator enum property added by openapi-typescript"
+          }
+        }
+      },
+      "ResponseTextFormatJsonSchema": {
+        "type": "object",
+        "required": [
+          "type",
+          "name",
+          "schema"
+        ],
+        "properties": {
+          "type": {
+            "type": "string",
+            "enum": [
+              "json_schema"
+            ],
+            "description": "discriminator enum property added by openapi-typescript"
+          },
+          "name": {
+            "type": "string",
+            "pattern": "^[A-Za-z0-9_-]{1,64}$"
+          },
+          "description": {
+            "type": "string"
+          },
+          "schema": {
+            "type": "object"
+          },
+          "strict": {
+            "type": [
+              "boolean",
+              "null"
+            ]
+          }
+        }
+      },
+      "Response": {
+        "type": "object",
+        "required": [
+          "id",
+          "object",
+          "created_at",
+          "status",
+          "error",
+          "incomplete_details",
+          "instructions",
+          "model",
+          "output",
+          "parallel_tool_calls",
+          "temperature",
+          "top_p",
+          "tool_choice",
+          "tools",
+          "metadata"
+        ],
+        "properties": {
+          "id": {
+            "type": "string",
+            "description": "`resp_…`"
+          },
+          "object": {
+            "type": "string",
+            "enum": [
+              "response"
+            ]
+          },
+          "created_at": {
+            "type": "integer",
+            "description": "Unix seconds."
+          },
+          "status": {
+            "$ref": "#/components/schemas/ResponseStatus"
+          },
+          "error": {
+            "oneOf": [
+              {
+                "type": "null"
+              },
+              {
+                "$ref": "#/components/schemas/ResponseError"
+              }
+            ]
+          },
+          "incomplete_details": {
+            "oneOf": [
+              {
+                "type": "null"
+              },
+              {
+                "$ref": "#/components/schemas/ResponseIncompleteDetails"
+              }
+            ]
+          },
+          "instructions": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "max_output_tokens": {
+            "type": [
+              "integer",
+              "null"
+            ]
+          },
+          "model": {
+            "type": "string"
+          },
+          "output": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/ResponseOutputItem"
+            }
+          },
+          "parallel_tool_calls": {
+            "type": "boolean"
+          },
+          "previous_response_id": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "store": {
+            "type": "boolean"
+          },
+          "background": {
+            "type": "boolean"
+          },
+          "temperature": {
+            "type": [
+              "number",
+              "null"
+            ]
+          },
+          "top_p": {
+            "type": [
+              "number",
+              "null"
+            ]
+          },
+          "tool_choice": {
+            "$ref": "#/components/schemas/ResponseToolChoice"
+          },
+          "tools": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/ResponseFunctionTool"
+            }
+          },
+          "text": {
+            "$ref": "#/components/schemas/ResponseTextConfig"
+          },
+          "truncation": {
+            "type": "string",
+            "enum": [
+              "auto",
+              "disabled"
+            ]
+          },
+          "usage": {
+            "oneOf": [
+              {
+                "type": "null"
+              },
+              {
+                "$ref": "#/components/schemas/ResponseUsage"
+              }
+            ]
+          },
+          "user": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "metadata": {
+            "$ref": "#/components/schemas/ResponseMetadata"
+          }
+        }
+      },
+      "ResponseStatus": {
+        "type": "string",
+        "enum": [
+          "completed",
+          "failed",
+          "in_progress",
+          "incomplete"
+        ]
+      },
+      "ResponseError": {
+        "type": "object",
+        "required": [
+          "code",
+          "message"
+        ],
+        "properties": {
+          "code": {
+            "type": "string",
+            "description": "e.g. server_error, rate_limit_exceeded"
+          },
+          "message": {
+            "type": "string"
+          }
+        }
+      },
+      "ResponseIncompleteDetails": {
+        "type": "object",
+        "required": [
+          "reason"
+        ],
+        "properties": {
+          "reason": {
+            "type": "string",
+            "description": "`client_disconnected` is Petrel's: the client left a stream before it ended.",
+            "enum": [
+              "max_output_tokens",
+              "content_filter",
+              "client_disconnected"
+            ]
+          }
+        }
+      },
+      "ResponseUsage": {
+        "type": "object",
+        "required": [
+          "input_tokens",
+          "input_tokens_details",
+          "output_tokens",
+          "output_tokens_details",
+          "total_tokens"
+        ],
+        "properties": {
+          "input_tokens": {
+            "type": "integer"
+          },
+          "input_tokens_details": {
+            "type": "object",
+            "required": [
+              "cached_tokens"
+            ],
+            "properties": {
+              "cached_tokens": {
+                "type": "integer"
+              }
+            }
+          },
+          "output_tokens": {
+            "type": "integer"
+          },
+          "output_tokens_details": {
+            "type": "object",
+            "required": [
+              "reasoning_tokens"
+            ],
+            "properties": {
+              "reasoning_tokens": {
+                "type": "integer"
+              }
+            }
+          },
+          "total_tokens": {
+            "type": "integer"
+          }
+        }
+      },
+      "ResponseOutputItem": {
+        "oneOf": [
+          {
+            "$ref": "#/components/schemas/ResponseOutputMessage"
+          },
+          {
+            "$ref": "#/components/schemas/ResponseFunctionCall"
+          }
+        ],
+        "discriminator": {
+          "propertyName": "type",
+          "mapping": {
+            "message": "#/components/schemas/ResponseOutputMessage",
+            "function_call": "#/components/schemas/ResponseFunctionCall"
+          }
+        }
+      },
+      "ResponseOutputMessage": {
+        "type": "object",
+        "required": [
+          "type",
+          "id",
+          "role",
+          "status",
+          "content"
+        ],
+        "properties": {
+          "type": {
+            "type": "string",
+            "enum": [
+              "message"
+            ],
+            "description": "discriminator enum property added by openapi-typescript"
+          },
+          "id": {
+            "type": "string",
+            "description": "`msg_…`"
+          },
+          "role": {
+            "type": "string",
+            "enum": [
+              "assistant"
+            ]
+          },
+          "status": {
+            "$ref": "#/components/schemas/ResponseItemStatus"
+          },
+          "content": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/ResponseOutputText"
+            }
+          }
+        }
+      },
+      "ResponseOutputText": {
+        "type": "object",
+        "required": [
+          "type",
+          "text",
+          "annotations"
+        ],
+        "properties": {
+          "type": {
+            "type": "string",
+            "enum": [
+              "output_text"
+            ],
+            "description": "discriminator enum property added by openapi-typescript"
+          },
+          "text": {
+            "type": "string"
+          },
+          "annotations": {
+            "type": "array",
+            "maxItems": 0,
+            "items": {}
+          },
+          "logprobs": {
+            "type": "array",
+            "items": {}
+          }
+        }
+      },
+      "ResponseFunctionCall": {
+        "type": "object",
+        "required": [
+          "type",
+          "id",
+          "call_id",
+          "name",
+          "arguments",
+          "status"
+        ],
+        "properties": {
+          "type": {
+            "type": "string",
+            "enum": [
+              "function_call"
+            ],
+            "description": "discriminator enum property added by openapi-typescript"
+          },
+          "id": {
+            "type": "string",
+            "description": "`fc_…`"
+          },
+          "call_id": {
+            "type": "string",
+            "description": "Answered by a `function_call_output` item with the same `call_id`."
+          },
+          "name": {
+            "type": "string"
+          },
+          "arguments": {
+            "type": "string",
+            "description": "The arguments as JSON text."
+          },
+          "status": {
+            "$ref": "#/components/schemas/ResponseItemStatus"
+          }
+        }
+      },
+      "ResponseItem": {
+        "description": "A stored input item, as `input_items` lists it.",
+        "oneOf": [
+          {
+            "$ref": "#/components/schemas/ResponseMessageItem"
+          },
+          {
+            "$ref": "#/components/schemas/ResponseFunctionCall"
+          },
+          {
+            "$ref": "#/components/schemas/ResponseFunctionCallOutputItem"
+          }
+        ],
+        "discriminator": {
+          "propertyName": "type",
+          "mapping": {
+            "message": "#/components/schemas/ResponseMessageItem",
+            "function_call": "#/components/schemas/ResponseFunctionCall",
+            "function_call_output": "#/components/schemas/ResponseFunctionCallOutputItem"
+          }
+        }
+      },
+      "ResponseMessageItem": {
+        "type": "object",
+        "required": [
+          "type",
+          "id",
+          "role",
+          "status",
+          "content"
+        ],
+        "properties": {
+          "type": {
+            "type": "string",
+            "enum": [
+              "message"
+            ],
+            "description": "discriminator enum property added by openapi-typescript"
+          },
+          "id": {
+            "type": "string"
+          },
+          "role": {
+            "type": "string",
+            "enum": [
+              "user",
+              "assistant",
+              "system",
+              "developer"
+            ]
+          },
+          "status": {
+            "$ref": "#/components/schemas/ResponseItemStatus"
+          },
+          "content": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/ResponseContentPart"
+            }
+          }
+        }
+      },
+      "ResponseFunctionCallOutputItem": {
+        "type": "object",
+        "required": [
+          "type",
+          "id",
+          "call_id",
+          "output",
+          "status"
+        ],
+        "properties": {
+          "type": {
+            "type": "string",
+            "enum": [
+              "function_call_output"
+            ],
+            "description": "discriminator enum property added by openapi-typescript"
+          },
+          "id": {
+            "type": "string"
+          },
+          "call_id": {
+            "type": "string"
+          },
+          "output": {
+            "type": "string"
+          },
+          "status": {
+            "$ref": "#/components/schemas/ResponseItemStatus"
+          }
+        }
+      },
+      "ResponseItemList": {
+        "type": "object",
+        "required": [
+          "object",
+          "data",
+          "first_id",
+          "last_id",
+          "has_more"
+        ],
+        "properties": {
+          "object": {
+            "type": "string",
+            "enum": [
+              "list"
+            ]
+          },
+          "data": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/ResponseItem"
+            }
+          },
+          "first_id": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "last_id": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "has_more": {
+            "type": "boolean"
+          }
+        }
+      },
+      "ResponseDeleted": {
+        "type": "object",
+        "required": [
+          "id",
+          "object",
+          "deleted"
+        ],
+        "properties": {
+          "id": {
+            "type": "string"
+          },
+          "object": {
+            "type": "string",
+            "enum": [
+              "response"
+            ]
+          },
+          "deleted": {
+            "type": "boolean",
+            "enum": [
+              true
+            ]
+          }
+        }
+      },
+      "ResponseStreamEvent": {
+        "description": "One server-sent event of a streamed response; `sequence_number` counts from 0.",
+        "oneOf": [
+          {
+            "$ref": "#/components/schemas/ResponseCreatedEvent"
+          },
+          {
+            "$ref": "#/components/schemas/ResponseInProgressEvent"
+          },
+          {
+            "$ref": "#/components/schemas/ResponseCompletedEvent"
+          },
+          {
+            "$ref": "#/components/schemas/ResponseIncompleteEvent"
+          },
+          {
+            "$ref": "#/components/schemas/ResponseFailedEvent"
+          },
+          {
+            "$ref": "#/components/schemas/ResponseOutputItemAddedEvent"
+          },
+          {
+            "$ref": "#/components/schemas/ResponseOutputItemDoneEvent"
+          },
+          {
+            "$ref": "#/components/schemas/ResponseContentPartAddedEvent"
+          },
+          {
+            "$ref": "#/components/schemas/ResponseContentPartDoneEvent"
+          },
+          {
+            "$ref": "#/components/schemas/ResponseOutputTextDeltaEvent"
+          },
+          {
+            "$ref": "#/components/schemas/ResponseOutputTextDoneEvent"
+          },
+          {
+            "$ref": "#/components/schemas/ResponseFunctionCallArgumentsDeltaEvent"
+          },
+          {
+            "$ref": "#/components/schemas/ResponseFunctionCallArgumentsDoneEvent"
+          },
+          {
+            "$ref": "#/components/schemas/ResponseErrorEvent"
+          }
+        ],
+        "discriminator": {
+          "propertyName": "type",
+          "mapping": {
+            "response.created": "#/components/schemas/ResponseCreatedEvent",
+            "response.in_progress": "#/components/schemas/ResponseInProgressEvent",
+            "response.completed": "#/components/schemas/ResponseCompletedEvent",
+            "response.incomplete": "#/components/schemas/ResponseIncompleteEvent",
+            "response.failed": "#/components/schemas/ResponseFailedEvent",
+            "response.output_item.added": "#/components/schemas/ResponseOutputItemAddedEvent",
+            "response.output_item.done": "#/components/schemas/ResponseOutputItemDoneEvent",
+            "response.content_part.added": "#/components/schemas/ResponseContentPartAddedEvent",
+            "response.content_part.done": "#/components/schemas/ResponseContentPartDoneEvent",
+            "response.output_text.delta": "#/components/schemas/ResponseOutputTextDeltaEvent",
+            "response.output_text.done": "#/components/schemas/ResponseOutputTextDoneEvent",
+            "response.function_call_arguments.delta": "#/components/schemas/ResponseFunctionCallArgumentsDeltaEvent",
+            "response.function_call_arguments.done": "#/components/schemas/ResponseFunctionCallArgumentsDoneEvent",
+            "error": "#/components/schemas/ResponseErrorEvent"
+          }
+        }
+      },
+      "ResponseCreatedEvent": {
+        "type": "object",
+        "required": [
+          "type",
+          "sequence_number",
+          "response"
+        ],
+        "properties": {
+          "type": {
+            "type": "string",
+            "enum": [
+              "response.created"
+            ],
+            "description": "discriminator enum property added by openapi-typescript"
+          },
+          "sequence_number": {
+            "type": "integer"
+          },
+          "response": {
+            "$ref": "#/components/schemas/Response"
+          }
+        }
+      },
+      "ResponseInProgressEvent": {
+        "type": "object",
+        "required": [
+          "type",
+          "sequence_number",
+          "response"
+        ],
+        "properties": {
+          "type": {
+            "type": "string",
+            "enum": [
+              "response.in_progress"
+            ],
+            "description": "discriminator enum property added by openapi-typescript"
+          },
+          "sequence_number": {
+            "type": "integer"
+          },
+          "response": {
+            "$ref": "#/components/schemas/Response"
+          }
+        }
+      },
+      "ResponseCompletedEvent": {
+        "type": "object",
+        "required": [
+          "type",
+          "sequence_number",
+          "response"
+        ],
+        "properties": {
+          "type": {
+            "type": "string",
+            "enum": [
+              "response.completed"
+            ],
+            "description": "discriminator enum property added by openapi-typescript"
+          },
+          "sequence_number": {
+            "type": "integer"
+          },
+          "response": {
+            "$ref": "#/components/schemas/Response"
+          }
+        }
+      },
+      "ResponseIncompleteEvent": {
+        "type": "object",
+        "required": [
+          "type",
+          "sequence_number",
+          "response"
+        ],
+        "properties": {
+          "type": {
+            "type": "string",
+            "enum": [
+              "response.incomplete"
+            ],
+            "description": "discriminator enum property added by openapi-typescript"
+          },
+          "sequence_number": {
+            "type": "integer"
+          },
+          "response": {
+            "$ref": "#/components/schemas/Response"
+          }
+        }
+      },
+      "ResponseFailedEvent": {
+        "type": "object",
+        "required": [
+          "type",
+          "sequence_number",
+          "response"
+        ],
+        "properties": {
+          "type": {
+            "type": "string",
+            "enum": [
+              "response.failed"
+            ],
+            "description": "discriminator enum property added by openapi-typescript"
+          },
+          "sequence_number": {
+            "type": "integer"
+          },
+          "response": {
+            "$ref": "#/components/schemas/Response"
+          }
+        }
+      },
+      "ResponseOutputItemAddedEvent": {
+        "type": "object",
+        "required": [
+          "type",
+          "sequence_number",
+          "output_index",
+          "item"
+        ],
+        "properties": {
+          "type": {
+            "type": "string",
+            "enum": [
+              "response.output_item.added"
+            ],
+            "description": "discriminator enum property added by openapi-typescript"
+          },
+          "sequence_number": {
+            "type": "integer"
+          },
+          "output_index": {
+            "type": "integer"
+          },
+          "item": {
+            "$ref": "#/components/schemas/ResponseOutputItem"
+          }
+        }
+      },
+      "ResponseOutputItemDoneEvent": {
+        "type": "object",
+        "required": [
+          "type",
+          "sequence_number",
+          "output_index",
+          "item"
+        ],
+        "properties": {
+          "type": {
+            "type": "string",
+            "enum": [
+              "response.output_item.done"
+            ],
+            "description": "discriminator enum property added by openapi-typescript"
+          },
+          "sequence_number": {
+            "type": "integer"
+          },
+          "output_index": {
+            "type": "integer"
+          },
+          "item": {
+            "$ref": "#/components/schemas/ResponseOutputItem"
+          }
+        }
+      },
+      "ResponseContentPartAddedEvent": {
+        "type": "object",
+        "required": [
+          "type",
+          "sequence_number",
+          "item_id",
+          "output_index",
+          "content_index",
+          "part"
+        ],
+        "properties": {
+          "type": {
+            "type": "string",
+            "enum": [
+              "response.content_part.added"
+            ],
+            "description": "discriminator enum property added by openapi-typescript"
+          },
+          "sequence_number": {
+            "type": "integer"
+          },
+          "item_id": {
+            "type": "string"
+          },
+          "output_index": {
+            "type": "integer"
+          },
+          "content_index": {
+            "type": "integer"
+          },
+          "part": {
+            "$ref": "#/components/schemas/ResponseOutputText"
+          }
+        }
+      },
+      "ResponseContentPartDoneEvent": {
+        "type": "object",
+        "required": [
+          "type",
+          "sequence_number",
+          "item_id",
+          "output_index",
+          "content_index",
+          "part"
+        ],
+        "properties": {
+          "type": {
+            "type": "string",
+            "enum": [
+              "response.content_part.done"
+            ],
+            "description": "discriminator enum property added by openapi-typescript"
+          },
+          "sequence_number": {
+            "type": "integer"
+          },
+          "item_id": {
+            "type": "string"
+          },
+          "output_index": {
+            "type": "integer"
+          },
+          "content_index": {
+            "type": "integer"
+          },
+          "part": {
+            "$ref": "#/components/schemas/ResponseOutputText"
+          }
+        }
+      },
+      "ResponseOutputTextDeltaEvent": {
+        "type": "object",
+        "required": [
+          "type",
+          "sequence_number",
+          "item_id",
+          "output_index",
+          "content_index",
+          "delta",
+          "logprobs"
+        ],
+        "properties": {
+          "type": {
+            "type": "string",
+            "enum": [
+              "response.output_text.delta"
+            ],
+            "description": "discriminator enum property added by openapi-typescript"
+          },
+          "sequence_number": {
+            "type": "integer"
+          },
+          "item_id": {
+            "type": "string"
+          },
+          "output_index": {
+            "type": "integer"
+          },
+          "content_index": {
+            "type": "integer"
+          },
+          "delta": {
+            "type": "string"
+          },
+          "logprobs": {
+            "type": "array",
+            "items": {}
+          }
+        }
+      },
+      "ResponseOutputTextDoneEvent": {
+        "type": "object",
+        "required": [
+          "type",
+          "sequence_number",
+          "item_id",
+          "output_index",
+          "content_index",
+          "text",
+          "logprobs"
+        ],
+        "properties": {
+          "type": {
+            "type": "string",
+            "enum": [
+              "response.output_text.done"
+            ],
+            "description": "discriminator enum property added by openapi-typescript"
+          },
+          "sequence_number": {
+            "type": "integer"
+          },
+          "item_id": {
+            "type": "string"
+          },
+          "output_index": {
+            "type": "integer"
+          },
+          "content_index": {
+            "type": "integer"
+          },
+          "text": {
+            "type": "string"
+          },
+          "logprobs": {
+            "type": "array",
+            "items": {}
+          }
+        }
+      },
+      "ResponseFunctionCallArgumentsDeltaEvent": {
+        "type": "object",
+        "required": [
+          "type",
+          "sequence_number",
+          "item_id",
+          "output_index",
+          "delta"
+        ],
+        "properties": {
+          "type": {
+            "type": "string",
+            "enum": [
+              "response.function_call_arguments.delta"
+            ],
+            "description": "discriminator enum property added by openapi-typescript"
+          },
+          "sequence_number": {
+            "type": "integer"
+          },
+          "item_id": {
+            "type": "string"
+          },
+          "output_index": {
+            "type": "integer"
+          },
+          "delta": {
+            "type": "string"
+          }
+        }
+      },
+      "ResponseFunctionCallArgumentsDoneEvent": {
+        "type": "object",
+        "required": [
+          "type",
+          "sequence_number",
+          "item_id",
+          "output_index",
+          "arguments"
+        ],
+        "properties": {
+          "type": {
+            "type": "string",
+            "enum": [
+              "response.function_call_arguments.done"
+            ],
+            "description": "discriminator enum property added by openapi-typescript"
+          },
+          "sequence_number": {
+            "type": "integer"
+          },
+          "item_id": {
+            "type": "string"
+          },
+          "output_index": {
+            "type": "integer"
+          },
+          "arguments": {
+            "type": "string"
+          }
+        }
+      },
+      "ResponseErrorEvent": {
+        "type": "object",
+        "required": [
+          "type",
+          "sequence_number",
+          "code",
+          "message",
+          "param"
+        ],
+        "properties": {
+          "type": {
+            "type": "string",
+            "enum": [
+              "error"
+            ],
+            "description": "discriminator enum property added by openapi-typescript"
+          },
+          "sequence_number": {
+            "type": "integer"
+          },
+          "code": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "message": {
+            "type": "string"
+          },
+          "param": {
             "type": [
               "string",
               "null"

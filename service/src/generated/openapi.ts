@@ -51,6 +51,69 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/responses": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create a model response (JSON, or an SSE stream of typed events when `stream` is true)
+         * @description OpenAI's Responses API as a translation over chat completions: the same gateway call, keys,
+         *     limits and usage. With `store` (default true) the response is kept for retrieval and for
+         *     `previous_response_id` chains, visible only to the key that created it.
+         */
+        post: operations["createResponse"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/responses/{response_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description `resp_…`, as returned by POST /v1/responses. */
+                response_id: components["parameters"]["ResponseId"];
+            };
+            cookie?: never;
+        };
+        /** Retrieve a stored response */
+        get: operations["retrieveResponse"];
+        put?: never;
+        post?: never;
+        /** Delete a stored response (its input items go with it) */
+        delete: operations["deleteResponse"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/responses/{response_id}/input_items": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description `resp_…`, as returned by POST /v1/responses. */
+                response_id: components["parameters"]["ResponseId"];
+            };
+            cookie?: never;
+        };
+        /** The input items of a stored response, one page at a time */
+        get: operations["listResponseInputItems"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/health": {
         parameters: {
             query?: never;
@@ -373,6 +436,423 @@ export interface components {
             param: string | null;
             code: string | null;
         };
+        ResponseCreateRequest: {
+            model: string;
+            /** @description A user message as a string, or a list of items (messages, function calls and their outputs). */
+            input: string | components["schemas"]["ResponseInputItem"][];
+            /** @description A system message placed first; not carried over to later responses in a chain. */
+            instructions?: string | null;
+            /** @description Continue from a stored response of the same key (its input and output come first). */
+            previous_response_id?: string | null;
+            /** @description Keep the response for retrieval and chaining (default true). */
+            store?: boolean | null;
+            stream?: boolean | null;
+            max_output_tokens?: number | null;
+            temperature?: number | null;
+            top_p?: number | null;
+            tools?: components["schemas"]["ResponseFunctionTool"][];
+            tool_choice?: components["schemas"]["ResponseToolChoice"];
+            parallel_tool_calls?: boolean | null;
+            text?: components["schemas"]["ResponseTextConfig"];
+            /**
+             * @description `disabled` (default): a conversation longer than the context is a 400; `auto`: the oldest turns are dropped.
+             * @enum {string|null}
+             */
+            truncation?: "auto" | "disabled" | null;
+            metadata?: components["schemas"]["ResponseMetadata"];
+            user?: string;
+            /**
+             * @description Background mode is not served; only false is accepted.
+             * @enum {boolean|null}
+             */
+            background?: false | null;
+        };
+        /** @description Up to 16 string values, stored with the response. */
+        ResponseMetadata: {
+            [key: string]: string;
+        } | null;
+        /** @description A message (`type` may be omitted), a function call, its output, or a reference to a stored item. */
+        ResponseInputItem: components["schemas"]["ResponseInputMessage"] | components["schemas"]["ResponseFunctionCallInput"] | components["schemas"]["ResponseFunctionCallOutputInput"] | components["schemas"]["ResponseItemReference"];
+        ResponseInputMessage: {
+            /** @enum {string} */
+            type?: "message";
+            id?: string;
+            /** @enum {string} */
+            role: "user" | "assistant" | "system" | "developer";
+            content: string | components["schemas"]["ResponseContentPart"][];
+            status?: components["schemas"]["ResponseItemStatus"];
+        };
+        ResponseContentPart: components["schemas"]["ResponseInputText"] | components["schemas"]["ResponseOutputText"] | components["schemas"]["ResponseRefusal"];
+        ResponseInputText: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "input_text";
+            text: string;
+        };
+        ResponseRefusal: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "refusal";
+            refusal: string;
+        };
+        ResponseFunctionCallInput: {
+            /** @enum {string} */
+            type: "function_call";
+            id?: string;
+            call_id: string;
+            name: string;
+            /** @description The arguments as JSON text. */
+            arguments: string;
+            status?: components["schemas"]["ResponseItemStatus"];
+        };
+        ResponseFunctionCallOutputInput: {
+            /** @enum {string} */
+            type: "function_call_output";
+            id?: string | null;
+            call_id: string;
+            /** @description What the function returned, as text (or text parts, joined). */
+            output: string | components["schemas"]["ResponseInputText"][];
+            status?: null | components["schemas"]["ResponseItemStatus"];
+        };
+        /** @description An item of an earlier stored response of the same key, by id. */
+        ResponseItemReference: {
+            /** @enum {string} */
+            type: "item_reference";
+            id: string;
+        };
+        /** @enum {string} */
+        ResponseItemStatus: "in_progress" | "completed" | "incomplete";
+        ResponseFunctionTool: {
+            /** @enum {string} */
+            type: "function";
+            name: string;
+            description?: string | null;
+            /** @description The arguments as a JSON Schema object. */
+            parameters?: Record<string, never> | null;
+            strict?: boolean | null;
+        };
+        ResponseToolChoice: ("none" | "auto" | "required") | components["schemas"]["ResponseNamedToolChoice"];
+        ResponseNamedToolChoice: {
+            /** @enum {string} */
+            type: "function";
+            name: string;
+        };
+        ResponseTextConfig: {
+            format?: components["schemas"]["ResponseTextFormat"];
+        };
+        ResponseTextFormat: components["schemas"]["ResponseTextFormatText"] | components["schemas"]["ResponseTextFormatJsonObject"] | components["schemas"]["ResponseTextFormatJsonSchema"];
+        ResponseTextFormatText: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "text";
+        };
+        ResponseTextFormatJsonObject: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "json_object";
+        };
+        ResponseTextFormatJsonSchema: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "json_schema";
+            name: string;
+            description?: string;
+            schema: Record<string, never>;
+            strict?: boolean | null;
+        };
+        Response: {
+            /** @description `resp_…` */
+            id: string;
+            /** @enum {string} */
+            object: "response";
+            /** @description Unix seconds. */
+            created_at: number;
+            status: components["schemas"]["ResponseStatus"];
+            error: null | components["schemas"]["ResponseError"];
+            incomplete_details: null | components["schemas"]["ResponseIncompleteDetails"];
+            instructions: string | null;
+            max_output_tokens?: number | null;
+            model: string;
+            output: components["schemas"]["ResponseOutputItem"][];
+            parallel_tool_calls: boolean;
+            previous_response_id?: string | null;
+            store?: boolean;
+            background?: boolean;
+            temperature: number | null;
+            top_p: number | null;
+            tool_choice: components["schemas"]["ResponseToolChoice"];
+            tools: components["schemas"]["ResponseFunctionTool"][];
+            text?: components["schemas"]["ResponseTextConfig"];
+            /** @enum {string} */
+            truncation?: "auto" | "disabled";
+            usage?: null | components["schemas"]["ResponseUsage"];
+            user?: string | null;
+            metadata: components["schemas"]["ResponseMetadata"];
+        };
+        /** @enum {string} */
+        ResponseStatus: "completed" | "failed" | "in_progress" | "incomplete";
+        ResponseError: {
+            /** @description e.g. server_error, rate_limit_exceeded */
+            code: string;
+            message: string;
+        };
+        ResponseIncompleteDetails: {
+            /**
+             * @description `client_disconnected` is Petrel's: the client left a stream before it ended.
+             * @enum {string}
+             */
+            reason: "max_output_tokens" | "content_filter" | "client_disconnected";
+        };
+        ResponseUsage: {
+            input_tokens: number;
+            input_tokens_details: {
+                cached_tokens: number;
+            };
+            output_tokens: number;
+            output_tokens_details: {
+                reasoning_tokens: number;
+            };
+            total_tokens: number;
+        };
+        ResponseOutputItem: components["schemas"]["ResponseOutputMessage"] | components["schemas"]["ResponseFunctionCall"];
+        ResponseOutputMessage: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "message";
+            /** @description `msg_…` */
+            id: string;
+            /** @enum {string} */
+            role: "assistant";
+            status: components["schemas"]["ResponseItemStatus"];
+            content: components["schemas"]["ResponseOutputText"][];
+        };
+        ResponseOutputText: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "output_text";
+            text: string;
+            annotations: unknown[];
+            logprobs?: unknown[];
+        };
+        ResponseFunctionCall: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "function_call";
+            /** @description `fc_…` */
+            id: string;
+            /** @description Answered by a `function_call_output` item with the same `call_id`. */
+            call_id: string;
+            name: string;
+            /** @description The arguments as JSON text. */
+            arguments: string;
+            status: components["schemas"]["ResponseItemStatus"];
+        };
+        /** @description A stored input item, as `input_items` lists it. */
+        ResponseItem: components["schemas"]["ResponseMessageItem"] | components["schemas"]["ResponseFunctionCall"] | components["schemas"]["ResponseFunctionCallOutputItem"];
+        ResponseMessageItem: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "message";
+            id: string;
+            /** @enum {string} */
+            role: "user" | "assistant" | "system" | "developer";
+            status: components["schemas"]["ResponseItemStatus"];
+            content: components["schemas"]["ResponseContentPart"][];
+        };
+        ResponseFunctionCallOutputItem: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "function_call_output";
+            id: string;
+            call_id: string;
+            output: string;
+            status: components["schemas"]["ResponseItemStatus"];
+        };
+        ResponseItemList: {
+            /** @enum {string} */
+            object: "list";
+            data: components["schemas"]["ResponseItem"][];
+            first_id: string | null;
+            last_id: string | null;
+            has_more: boolean;
+        };
+        ResponseDeleted: {
+            id: string;
+            /** @enum {string} */
+            object: "response";
+            /** @enum {boolean} */
+            deleted: true;
+        };
+        /** @description One server-sent event of a streamed response; `sequence_number` counts from 0. */
+        ResponseStreamEvent: components["schemas"]["ResponseCreatedEvent"] | components["schemas"]["ResponseInProgressEvent"] | components["schemas"]["ResponseCompletedEvent"] | components["schemas"]["ResponseIncompleteEvent"] | components["schemas"]["ResponseFailedEvent"] | components["schemas"]["ResponseOutputItemAddedEvent"] | components["schemas"]["ResponseOutputItemDoneEvent"] | components["schemas"]["ResponseContentPartAddedEvent"] | components["schemas"]["ResponseContentPartDoneEvent"] | components["schemas"]["ResponseOutputTextDeltaEvent"] | components["schemas"]["ResponseOutputTextDoneEvent"] | components["schemas"]["ResponseFunctionCallArgumentsDeltaEvent"] | components["schemas"]["ResponseFunctionCallArgumentsDoneEvent"] | components["schemas"]["ResponseErrorEvent"];
+        ResponseCreatedEvent: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "response.created";
+            sequence_number: number;
+            response: components["schemas"]["Response"];
+        };
+        ResponseInProgressEvent: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "response.in_progress";
+            sequence_number: number;
+            response: components["schemas"]["Response"];
+        };
+        ResponseCompletedEvent: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "response.completed";
+            sequence_number: number;
+            response: components["schemas"]["Response"];
+        };
+        ResponseIncompleteEvent: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "response.incomplete";
+            sequence_number: number;
+            response: components["schemas"]["Response"];
+        };
+        ResponseFailedEvent: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "response.failed";
+            sequence_number: number;
+            response: components["schemas"]["Response"];
+        };
+        ResponseOutputItemAddedEvent: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "response.output_item.added";
+            sequence_number: number;
+            output_index: number;
+            item: components["schemas"]["ResponseOutputItem"];
+        };
+        ResponseOutputItemDoneEvent: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "response.output_item.done";
+            sequence_number: number;
+            output_index: number;
+            item: components["schemas"]["ResponseOutputItem"];
+        };
+        ResponseContentPartAddedEvent: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "response.content_part.added";
+            sequence_number: number;
+            item_id: string;
+            output_index: number;
+            content_index: number;
+            part: components["schemas"]["ResponseOutputText"];
+        };
+        ResponseContentPartDoneEvent: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "response.content_part.done";
+            sequence_number: number;
+            item_id: string;
+            output_index: number;
+            content_index: number;
+            part: components["schemas"]["ResponseOutputText"];
+        };
+        ResponseOutputTextDeltaEvent: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "response.output_text.delta";
+            sequence_number: number;
+            item_id: string;
+            output_index: number;
+            content_index: number;
+            delta: string;
+            logprobs: unknown[];
+        };
+        ResponseOutputTextDoneEvent: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "response.output_text.done";
+            sequence_number: number;
+            item_id: string;
+            output_index: number;
+            content_index: number;
+            text: string;
+            logprobs: unknown[];
+        };
+        ResponseFunctionCallArgumentsDeltaEvent: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "response.function_call_arguments.delta";
+            sequence_number: number;
+            item_id: string;
+            output_index: number;
+            delta: string;
+        };
+        ResponseFunctionCallArgumentsDoneEvent: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "response.function_call_arguments.done";
+            sequence_number: number;
+            item_id: string;
+            output_index: number;
+            arguments: string;
+        };
+        ResponseErrorEvent: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "error";
+            sequence_number: number;
+            code: string | null;
+            message: string;
+            param: string | null;
+        };
     };
     responses: {
         /** @description Malformed JSON, a missing field, or a value Petrel does not support (see `param`). */
@@ -403,7 +883,7 @@ export interface components {
                 "application/json": components["schemas"]["ErrorResponse"];
             };
         };
-        /** @description Unknown model (`model_not_found`) or route. */
+        /** @description Unknown model (`model_not_found`), route, or stored response (also another key's). */
         NotFound: {
             headers: {
                 [name: string]: unknown;
@@ -493,7 +973,10 @@ export interface components {
             };
         };
     };
-    parameters: never;
+    parameters: {
+        /** @description `resp_…`, as returned by POST /v1/responses. */
+        ResponseId: string;
+    };
     requestBodies: never;
     headers: {
         /** @description Unique id of this request; also sent in logs. */
@@ -588,6 +1071,134 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             500: components["responses"]["InternalServerError"];
+        };
+    };
+    createResponse: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ResponseCreateRequest"];
+            };
+        };
+        responses: {
+            /** @description The response, or a stream of events when `stream` is true (no `[DONE]` sentinel). */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Response"];
+                    "text/event-stream": components["schemas"]["ResponseStreamEvent"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    retrieveResponse: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description `resp_…`, as returned by POST /v1/responses. */
+                response_id: components["parameters"]["ResponseId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The stored response. */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Response"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    deleteResponse: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description `resp_…`, as returned by POST /v1/responses. */
+                response_id: components["parameters"]["ResponseId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ResponseDeleted"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listResponseInputItems: {
+        parameters: {
+            query?: {
+                /** @description An item id; the page starts after it (in the chosen order). */
+                after?: string;
+                limit?: number;
+                order?: "asc" | "desc";
+                /** @description Accepted for compatibility; no extra fields exist to include. */
+                include?: string[];
+            };
+            header?: never;
+            path: {
+                /** @description `resp_…`, as returned by POST /v1/responses. */
+                response_id: components["parameters"]["ResponseId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of input items. */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ResponseItemList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     getHealth: {

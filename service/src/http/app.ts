@@ -14,6 +14,8 @@ import { errorJson, toErrorResponse } from "./errors.js";
 import { bearerAuth, requestId } from "./middleware.js";
 import { modelsRoutes } from "./models-route.js";
 import { observability } from "./observability.js";
+import { responsesHandler } from "./responses-route.js";
+import { storedResponseRoutes } from "./responses-stored.js";
 
 // No allow-list of request headers: a preflight is answered with the headers it asks for (Hono's cors
 // echoes Access-Control-Request-Headers, with Vary), because clients add their own — the SDKs'
@@ -69,6 +71,12 @@ export function createApp(deps: AppDeps) {
   const chat = chatHandler({ gateway: deps.gateway, limits });
   if (deps.guard) app.post("/v1/chat/completions", sizeLimit, deps.guard.chat(deps.gateway), chat);
   else app.post("/v1/chat/completions", sizeLimit, chat);
+  if (deps.responses) {
+    const create = responsesHandler({ gateway: deps.gateway, store: deps.responses, limits, logError });
+    if (deps.guard) app.post("/v1/responses", sizeLimit, deps.guard.responses(deps.gateway), create);
+    else app.post("/v1/responses", sizeLimit, create);
+    app.route("/v1/responses", storedResponseRoutes(deps.responses));
+  }
 
   app.notFound((c) =>
     errorJson(

@@ -22,7 +22,7 @@ export interface ChatRouteOptions {
 
 const validate = createSchemaValidator(openapiDocument, "ChatCompletionRequest");
 
-async function readJson(c: Context<AppEnv>): Promise<unknown> {
+export async function readJson(c: Context<AppEnv>): Promise<unknown> {
   const text = await c.req.text();
   try {
     return JSON.parse(text);
@@ -51,7 +51,10 @@ async function parseRequest(c: Context<AppEnv>, gateway: Gateway): Promise<ChatC
 }
 
 /** Rejects with the gateway's error, or resolves "ready"/"pending" when the window closes first. */
-async function waitWindow(started: Promise<StartedStream>, windowMs: number): Promise<"ready" | "pending"> {
+export async function waitWindow(
+  started: Promise<StartedStream>,
+  windowMs: number,
+): Promise<"ready" | "pending"> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const closed = new Promise<"pending">((resolve) => {
     timer = setTimeout(() => resolve("pending"), windowMs);

@@ -1,5 +1,6 @@
 // What createApp needs. Entries (worker.ts, node.ts) build these from env/bindings; tests pass fakes.
 import type { Gateway } from "../gateway/types.js";
+import type { ResponseStore } from "../responses/index.js";
 import type { Guard } from "../security/guard.js";
 import type { ObservabilityOptions } from "./observability.js";
 
@@ -41,6 +42,8 @@ export interface AppDeps {
   apiKeys?: readonly string[];
   /** Hashed keys, per-key rate limits, request limits, usage and /admin (service/src/security); replaces apiKeys. */
   guard?: Guard;
+  /** Stored responses for /v1/responses (a Durable Object per key on Workers, SQLite on Node); absent = no Responses API. */
+  responses?: ResponseStore;
   /** Logs unexpected (500) errors; defaults to console.error. */
   logError?: (err: unknown, requestId: string) => void;
   /** Request records (JSON log lines, metrics) and Server-Timing on /v1/*; no log sink by default. */

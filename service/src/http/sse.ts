@@ -39,6 +39,14 @@ export const SSE_HEADERS = {
  * server pays per stream per step). Cancelling it (the client went away) aborts generation.
  */
 export function sseBody(options: SseOptions): ReadableStream<Uint8Array> {
+  return pullBody((beat) => sseFrames(options, beat), options.abort);
+}
+
+/** The body behind sseBody (and the Responses stream): frames pulled one read at a time. */
+export function pullBody(
+  makeFrames: (beat: () => void) => AsyncGenerator<Uint8Array, void>,
+  abort: AbortController,
+): ReadableStream<Uint8Array> {
   let frames: AsyncGenerator<Uint8Array, void> | undefined;
   return new ReadableStream<Uint8Array>(
     {
@@ -50,7 +58,7 @@ export function sseBody(options: SseOptions): ReadableStream<Uint8Array> {
             // closed or cancelled meanwhile: the beat has nowhere to go
           }
         };
-        frames = sseFrames(options, beat);
+        frames = makeFrames(beat);
       },
       async pull(controller) {
         const result = await frames?.next();
@@ -62,7 +70,7 @@ export function sseBody(options: SseOptions): ReadableStream<Uint8Array> {
         }
       },
       cancel() {
-        options.abort.abort(new Error("client disconnected"));
+        abort.abort(new Error("client disconnected"));
         // Runs the generator's finally (the backend iterator's return) once its pending frame settles.
         void frames?.return().catch(() => {});
       },

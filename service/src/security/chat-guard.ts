@@ -13,12 +13,25 @@ import type { Limiter } from "./limiter.js";
 import { meterGateway } from "./meter.js";
 import type { Decision, UsedTokens } from "./rate-limit.js";
 import { rateLimited, rateLimitHeaders } from "./rate-limit-headers.js";
-import { checkDepth, inspectRequest, isViolation, type RequestFacts } from "./request-limits.js";
+import {
+  checkDepth,
+  inspectRequest,
+  isViolation,
+  type LimitViolation,
+  type RequestFacts,
+} from "./request-limits.js";
+
+export type RequestInspector = (
+  body: unknown,
+  limits: SecurityConfig["requestLimits"],
+) => LimitViolation | RequestFacts;
 
 export interface ChatGuardOptions {
   config: SecurityConfig;
   limiter: Limiter;
   warn: (message: string) => void;
+  /** Reads the body's limits and token facts; chat completions by default (POST /v1/responses has its own). */
+  inspect?: RequestInspector;
 }
 
 const notAllowed = () =>
@@ -78,10 +91,15 @@ function pending(): { promise: Promise<void>; resolve: () => void } {
 }
 
 /** Limits and model access on the body; throws the 400/403 before anything is reserved. */
-async function inspect(c: Context<GuardEnv>, key: KeyRecord, config: SecurityConfig): Promise<RequestFacts> {
+async function inspect(
+  c: Context<GuardEnv>,
+  key: KeyRecord,
+  config: SecurityConfig,
+  inspectBody: RequestInspector,
+): Promise<RequestFacts> {
   const text = await c.req.text();
   const facts =
-    checkDepth(text, config.requestLimits) ?? inspectRequest(parseQuietly(text), config.requestLimits);
+    checkDepth(text, config.requestLimits) ?? inspectBody(parseQuietly(text), config.requestLimits);
   if (isViolation(facts)) throw invalidRequest(facts.message, facts.param || null, facts.code);
   if (facts.model !== undefined && key.models !== "*" && !key.models.includes(facts.model))
     throw notAllowed();
@@ -94,12 +112,17 @@ function reservation(facts: RequestFacts, gateway: Gateway): number {
   return facts.promptTokensEstimate + Math.min(facts.maxTokens, contextLength ?? facts.maxTokens) * facts.n;
 }
 
-export function chatGuard({ config, limiter, warn }: ChatGuardOptions) {
+export function chatGuard({
+  config,
+  limiter,
+  warn,
+  inspect: inspectBody = inspectRequest,
+}: ChatGuardOptions) {
   return (gateway: Gateway): MiddlewareHandler<GuardEnv> =>
     async function petrelChatGuard(c, next) {
       const key = c.get("apiKey");
       if (!key) throw invalidApiKey();
-      const facts = await inspect(c, key, config);
+      const facts = await inspect(c, key, config, inspectBody);
       const limits = key.limits;
       const decision: Decision = await limiter
         .acquire(key.id, { limits, reserveTokens: reservation(facts, gateway) })

@@ -10,6 +10,7 @@ import type { KeyRecord, SecurityConfig } from "./config.js";
 import type { GuardEnv } from "./env.js";
 import { createKeyStore, createSecretCheck } from "./key-store.js";
 import type { Limiter } from "./limiter.js";
+import { inspectResponsesRequest } from "./request-limits.js";
 
 export interface GuardOptions {
   config: SecurityConfig;
@@ -24,6 +25,8 @@ export interface Guard {
   auth: MiddlewareHandler<GuardEnv>;
   /** On POST /v1/chat/completions, after the body limit: request limits, model access, rate limits, metering. */
   chat(gateway: Gateway): MiddlewareHandler<GuardEnv>;
+  /** The same on POST /v1/responses, reading the Responses request's input and max_output_tokens. */
+  responses(gateway: Gateway): MiddlewareHandler<GuardEnv>;
   /** Mounted at /admin. */
   admin: ReturnType<typeof adminRoutes>;
 }
@@ -71,9 +74,10 @@ export function createGuard({ config, limiter, warn = console.warn }: GuardOptio
   };
 
   const chat = chatGuard({ config, limiter, warn });
+  const responses = chatGuard({ config, limiter, warn, inspect: inspectResponsesRequest });
 
   const checkAdmin = config.adminSha256 ? createSecretCheck(config.adminSha256) : undefined;
   const keyIds = mode === "open" ? [ANONYMOUS] : config.keys.map((k) => k.id);
   const admin = adminRoutes({ checkAdmin, keyIds, limiter, bearerToken });
-  return { mode, auth, chat, admin };
+  return { mode, auth, chat, responses, admin };
 }

@@ -1,4 +1,4 @@
-// Size limits on one chat request, checked on the parsed body before it reaches a backend, plus the
+// Size limits on one chat (or Responses) request, checked on the parsed body before it reaches a backend, plus the
 // token estimate the rate limiter reserves. The body is untrusted JSON of any shape: only fields of
 // the right type are looked at (contract validation reports the wrong ones), nothing recurses.
 import type { RequestLimits } from "./config.js";
@@ -108,3 +108,42 @@ export function inspectRequest(body: unknown, limits: RequestLimits): LimitViola
 }
 
 export const isViolation = (v: LimitViolation | RequestFacts): v is LimitViolation => "code" in v;
+
+function itemText(item: unknown): number {
+  if (!isObject(item)) return 0;
+  if (item.type === "function_call") return typeof item.arguments === "string" ? item.arguments.length : 0;
+  if (item.type === "function_call_output") return textLength(item.output);
+  return textLength(item.content);
+}
+
+/** The same limits for POST /v1/responses: `input` items count as messages, `max_output_tokens` as max_tokens. */
+export function inspectResponsesRequest(body: unknown, limits: RequestLimits): LimitViolation | RequestFacts {
+  const request = isObject(body) ? body : {};
+  const input = typeof request.input === "string" ? [{ content: request.input }] : request.input;
+  const items = Array.isArray(input) ? input : [];
+  if (items.length > limits.maxMessages) {
+    return {
+      param: "input",
+      code: "array_above_max_length",
+      message: `Invalid 'input': array too long. Expected at most ${limits.maxMessages} items, got ${items.length}.`,
+    };
+  }
+  let chars = typeof request.instructions === "string" ? request.instructions.length : 0;
+  for (let i = 0; i < items.length; i++) {
+    const length = itemText(items[i]);
+    const param = typeof request.input === "string" ? "input" : `input[${i}]`;
+    if (length > limits.maxContentChars)
+      return tooLarge(param, length, limits.maxContentChars, "string_above_max_length");
+    chars += length;
+  }
+  const asked = positiveInt(request.max_output_tokens);
+  if (asked !== undefined && asked > limits.maxTokens)
+    return tooLarge("max_output_tokens", asked, limits.maxTokens, "integer_above_max_value");
+  return {
+    model: typeof request.model === "string" ? request.model : undefined,
+    maxTokens: asked ?? limits.maxTokens,
+    n: 1,
+    // Turns chained by previous_response_id are not counted here; settlement uses the real usage.
+    promptTokensEstimate: Math.ceil(chars / 3) + 4 * (items.length + 1),
+  };
+}
