@@ -1,5 +1,5 @@
 // The Petrel client: holds configuration and exposes resources that mirror the API's paths
-// (`client.chat.completions`, `client.models`). Sending, timeouts and retries live in core/transport.
+// (`client.chat.completions`, `client.responses`, `client.models`). Sending, timeouts and retries live in core/transport.
 import { APIPromise, type WithResponse } from "./core/api-promise.js";
 import {
   type APIRequest,
@@ -11,6 +11,7 @@ import {
 } from "./core/transport.js";
 import { Chat } from "./resources/chat/chat.js";
 import { Models } from "./resources/models.js";
+import { Responses } from "./resources/responses/responses.js";
 
 export interface ClientOptions {
   /** Defaults to `PETREL_BASE_URL`, then http://127.0.0.1:8787/v1 (`npm start`). */
@@ -38,6 +39,7 @@ export class Petrel {
   readonly maxRetries: number;
   readonly chat: Chat;
   readonly models: Models;
+  readonly responses: Responses;
   readonly #options: ClientOptions;
   readonly #config: TransportConfig;
 
@@ -58,6 +60,7 @@ export class Petrel {
     };
     this.chat = new Chat(this);
     this.models = new Models(this);
+    this.responses = new Responses(this);
   }
 
   /** A copy of this client with some options replaced. */

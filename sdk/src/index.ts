@@ -32,6 +32,8 @@ export { Stream } from "./core/stream.js";
 export type { Fetch, HeaderMap, RequestOptions } from "./core/transport.js";
 export { ChatCompletionAccumulator } from "./lib/chat-completion-accumulator.js";
 export { ChatCompletionStream } from "./lib/chat-completion-stream.js";
+export { ResponseStream, responseEvents, withOutputText } from "./lib/response-stream.js";
+export type { InputItemListParams } from "./resources/responses/input-items.js";
 export type * from "./types.js";
 
 export default Petrel;

@@ -33,5 +33,23 @@ export type Model = Schemas["Model"];
 export type ModelList = Schemas["ModelList"];
 export type ErrorResponse = Schemas["ErrorResponse"];
 
+export type ResponseCreateParams = Schemas["ResponseCreateRequest"];
+export type ResponseCreateParamsStreaming = Omit<ResponseCreateParams, "stream"> & { stream: true };
+export type ResponseCreateParamsNonStreaming = Omit<ResponseCreateParams, "stream"> & {
+  stream?: false | null;
+};
+export type ResponseInputItem = Schemas["ResponseInputItem"];
+export type ResponseOutputItem = Schemas["ResponseOutputItem"];
+export type ResponseOutputMessage = Schemas["ResponseOutputMessage"];
+export type ResponseFunctionCall = Schemas["ResponseFunctionCall"];
+export type ResponseFunctionTool = Schemas["ResponseFunctionTool"];
+export type ResponseUsage = Schemas["ResponseUsage"];
+export type ResponseStreamEvent = Schemas["ResponseStreamEvent"];
+export type ResponseItem = Schemas["ResponseItem"];
+export type ResponseItemList = Schemas["ResponseItemList"];
+export type ResponseDeleted = Schemas["ResponseDeleted"];
+/** A response as the client returns it: the wire object plus `output_text`, all its text joined. */
+export type Response = Schemas["Response"] & { output_text: string };
+
 /** Objects returned by the client carry the server's request id, as openai-node's do. */
 export type WithRequestId<T> = T & { _request_id?: string | null };

@@ -19,6 +19,11 @@ export class APIPromise<T> implements PromiseLike<T> {
     return this.#result;
   }
 
+  /** The same call with its parsed body transformed; the Response and request id are unchanged. */
+  map<U>(transform: (data: T) => U): APIPromise<U> {
+    return new APIPromise(this.#result.then((r) => ({ ...r, data: transform(r.data) })));
+  }
+
   /** Only the Response (headers, status); for streams the body is still unread. */
   asResponse(): Promise<Response> {
     return this.#result.then((r) => r.response);
