@@ -42,6 +42,9 @@ export function fromSchema(input: Json, depth = 0): fc.Arbitrary<unknown> {
   }
   if (s.type === "object") {
     const props = (s.properties ?? {}) as Record<string, Json>;
+    // A free-form object (a JSON Schema in `parameters`, `schema`): any small JSON object.
+    if (Object.keys(props).length === 0 && s.additionalProperties === true)
+      return fc.dictionary(text, fc.jsonValue({ maxDepth: 2 }), { maxKeys: 3 });
     if (Object.keys(props).length === 0 && s.additionalProperties) {
       const digits = fc.stringMatching(/^[0-9]{1,4}$/);
       return fc.dictionary(digits, fromSchema(s.additionalProperties as Json, depth + 1), { maxKeys: 3 });

@@ -933,6 +933,7 @@ export const openapiDocument = {
           },
           "parameters": {
             "type": "object",
+            "additionalProperties": true,
             "description": "The arguments as a JSON Schema object; omitted means no arguments."
           },
           "strict": {
@@ -1055,6 +1056,7 @@ export const openapiDocument = {
           },
           "schema": {
             "type": "object",
+            "additionalProperties": true,
             "description": "The JSON Schema the output must follow."
           },
           "strict": {
@@ -2202,6 +2204,7 @@ export const openapiDocument = {
               "object",
               "null"
             ],
+            "additionalProperties": true,
             "description": "The arguments as a JSON Schema object."
           },
           "strict": {
@@ -2327,7 +2330,9 @@ export const openapiDocument = {
             "type": "string"
           },
           "schema": {
-            "type": "object"
+            "type": "object",
+            "additionalProperties": true,
+            "description": "The JSON Schema the output must follow."
           },
           "strict": {
             "type": [

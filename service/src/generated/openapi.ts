@@ -204,7 +204,9 @@ export interface components {
             name: string;
             description?: string;
             /** @description The arguments as a JSON Schema object; omitted means no arguments. */
-            parameters?: Record<string, never>;
+            parameters?: {
+                [key: string]: unknown;
+            };
             /** @description The arguments must validate against `parameters`. */
             strict?: boolean | null;
         };
@@ -242,7 +244,9 @@ export interface components {
             name: string;
             description?: string;
             /** @description The JSON Schema the output must follow. */
-            schema?: Record<string, never>;
+            schema?: {
+                [key: string]: unknown;
+            };
             /** @description The output must validate against `schema`. */
             strict?: boolean | null;
         };
@@ -532,7 +536,9 @@ export interface components {
             name: string;
             description?: string | null;
             /** @description The arguments as a JSON Schema object. */
-            parameters?: Record<string, never> | null;
+            parameters?: {
+                [key: string]: unknown;
+            } | null;
             strict?: boolean | null;
         };
         ResponseToolChoice: ("none" | "auto" | "required") | components["schemas"]["ResponseNamedToolChoice"];
@@ -567,7 +573,10 @@ export interface components {
             type: "json_schema";
             name: string;
             description?: string;
-            schema: Record<string, never>;
+            /** @description The JSON Schema the output must follow. */
+            schema: {
+                [key: string]: unknown;
+            };
             strict?: boolean | null;
         };
         Response: {
