@@ -1,8 +1,10 @@
 // Models, health, the contract itself, docs, CORS, auth and unknown routes, via app.request().
 import { describe, expect, it } from "vitest";
 import { createApp, DOCS_SCRIPT_PATH } from "../../service/src/http/index.js";
+import { createGuard, memoryLimiter } from "../../service/src/security/index.js";
 import { assertResponseMatchesContract } from "../helpers/contract.js";
 import { fakeGateway } from "../helpers/fake-gateway.js";
+import { keyRecord, securityConfig } from "../security/helpers.js";
 
 const app = createApp({ gateway: fakeGateway({ models: ["petrel-mini", "org/other"] }) });
 
@@ -96,7 +98,11 @@ describe("routes besides chat", () => {
   });
 
   it("requires a bearer key on /v1/* when keys are configured, never on /health", async () => {
-    const locked = createApp({ gateway: fakeGateway(), apiKeys: ["sk-right"] });
+    const guard = createGuard({
+      config: { ...securityConfig(), keys: [keyRecord("right", "sk-right")] },
+      limiter: memoryLimiter(),
+    });
+    const locked = createApp({ gateway: fakeGateway(), guard });
     const none = await get("/v1/models", undefined, locked);
     await assertResponseMatchesContract("GET", "/v1/models", none);
     expect(none.status).toBe(401);

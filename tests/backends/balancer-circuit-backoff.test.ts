@@ -112,18 +112,20 @@ describe("circuit breaker", () => {
     expect(c.retryInMs()).toBe(1_000);
   });
 
-  it("half-opens after the cooldown with exactly one trial; success closes it", () => {
+  it("half-opens after the cooldown: no client passes, one synthetic trial is due; its success closes it", () => {
     let now = 0;
     const c = new CircuitBreaker(policy, () => now);
     for (let i = 0; i < 3; i++) c.recordFailure();
     now = 1_000;
     expect(c.state).toBe("half-open");
-    expect(c.canPass()).toBe(true);
-    c.onAttempt();
-    expect(c.canPass()).toBe(false); // a second request waits for the trial's verdict
-    c.recordSuccess();
+    expect(c.canPass()).toBe(false);
+    expect(c.trialDue()).toBe(true);
+    c.beginTrial();
+    expect(c.trialDue()).toBe(false); // one trial at a time
+    c.endTrial(true);
     expect(c.state).toBe("closed");
     expect(c.canPass()).toBe(true);
+    expect(c.trials).toEqual({ passed: 1, failed: 0 });
   });
 
   it("a failed trial reopens with a doubled cooldown, capped", () => {
@@ -133,21 +135,36 @@ describe("circuit breaker", () => {
     const cooldowns: number[] = [];
     for (let i = 0; i < 6; i++) {
       now += c.retryInMs();
-      c.onAttempt();
-      c.recordFailure();
+      c.beginTrial();
+      c.endTrial(false);
       cooldowns.push(c.retryInMs());
     }
     expect(cooldowns).toEqual([2_000, 4_000, 8_000, 8_000, 8_000, 8_000]);
+    expect(c.trips).toBe(1);
   });
 
-  it("a trial abandoned by the client frees the half-open slot", () => {
+  it("one timeout opens it at once", () => {
+    const c = new CircuitBreaker(policy, () => 0);
+    c.recordFailure("timeout");
+    expect(c.state).toBe("open");
+  });
+
+  it("a backend that passes trials but fails real streams waits longer each time; ten clean streams forget it", () => {
     let now = 0;
     const c = new CircuitBreaker(policy, () => now);
+    const cooldowns: number[] = [];
+    for (let round = 0; round < 4; round++) {
+      for (let i = 0; i < 3; i++) c.recordFailure();
+      cooldowns.push(c.retryInMs());
+      now += c.retryInMs();
+      c.beginTrial();
+      c.endTrial(true);
+    }
+    expect(cooldowns).toEqual([1_000, 2_000, 4_000, 8_000]);
+    for (let i = 0; i < 10; i++) c.recordSuccess();
     for (let i = 0; i < 3; i++) c.recordFailure();
-    now = 1_000;
-    c.onAttempt();
-    c.releaseProbe();
-    expect(c.canPass()).toBe(true);
+    expect(c.retryInMs()).toBe(1_000);
+    expect(c.trips).toBe(5);
   });
 });
 

@@ -30,6 +30,7 @@ describe("parseGatewayConfig", () => {
     expect(petrel?.weight).toBe(2);
     expect(petrel?.timeouts).toEqual({
       connectMs: 5_000,
+      firstByteMs: 5_000,
       firstTokenMs: 5_000,
       idleMs: 1_000,
       totalMs: 300_000,
@@ -41,7 +42,40 @@ describe("parseGatewayConfig", () => {
     expect(config.models[0]?.contextLength).toBe(512);
   });
 
+  it("timeouts: built-in < built-in per kind < top level < kinds.<kind> < model < backend", () => {
+    const backends = [
+      { url: "http://p", kind: "petrel" },
+      { url: "http://v", kind: "vllm" },
+    ];
+    const defaults = parseGatewayConfig({ models: { m: { backends } } }).models[0]?.backends ?? [];
+    // Petrel's backend server writes a comment with its headers; vLLM sends nothing until a token.
+    expect(defaults.map((b) => [b.timeouts.firstByteMs, b.timeouts.firstTokenMs])).toEqual([
+      [5_000, 30_000],
+      [30_000, 30_000],
+    ]);
+    const layered = parseGatewayConfig({
+      timeouts: { firstTokenMs: 20_000, idleMs: 9_000 },
+      kinds: { vllm: { timeouts: { firstTokenMs: 90_000, firstByteMs: 90_000 } } },
+      models: {
+        m: {
+          timeouts: { idleMs: 7_000 },
+          backends: [...backends, { url: "http://w", kind: "vllm", timeouts: { firstTokenMs: 45_000 } }],
+        },
+      },
+    }).models[0]?.backends;
+    expect(layered?.map(({ timeouts: t }) => [t.firstByteMs, t.firstTokenMs, t.idleMs])).toEqual([
+      [5_000, 20_000, 7_000],
+      [90_000, 90_000, 7_000],
+      [45_000, 45_000, 7_000], // first byte never waits longer than the first token
+    ]);
+  });
+
   const cases: [string, unknown, RegExp][] = [
+    [
+      "unknown kind in kinds",
+      { kinds: { triton: {} }, models: { m: { backends: [{ url: "http://x" }] } } },
+      /\$\.kinds\.triton: unknown key/,
+    ],
     ["bad JSON", "{models:", /not valid JSON/],
     ["no models", { models: {} }, /\$\.models: must be an object/],
     ["empty pool", { models: { m: { backends: [] } } }, /models\.m\.backends: must be a non-empty array/],

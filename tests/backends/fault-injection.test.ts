@@ -31,12 +31,14 @@ describe("fault-injecting upstream (fake): before the first token", () => {
     await waitFor(() => a.disconnects === 1); // the stalled upstream request was cancelled
   });
 
-  it("stall before first token on the only backend → 504 first-token timeout", async () => {
+  it("stall before first token on the only backend → 504 first-token timeout; the timeout opens its circuit", async () => {
     const a = await fake({ kind: "stall-before-first" }, { kind: "stall-before-first" });
-    const err = await startError(gatewayFor([{ url: a.url }], { retry: { maxAttempts: 2, baseDelayMs: 1 } }));
+    const gateway = gatewayFor([{ url: a.url }], { retry: { maxAttempts: 2, baseDelayMs: 1 } });
+    const err = await startError(gateway);
     expect(err.status).toBe(504);
     expect(err.code).toBe("upstream_first_token_timeout");
-    expect(a.requests).toHaveLength(2);
+    expect(a.requests).toHaveLength(1); // not made to wait out a second timeout on the same backend
+    expect(gateway.status().m?.[0]?.circuit).toBe("open");
   });
 
   it("no response headers → connect timeout, failover", async () => {
@@ -192,7 +194,7 @@ describe("circuit breaker (fake upstream)", () => {
     expect(a.requests).toHaveLength(3);
   });
 
-  it("all open with a cooldown inside the deadline → still 503 at once; half-open trial closes it", async () => {
+  it("all open with a cooldown inside the deadline → still 503 at once; a synthetic half-open trial closes it", async () => {
     const a = await fake(...Array(3).fill({ kind: "status", status: 500 }));
     const clock = manualClock();
     const gateway = gatewayFor(
@@ -210,7 +212,10 @@ describe("circuit breaker (fake upstream)", () => {
     expect(gateway.status().m?.[0]?.circuit).toBe("open");
     clock.advance(1); // the cooldown is over
     expect(gateway.status().m?.[0]?.circuit).toBe("half-open");
+    await gateway.probeAll(); // runs the trial that is due and waits for its verdict
     expect((await drain(await gateway.chat(ask(), ctx()))).text).toBe("Hello world");
     expect(gateway.status().m?.[0]?.circuit).toBe("closed");
+    // The trial (a one-token completion) reached the upstream before the client's request did.
+    expect(a.requests.slice(3).map((r) => r.max_tokens)).toEqual([1, undefined]);
   });
 });

@@ -32,6 +32,8 @@ const backend = (extra: Partial<BackendStatus>): BackendStatus => ({
   outstanding: 0,
   healthy: true,
   circuit: "closed",
+  circuitTrips: 0,
+  trials: { passed: 0, failed: 0 },
   ...extra,
 });
 
@@ -81,12 +83,18 @@ describe("metrics registry (in-process)", () => {
       sumOf(f, "petrel_circuit_state", "petrel_circuit_state", { backend: "b2", state: "half-open" }),
     ).toBe(1);
     expect(sumOf(f, "petrel_backend_healthy", "petrel_backend_healthy", { backend: "b2" })).toBe(0);
-    status = { m: [backend({ circuit: "open", outstanding: 2 })] };
+    status = {
+      m: [backend({ circuit: "open", outstanding: 2, circuitTrips: 3, trials: { passed: 2, failed: 5 } })],
+    };
     f = await families(metrics);
     expect(sumOf(f, "petrel_circuit_state", "petrel_circuit_state", { backend: "b1", state: "open" })).toBe(
       1,
     );
     expect(sumOf(f, "petrel_backend_outstanding_requests", "petrel_backend_outstanding_requests")).toBe(2);
+    expect(sumOf(f, "petrel_circuit_trips_total", "petrel_circuit_trips_total", { backend: "b1" })).toBe(3);
+    const trials = "petrel_circuit_trials_total";
+    expect(sumOf(f, trials, trials, { backend: "b1", result: "failed" })).toBe(5);
+    expect(sumOf(f, trials, trials, { backend: "b1", result: "passed" })).toBe(2);
     // A backend that left the config leaves no stale series behind.
     expect(f.get("petrel_circuit_state")?.samples.some((s) => s.labels.backend === "b2")).toBe(false);
   });

@@ -1,6 +1,7 @@
 // Helpers for the reliability suites: a client that vanishes mid-stream (its TCP socket destroyed,
 // as a crashed or killed client would leave it), request records read back from a process's log,
 // and the admin usage report.
+import { spawn } from "node:child_process";
 import { connect } from "node:net";
 
 export interface DropOptions {
@@ -93,5 +94,46 @@ export function chatAs(url: string, key: string | undefined, body: unknown, init
     headers,
     body: JSON.stringify(body),
     ...init,
+  });
+}
+
+export interface Started {
+  url: string;
+  output(): string;
+  exited: Promise<number | null>;
+  stop(): Promise<void>;
+}
+
+const root = new URL("../../", import.meta.url).pathname;
+
+/**
+ * Runs a Node entry (tsx) with its own environment; resolves with its URL once it prints
+ * "listening on", or rejects with its exit code and output when it stops first.
+ */
+export function startEntry(
+  entry: string,
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<Started> {
+  const child = spawn(process.execPath, ["--import", "tsx", entry, ...args], {
+    cwd: root,
+    env: { ...process.env, NODE_OPTIONS: "", PETREL_REQUEST_LOG: "on", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+    await exited;
+  };
+  return new Promise((resolve, reject) => {
+    const onData = (data: Buffer) => {
+      output += data.toString();
+      const url = /listening on (http:\/\/[^\s)]+)/.exec(output)?.[1];
+      if (url) resolve({ url, output: () => output, exited, stop });
+    };
+    child.stdout?.on("data", onData);
+    child.stderr?.on("data", onData);
+    exited.then((code) => reject(Object.assign(new Error(`${entry} exited with ${code}`), { code, output })));
   });
 }

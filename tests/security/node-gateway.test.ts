@@ -113,14 +113,16 @@ describe("security on the Node gateway (fake upstream)", () => {
 });
 
 describe("Node open/closed decision", () => {
-  it("without keys: open (loudly) on loopback, closed elsewhere unless PETREL_OPEN_ACCESS=1", async () => {
+  it("without keys: open (loudly) on loopback; elsewhere refuses to start unless --insecure-open or PETREL_OPEN_ACCESS=1", async () => {
     const warnings: string[] = [];
     const original = console.warn;
     console.warn = (m: string) => void warnings.push(m);
     try {
       expect((await nodeSecurity({}, "127.0.0.1")).guard.mode).toBe("open");
       expect(warnings.join("\n")).toMatch(/PETREL OPEN MODE/);
-      expect((await nodeSecurity({}, "0.0.0.0")).guard.mode).toBe("closed");
+      await expect(nodeSecurity({}, "0.0.0.0")).rejects.toThrow(/--insecure-open/);
+      expect((await nodeSecurity({}, "0.0.0.0", { insecureOpen: true })).guard.mode).toBe("open");
+      expect((await nodeSecurity({ PETREL_OPEN_ACCESS: "0" }, "0.0.0.0")).guard.mode).toBe("closed");
       expect((await nodeSecurity({ PETREL_OPEN_ACCESS: "0" }, "127.0.0.1")).guard.mode).toBe("closed");
       expect((await nodeSecurity({ PETREL_OPEN_ACCESS: "1" }, "10.1.2.3")).guard.mode).toBe("open");
       expect((await nodeSecurity({ PETREL_API_KEYS: KEYS.alice }, "0.0.0.0")).guard.mode).toBe("keys");

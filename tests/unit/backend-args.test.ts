@@ -15,6 +15,7 @@ describe("backend server flags", () => {
       batching: { maxBatchSize: 8, maxKvTokens: undefined, prefillChunk: undefined },
       threads: undefined,
       drainTimeoutMs: 30_000,
+      insecureOpen: false,
     });
   });
 

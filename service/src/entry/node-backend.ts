@@ -1,10 +1,12 @@
 // Petrel backend server (Node): `npm run backend -- --model models/<name> [--port 9101] …` (flags in
-// server/backend-args.ts). Bearer keys for clients (the edge) come from PETREL_API_KEYS
-// (comma-separated); PETREL_REQUEST_LOG=off, PETREL_LOG_PROMPTS=1, PETREL_METRICS_TOKEN as on the gateway.
+// server/backend-args.ts). Keys, limits and usage work as on the edge (docs/security.md: PETREL_KEYS
+// or PETREL_KEYS_FILE, PETREL_LIMITS); without keys it serves a loopback host only, unless
+// --insecure-open. PETREL_REQUEST_LOG=off, PETREL_LOG_PROMPTS=1, PETREL_METRICS_TOKEN as on the gateway.
 import type { RequestRecord } from "../http/index.js";
 import { BACKEND_USAGE, parseBackendArgs, UsageError } from "../server/backend-args.js";
-import { startBackendServer } from "../server/backend-server.js";
+import { drainOnSignals, startBackendServer } from "../server/backend-server.js";
 import { batchedJsonLines } from "../server/log-sink.js";
+import { nodeSecurity } from "../server/node-security.js";
 
 let args: ReturnType<typeof parseBackendArgs>;
 try {
@@ -16,10 +18,14 @@ try {
   process.exit(2);
 }
 
-const { drainTimeoutMs, ...options } = args;
+const { drainTimeoutMs, insecureOpen, ...options } = args;
+const security = await nodeSecurity(process.env, options.host, { insecureOpen }).catch((err: Error) => {
+  console.error(`petrel backend: ${err.message}`);
+  process.exit(2);
+});
 const server = await startBackendServer({
   ...options,
-  apiKeys: process.env.PETREL_API_KEYS?.split(",").filter(Boolean),
+  security,
   requestLog: process.env.PETREL_REQUEST_LOG === "off" ? undefined : batchedJsonLines<RequestRecord>().log,
   logPrompts: process.env.PETREL_LOG_PROMPTS === "1",
   metricsToken: process.env.PETREL_METRICS_TOKEN || undefined,
@@ -28,19 +34,4 @@ const server = await startBackendServer({
 console.log(
   `petrel backend listening on ${server.url} (model ${server.engine.info.id}, provider ${options.provider})`,
 );
-
-let stopping = false;
-for (const signal of ["SIGTERM", "SIGINT"] as const) {
-  process.on(signal, () => {
-    if (stopping) return;
-    stopping = true;
-    console.log(`petrel backend: ${signal}, draining`);
-    server.drain(drainTimeoutMs).then(
-      () => process.exit(0),
-      (err) => {
-        console.error(err);
-        process.exit(1);
-      },
-    );
-  });
-}
+drainOnSignals(server, drainTimeoutMs);

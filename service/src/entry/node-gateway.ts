@@ -1,8 +1,9 @@
 // Petrel gateway on Node: the same app as the Worker, dispatching to the backends in a JSON config.
 // `npx tsx service/src/entry/node-gateway.ts --config backends.json [--host 127.0.0.1] [--port 8788]
-// [--responses-db .petrel/responses.sqlite]` (or PETREL_BACKENDS / PETREL_BACKENDS_FILE; PETREL_RESPONSES_DB,
-// PETREL_RESPONSES_RETENTION_DAYS for stored /v1/responses). Client keys, limits, usage: docs/security.md (PETREL_KEYS or
-// PETREL_KEYS_FILE, PETREL_ADMIN_KEY_SHA256, PETREL_LIMITS; open without keys only on loopback).
+// [--responses-db .petrel/responses.sqlite] [--insecure-open]` (or PETREL_BACKENDS / PETREL_BACKENDS_FILE;
+// PETREL_RESPONSES_DB, PETREL_RESPONSES_RETENTION_DAYS for stored /v1/responses). Client keys, limits,
+// usage: docs/security.md (PETREL_KEYS or PETREL_KEYS_FILE, PETREL_ADMIN_KEY_SHA256, PETREL_LIMITS;
+// without keys it serves a loopback host only, unless --insecure-open).
 import type { AddressInfo } from "node:net";
 import { parseArgs } from "node:util";
 import { serve } from "@hono/node-server";
@@ -12,7 +13,7 @@ import { withDocsScript } from "../server/docs-script.js";
 import { withNodeContext } from "../server/execution-context.js";
 import { loadGatewayConfig } from "../server/gateway-config-source.js";
 import { batchedJsonLines } from "../server/log-sink.js";
-import { createMetrics, withMetricsRoute } from "../server/metrics.js";
+import { createMetrics, metricsRoute } from "../server/metrics.js";
 import { nodeSecurity } from "../server/node-security.js";
 import { openSqliteResponseStore } from "../server/sqlite-response-store.js";
 import { undiciTransport } from "../server/undici-transport.js";
@@ -23,6 +24,7 @@ const { values } = parseArgs({
     host: { type: "string", default: "127.0.0.1" },
     port: { type: "string", default: "8788" },
     "responses-db": { type: "string" },
+    "insecure-open": { type: "boolean", default: false },
   },
 });
 
@@ -34,7 +36,7 @@ try {
   config = loadGatewayConfig(values.config, process.env);
   // No engine in this process: `embedded` backends belong to the Worker or a backend server.
   gateway = createGateway({ config, transport: undiciTransport() });
-  security = await nodeSecurity(process.env, values.host);
+  security = await nodeSecurity(process.env, values.host, { insecureOpen: values["insecure-open"] });
   responses = openSqliteResponseStore({
     path: values["responses-db"] ?? process.env.PETREL_RESPONSES_DB ?? ".petrel/responses.sqlite",
     retentionDays: process.env.PETREL_RESPONSES_RETENTION_DAYS,
@@ -61,7 +63,10 @@ const app = createApp({
   },
 });
 const fetch = withDocsScript(
-  withMetricsRoute(withNodeContext(app.fetch), metrics, process.env.PETREL_METRICS_TOKEN || undefined),
+  metricsRoute(withNodeContext(app.fetch), metrics, {
+    host: values.host,
+    token: process.env.PETREL_METRICS_TOKEN || undefined,
+  }),
 );
 const server = serve({ fetch, hostname: values.host, port: Number(values.port) }, (info: AddressInfo) => {
   const backends = config.models.reduce((n, m) => n + m.backends.length, 0);

@@ -1,20 +1,34 @@
-// Passive circuit breaker, one per backend. Closed: traffic flows. After `failureThreshold`
-// consecutive failures it opens and the backend is skipped. After the cooldown one request is let
-// through (half-open); its success closes the circuit, its failure reopens it with a doubled cooldown
-// (capped), so a backend that keeps failing is probed less and less often.
+// Passive circuit breaker, one per backend, judging whole streams: a stream counts as a success only
+// when it ends cleanly, and a failure after the first token counts like one before it. Closed: traffic
+// flows. After `failureThreshold` consecutive failures — or one timeout, which has already cost a
+// client the whole wait — it opens and the backend gets no client requests. Once the cooldown has
+// passed it is half-open: the pool sends one synthetic trial (a one-token completion, never a
+// client's request); the trial's success closes the circuit, its failure reopens it. Every trip in a
+// row doubles the cooldown (capped), and only a run of clean streams forgets them, so a backend that
+// passes trials but keeps failing real streams is tried less and less often.
 
 import type { CircuitPolicy } from "./config.js";
 
 export type CircuitState = "closed" | "open" | "half-open";
 
+/** Why a stream failed, as far as the circuit cares: timeouts trip it at once. */
+export type FailureKind = "error" | "timeout";
+
 const MAX_COOLDOWN_FACTOR = 8;
+/** Clean streams in a row after which earlier trips no longer lengthen the next cooldown. */
+const RECOVERED_AFTER = 10;
 
 export class CircuitBreaker {
   private failures = 0;
+  private cleanStreak = 0;
+  private tripsInRow = 0;
   private openedAt = 0;
   private cooldownMs: number;
   private opened = false;
-  private probeInFlight = false;
+  private trialInFlight = false;
+  /** Times the circuit opened (closed → open), for metrics. */
+  trips = 0;
+  readonly trials = { passed: 0, failed: 0 };
 
   constructor(
     private readonly policy: CircuitPolicy,
@@ -28,50 +42,65 @@ export class CircuitBreaker {
     return this.now() - this.openedAt >= this.cooldownMs ? "half-open" : "open";
   }
 
-  /** Whether a request may be sent now; in half-open only one trial request at a time. */
+  /** Whether a client request may be sent now: only when closed. */
   canPass(): boolean {
-    const state = this.state;
-    if (state === "closed") return true;
-    return state === "half-open" && !this.probeInFlight;
+    return !this.opened;
   }
 
-  /** Call when a request is actually sent, so half-open admits exactly one trial. */
-  onAttempt(): void {
-    if (this.state === "half-open") this.probeInFlight = true;
+  /** Whether the pool should start a synthetic trial now (half-open and none running). */
+  trialDue(): boolean {
+    return this.state === "half-open" && !this.trialInFlight;
   }
 
-  /** Milliseconds until this circuit admits a trial request again (0 if it does now). */
+  /** Milliseconds until a trial is due (0 once it is, or when closed). */
   retryInMs(): number {
     if (!this.opened) return 0;
     return Math.max(0, this.openedAt + this.cooldownMs - this.now());
   }
 
+  /** A client stream ended cleanly. */
   recordSuccess(): void {
     this.failures = 0;
-    this.opened = false;
-    this.probeInFlight = false;
-    this.cooldownMs = this.policy.cooldownMs;
+    this.cleanStreak += 1;
+    if (this.cleanStreak >= RECOVERED_AFTER) this.tripsInRow = 0;
   }
 
-  recordFailure(): void {
+  /** A client request failed (before or after its first token). */
+  recordFailure(kind: FailureKind = "error"): void {
     this.failures += 1;
-    if (this.opened) {
-      // A failed half-open trial (or a late failure while open) re-arms with a longer cooldown.
-      if (this.probeInFlight || this.state === "half-open") {
-        this.cooldownMs = Math.min(this.cooldownMs * 2, this.policy.cooldownMs * MAX_COOLDOWN_FACTOR);
-      }
-      this.openedAt = this.now();
-      this.probeInFlight = false;
+    this.cleanStreak = 0;
+    if (this.opened) return; // a late failure of a request sent before the trip
+    if (kind === "timeout" || this.failures >= this.policy.failureThreshold) this.open();
+  }
+
+  beginTrial(): void {
+    this.trialInFlight = true;
+  }
+
+  endTrial(passed: boolean): void {
+    this.trialInFlight = false;
+    if (!this.opened) return;
+    if (passed) {
+      this.trials.passed += 1;
+      this.opened = false;
+      this.failures = 0;
       return;
     }
-    if (this.failures >= this.policy.failureThreshold) {
-      this.opened = true;
-      this.openedAt = this.now();
-    }
+    this.trials.failed += 1;
+    this.tripsInRow += 1;
+    this.rearm();
   }
 
-  /** A trial that ended without a verdict (e.g. the client left) frees the half-open slot. */
-  releaseProbe(): void {
-    this.probeInFlight = false;
+  private open(): void {
+    this.opened = true;
+    this.trips += 1;
+    this.tripsInRow += 1;
+    this.rearm();
+  }
+
+  private rearm(): void {
+    const factor = Math.min(2 ** (this.tripsInRow - 1), MAX_COOLDOWN_FACTOR);
+    this.cooldownMs = this.policy.cooldownMs * factor;
+    this.openedAt = this.now();
   }
 }

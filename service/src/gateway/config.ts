@@ -2,19 +2,12 @@
 // not the first request. The same JSON comes from a Worker var (PETREL_BACKENDS) or, on Node, from a
 // file or env. API keys are never inline: `apiKey` names a secret that is resolved here.
 
+import { resolveTimeouts, TIMEOUT_KEYS, type TimeoutOverrides, type Timeouts } from "./timeouts.js";
+
+export type { Timeouts } from "./timeouts.js";
+
 export const BACKEND_KINDS = ["petrel", "vllm", "tgi", "llamacpp", "ollama", "openai", "embedded"] as const;
 export type BackendKind = (typeof BACKEND_KINDS)[number];
-
-export interface Timeouts {
-  /** Until the upstream answers with response headers. */
-  connectMs: number;
-  /** From sending the request until the first content chunk (the commit point). */
-  firstTokenMs: number;
-  /** Longest silence between two chunks once streaming. */
-  idleMs: number;
-  /** Whole request, retries included: the one overall deadline. */
-  totalMs: number;
-}
 
 export interface RetryPolicy {
   /** Attempts per request across all backends; bounded because each is a Workers subrequest. */
@@ -63,12 +56,6 @@ export interface GatewayConfig {
   health: HealthPolicy;
 }
 
-export const DEFAULT_TIMEOUTS: Timeouts = {
-  connectMs: 5_000,
-  firstTokenMs: 30_000,
-  idleMs: 30_000,
-  totalMs: 300_000,
-};
 const DEFAULT_RETRY: RetryPolicy = { maxAttempts: 3, baseDelayMs: 100, maxDelayMs: 2_000 };
 const DEFAULT_CIRCUIT: CircuitPolicy = { failureThreshold: 3, cooldownMs: 10_000 };
 const DEFAULT_HEALTH: HealthPolicy = { intervalMs: 5_000, timeoutMs: 2_000 };
@@ -118,16 +105,34 @@ function section(obj: Json, key: string, path: string, keys: string[]): Json {
   return v;
 }
 
-function parseTimeouts(raw: Json, path: string, base: Timeouts): Timeouts {
-  const t = section(raw, "timeouts", path, ["connectMs", "firstTokenMs", "idleMs", "totalMs"]);
+/** Only the timeouts this level states; the rest fall through to the levels below (timeouts.ts). */
+function parseTimeouts(raw: Json, path: string): TimeoutOverrides {
+  const t = section(raw, "timeouts", path, [...TIMEOUT_KEYS]);
   const p = `${path}.timeouts`;
   const day = 86_400_000;
-  return {
-    connectMs: num(t, "connectMs", p, base.connectMs, 1, day),
-    firstTokenMs: num(t, "firstTokenMs", p, base.firstTokenMs, 1, day),
-    idleMs: num(t, "idleMs", p, base.idleMs, 1, day),
-    totalMs: num(t, "totalMs", p, base.totalMs, 1, day),
-  };
+  const out: TimeoutOverrides = {};
+  for (const key of TIMEOUT_KEYS) if (t[key] !== undefined) out[key] = num(t, key, p, 0, 1, day);
+  return out;
+}
+
+/** `kinds: {"vllm": {"timeouts": {...}}}`: timeouts for every backend of a kind. */
+function parseKinds(raw: Json): Partial<Record<BackendKind, TimeoutOverrides>> {
+  const kinds = section(raw, "kinds", "$", [...BACKEND_KINDS]);
+  const out: Partial<Record<BackendKind, TimeoutOverrides>> = {};
+  for (const kind of BACKEND_KINDS) {
+    if (kinds[kind] === undefined) continue;
+    const entry = section(kinds, kind, "$.kinds", ["timeouts"]);
+    out[kind] = parseTimeouts(entry, `$.kinds.${kind}`);
+  }
+  return out;
+}
+
+/** What every backend of a model inherits. */
+interface Inherited {
+  secrets: Secrets;
+  global: TimeoutOverrides;
+  kinds: Partial<Record<BackendKind, TimeoutOverrides>>;
+  model: TimeoutOverrides;
 }
 
 function parseUrl(raw: Json, path: string): string {
@@ -144,7 +149,7 @@ function parseUrl(raw: Json, path: string): string {
   return url.replace(/\/+$/, "").replace(/\/v1$/, "");
 }
 
-function parseBackend(raw: unknown, path: string, model: ModelRoute, secrets: Secrets): BackendConfig {
+function parseBackend(raw: unknown, path: string, model: ModelRoute, up: Inherited): BackendConfig {
   if (!isObject(raw)) fail(path, "must be an object");
   allowKeys(raw, path, ["id", "url", "kind", "weight", "apiKey", "upstreamModel", "timeouts"]);
   const kind = raw.kind ?? "petrel";
@@ -156,37 +161,44 @@ function parseBackend(raw: unknown, path: string, model: ModelRoute, secrets: Se
   const secretName = str(raw, "apiKey", path);
   let apiKey: string | undefined;
   if (secretName !== undefined) {
-    apiKey = secrets[secretName];
+    apiKey = up.secrets[secretName];
     if (!apiKey) fail(`${path}.apiKey`, `names secret ${secretName}, which is not set`);
   }
   const index = path.slice(path.lastIndexOf("[") + 1, -1);
   return {
-    id: str(raw, "id", path) ?? `${model.id}#${index}:${url ?? "embedded"}`,
+    // Never the URL: ids reach clients in error messages; addresses stay in logs.
+    id: str(raw, "id", path) ?? `${model.id}#${index}`,
     kind: kind as BackendKind,
     url,
     weight: num(raw, "weight", path, 1, 0.001, 1_000),
     apiKey,
     upstreamModel: str(raw, "upstreamModel", path),
-    timeouts: parseTimeouts(raw, path, model.timeouts),
+    timeouts: resolveTimeouts(kind as BackendKind, [
+      up.global,
+      up.kinds[kind as BackendKind] ?? {},
+      up.model,
+      parseTimeouts(raw, path),
+    ]),
   };
 }
 
-function parseModel(id: string, raw: unknown, base: Timeouts, secrets: Secrets): ModelRoute {
+function parseModel(id: string, raw: unknown, outer: Omit<Inherited, "model">): ModelRoute {
   const path = `models.${id}`;
   if (!isObject(raw)) fail(path, "must be an object");
   allowKeys(raw, path, ["ownedBy", "created", "contextLength", "timeouts", "backends"]);
+  const up: Inherited = { ...outer, model: parseTimeouts(raw, path) };
   const model: ModelRoute = {
     id,
     ownedBy: str(raw, "ownedBy", path) ?? "petrel",
     created: num(raw, "created", path, 0, 0, 1e11),
     contextLength: raw.contextLength === undefined ? undefined : num(raw, "contextLength", path, 0, 1, 1e8),
-    timeouts: parseTimeouts(raw, path, base),
+    timeouts: resolveTimeouts(undefined, [up.global, up.model]),
     backends: [],
   };
   if (!Array.isArray(raw.backends) || raw.backends.length === 0) {
     fail(`${path}.backends`, "must be a non-empty array");
   }
-  model.backends = raw.backends.map((b, i) => parseBackend(b, `${path}.backends[${i}]`, model, secrets));
+  model.backends = raw.backends.map((b, i) => parseBackend(b, `${path}.backends[${i}]`, model, up));
   const seen = new Set<string>();
   for (const b of model.backends) {
     if (seen.has(b.id)) fail(`${path}.backends`, `duplicate backend id ${JSON.stringify(b.id)}`);
@@ -209,8 +221,8 @@ export function parseGatewayConfig(input: string | unknown, secrets: Secrets = {
     }
   }
   if (!isObject(raw)) fail("$", "must be a JSON object with a `models` key");
-  allowKeys(raw, "$", ["models", "timeouts", "retry", "circuit", "health"]);
-  const base = parseTimeouts(raw, "$", DEFAULT_TIMEOUTS);
+  allowKeys(raw, "$", ["models", "timeouts", "kinds", "retry", "circuit", "health"]);
+  const outer = { secrets, global: parseTimeouts(raw, "$"), kinds: parseKinds(raw) };
   const retry = section(raw, "retry", "$", ["maxAttempts", "baseDelayMs", "maxDelayMs"]);
   const circuit = section(raw, "circuit", "$", ["failureThreshold", "cooldownMs"]);
   const health = section(raw, "health", "$", ["intervalMs", "timeoutMs"]);
@@ -218,7 +230,7 @@ export function parseGatewayConfig(input: string | unknown, secrets: Secrets = {
     fail("$.models", "must be an object mapping model ids to { backends: [...] }");
   }
   return {
-    models: Object.entries(raw.models).map(([id, m]) => parseModel(id, m, base, secrets)),
+    models: Object.entries(raw.models).map(([id, m]) => parseModel(id, m, outer)),
     retry: {
       maxAttempts: num(retry, "maxAttempts", "$.retry", DEFAULT_RETRY.maxAttempts, 1, MAX_ATTEMPTS_LIMIT),
       baseDelayMs: num(retry, "baseDelayMs", "$.retry", DEFAULT_RETRY.baseDelayMs, 0, 60_000),

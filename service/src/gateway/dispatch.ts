@@ -5,6 +5,7 @@
 
 import { ApiError, clientClosed } from "../protocol/errors.js";
 import { backoffDelayMs } from "./backoff.js";
+import type { FailureKind } from "./circuit.js";
 import type { RetryPolicy } from "./config.js";
 import type { BackendSlot, Pool } from "./pool.js";
 import type { ChatCompletionRequest, ChatContext, ChatStream } from "./types.js";
@@ -104,6 +105,11 @@ export async function dispatch(
   }
 }
 
+/** Timeouts have already cost a client the whole wait: the circuit opens on the first one. */
+function failureKind(err: unknown): FailureKind {
+  return err instanceof ApiError && /^upstream_.*timeout$/.test(err.code ?? "") ? "timeout" : "error";
+}
+
 /** One upstream call, with the slot's bookkeeping: in-flight count, circuit, Retry-After cooldown. */
 async function attempt(
   slot: BackendSlot,
@@ -112,25 +118,25 @@ async function attempt(
   now: () => number,
 ): Promise<ChatStream> {
   slot.outstanding += 1;
-  slot.circuit.onAttempt();
   try {
-    const stream = await slot.backend.start(request, ctx);
-    slot.circuit.recordSuccess();
-    return stream;
+    // No verdict yet: the circuit hears how the stream ends (guard), not that it began.
+    return await slot.backend.start(request, ctx);
   } catch (err) {
     slot.outstanding -= 1;
-    if (ctx.signal.aborted) slot.circuit.releaseProbe();
-    else if (err instanceof ApiError && err.status === 429) {
+    if (ctx.signal.aborted) throw err;
+    if (err instanceof ApiError && err.status === 429) {
       // Overloaded is not broken: rest the backend for as long as it asked, without tripping it.
       slot.cooldownUntil = now() + (err.retryAfterSeconds ?? 1) * 1000;
-      slot.circuit.releaseProbe();
-    } else if (isRetryable(err)) slot.circuit.recordFailure();
-    else slot.circuit.recordSuccess();
+    } else if (isRetryable(err)) slot.circuit.recordFailure(failureKind(err));
     throw err;
   }
 }
 
-/** Keeps the slot counted until the stream ends however it ends, and records mid-stream failures. */
+/**
+ * Keeps the slot counted until the stream ends however it ends, and gives the circuit its verdict on
+ * the whole stream: a clean end is a success, a failure after the first token a failure, a client
+ * that left says nothing about the backend.
+ */
 function guard(stream: ChatStream, slot: BackendSlot, signal: AbortSignal, finish: () => void): ChatStream {
   let released = false;
   const release = () => {
@@ -145,8 +151,9 @@ function guard(stream: ChatStream, slot: BackendSlot, signal: AbortSignal, finis
   async function* chunks() {
     try {
       yield* stream.chunks;
+      if (!signal.aborted) slot.circuit.recordSuccess();
     } catch (err) {
-      if (!signal.aborted) slot.circuit.recordFailure();
+      if (!signal.aborted) slot.circuit.recordFailure(failureKind(err));
       throw err instanceof ApiError ? err : abortReason(signal, err);
     } finally {
       release();

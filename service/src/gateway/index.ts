@@ -41,11 +41,15 @@ export interface BackendStatus {
   outstanding: number;
   healthy: boolean;
   circuit: string;
+  /** Times the circuit opened after client requests failed. */
+  circuitTrips: number;
+  /** Synthetic trials of the half-open circuit. */
+  trials: { passed: number; failed: number };
   load?: { active: number; queued: number; capacity?: number; kvCacheUsage?: number };
 }
 
 export interface PetrelGateway extends Gateway {
-  /** Runs every active health check now and waits for them. */
+  /** Runs every active health check and every due circuit trial now, and waits for them. */
   probeAll(): Promise<void>;
   /** Periodic health checks for long-lived processes (Node); returns a stop function. */
   startHealthChecks(): () => void;
@@ -119,6 +123,8 @@ export function createGateway(opts: GatewayOptions): PetrelGateway {
           outstanding: s.outstanding,
           healthy: s.healthy,
           circuit: s.circuit.state,
+          circuitTrips: s.circuit.trips,
+          trials: { ...s.circuit.trials },
           load: s.load && {
             active: s.load.active,
             queued: s.load.queued,

@@ -79,6 +79,12 @@ export function createOpenAIUpstream(config: BackendConfig, transport: Transport
         throw upstreamHttpError(config.id, res.status, await readErrorBody(res), retryAfter);
       }
       reader = new SseChunkReader(res.body, config.id, request.model);
+      const budgetMs = t.firstTokenMs - (Date.now() - startedAt);
+      if (t.firstByteMs < budgetMs) {
+        await reader.firstByte(t.firstByteMs, () =>
+          timeoutError("sent headers but no bytes", t.firstByteMs, "upstream_first_byte_timeout"),
+        );
+      }
       const held = await readUntilCommit(reader, t.firstTokenMs - (Date.now() - startedAt));
       return { backendId: config.id, chunks: stream(reader, held, abort.signal, cleanup) };
     } catch (err) {
@@ -144,19 +150,24 @@ function clientGone(signal: AbortSignal): ApiError {
   return clientClosed();
 }
 
-/** Normalises fetch/stream failures: aborts keep their reason, network errors become 502. */
+/**
+ * Normalises fetch/stream failures: aborts keep their reason, network errors become 502. What the
+ * network said (`connect ECONNREFUSED 10.0.0.5:9101`) names internal addresses: it goes to logs as
+ * the error's cause, never into the message a client reads.
+ */
 function mapError(err: unknown, own: AbortSignal, client: AbortSignal, backendId: string): ApiError {
   if (err instanceof ApiError) return err;
   if (client.aborted) return clientGone(client);
   if (own.aborted) return clientGone(own);
-  const detail =
-    err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err);
-  return new ApiError(
+  const unreachable = new ApiError(
     502,
-    `Upstream ${backendId} unreachable: ${detail}`,
+    `Upstream ${backendId} unreachable`,
     "server_error",
     "upstream_unreachable",
   );
+  return Object.assign(unreachable, {
+    cause: err instanceof Error && err.cause instanceof Error ? err.cause : err,
+  });
 }
 
 async function readErrorBody(res: UpstreamResponse): Promise<unknown> {

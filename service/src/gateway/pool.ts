@@ -7,6 +7,7 @@ import type { BackendConfig, CircuitPolicy, HealthPolicy } from "./config.js";
 import { probeBackend } from "./health.js";
 import type { LoadReport } from "./load-signals.js";
 import type { FetchLike } from "./openai-upstream.js";
+import { runTrial } from "./trial.js";
 import type { ChatBackend } from "./types.js";
 
 /** An in-process backend (the embedded engine) may report its load directly. */
@@ -16,7 +17,7 @@ interface SelfReporting {
 const selfReports = (b: ChatBackend): b is ChatBackend & SelfReporting =>
   typeof (b as Partial<SelfReporting>).load === "function";
 
-/** How often a request waiting on another request's half-open trial looks again. */
+/** How often a request waiting on a half-open circuit's trial looks again. */
 const TRIAL_POLL_MS = 50;
 /** Consecutive failed active checks before a backend is skipped. */
 const UNHEALTHY_AFTER = 2;
@@ -28,6 +29,7 @@ export class BackendSlot implements Candidate {
   cooldownUntil = 0;
   failedProbes = 0;
   probing: Promise<void> | undefined;
+  trial: Promise<void> | undefined;
   private snapshot: LoadSnapshot | undefined;
   readonly circuit: CircuitBreaker;
 
@@ -62,13 +64,14 @@ export class BackendSlot implements Candidate {
   }
 
   /**
-   * How long a request should wait for this slot: a Retry-After rest or a half-open trial in flight
+   * How long a request should wait for this slot: a Retry-After rest or a half-open circuit's trial
    * are worth waiting for; an open circuit or a failed health check are not (the client gets 503).
    */
   waitMs(): number {
-    if (!this.healthy || this.circuit.state === "open") return Number.POSITIVE_INFINITY;
+    const state = this.circuit.state;
+    if (!this.healthy || state === "open") return Number.POSITIVE_INFINITY;
     const rest = Math.max(0, this.cooldownUntil - this.now());
-    return this.circuit.canPass() ? rest : Math.max(rest, TRIAL_POLL_MS);
+    return state === "closed" ? rest : Math.max(rest, TRIAL_POLL_MS);
   }
 
   /** When a client may try again, for `retry-after`; Infinity while the health check fails. */
@@ -106,12 +109,17 @@ export class Pool {
   }
 
   /**
-   * Starts health checks on slots whose last one is older than the interval; never waits for them.
-   * `waitUntil` keeps them running after the response on runtimes that would cancel them (Workers).
+   * Starts health checks on slots whose last one is older than the interval, and trials for
+   * half-open circuits; never waits for them. `waitUntil` keeps them running after the response on
+   * runtimes that would cancel them (Workers).
    */
   refreshStale(waitUntil?: (promise: Promise<unknown>) => void): void {
     const now = this.now();
     for (const slot of this.slots) {
+      if (slot.circuit.trialDue()) {
+        const trial = this.startTrial(slot);
+        waitUntil?.(trial);
+      }
       if (slot.probing || now - slot.lastProbeAt < this.health.intervalMs) continue;
       slot.lastProbeAt = now;
       slot.probing = this.probe(slot).finally(() => {
@@ -121,9 +129,19 @@ export class Pool {
     }
   }
 
-  /** Probes every slot now and waits (Node start-up, tests). */
+  private startTrial(slot: BackendSlot): Promise<void> {
+    slot.circuit.beginTrial();
+    slot.trial = runTrial(slot.backend, this.modelId).then((passed) => {
+      slot.circuit.endTrial(passed);
+      slot.trial = undefined;
+    });
+    return slot.trial;
+  }
+
+  /** Probes every slot now, runs the trials that are due, and waits for all of it (Node start-up, tests). */
   async probeAll(): Promise<void> {
-    await Promise.all(this.slots.map((s) => this.probe(s)));
+    const trial = (s: BackendSlot) => (s.circuit.trialDue() ? this.startTrial(s) : s.trial);
+    await Promise.all(this.slots.map((s) => Promise.all([this.probe(s), trial(s)])));
   }
 
   private async probe(slot: BackendSlot): Promise<void> {

@@ -22,6 +22,7 @@ export class SseChunkReader {
   private parseError: string | undefined;
   private ended = false;
   private sawDone = false;
+  private received = false;
 
   constructor(
     private readonly body: ByteSource,
@@ -64,6 +65,11 @@ export class SseChunkReader {
     }
   }
 
+  /** Waits for the body's first byte (a comment counts); throws `onTimeout()` after `timeoutMs`. */
+  async firstByte(timeoutMs: number, onTimeout: () => ApiError): Promise<void> {
+    if (!this.received) await this.readMore(timeoutMs, onTimeout);
+  }
+
   /** Stops reading and releases the connection. */
   cancel(): void {
     this.body.cancel();
@@ -78,6 +84,7 @@ export class SseChunkReader {
     try {
       const result = await Promise.race([this.body.read(), timedOut]);
       if (result === "timeout") throw this.timeout(onTimeout);
+      this.received = true;
       if (result.done) {
         this.ended = true;
         // A final event without its blank line ("data: [DONE]" then EOF) still counts.

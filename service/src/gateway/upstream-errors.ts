@@ -9,12 +9,31 @@ export function isRetryable(err: unknown): boolean {
   return err instanceof ApiError && [408, 429, 500, 502, 503, 504].includes(err.status);
 }
 
-export function describeUpstreamError(body: unknown): {
+interface UpstreamErrorText {
   message?: string;
   type?: string;
   code?: string;
   param?: string;
-} {
+}
+
+// URLs and host:port pairs in an upstream's own words (a proxy's "connect to 10.0.0.5:8000 failed")
+// would tell clients where the backends live.
+const ADDRESS =
+  /\b[a-z][a-z0-9+.-]*:\/\/[^\s"'<>]+|\[[0-9a-f:]+\](?::\d+)?|\b(?:\d{1,3}\.){3}\d{1,3}(?::\d+)?\b|\b[\w.-]+:\d{2,5}\b/gi;
+
+/** An upstream's message with addresses replaced, fit for a client. */
+export function scrubAddresses(text: string): string {
+  return text.replace(ADDRESS, "<address>");
+}
+
+export function describeUpstreamError(body: unknown): UpstreamErrorText {
+  const described = describeRaw(body);
+  return described.message === undefined
+    ? described
+    : { ...described, message: scrubAddresses(described.message) };
+}
+
+function describeRaw(body: unknown): UpstreamErrorText {
   if (typeof body === "string") return { message: body.slice(0, 500) || undefined };
   if (typeof body !== "object" || body === null) return {};
   const error = (body as Record<string, unknown>).error;

@@ -11,7 +11,7 @@ import { chatHandler } from "./chat-route.js";
 import { type AppDeps, DEFAULT_LIMITS, DOCS_SCRIPT_PATH, defaultIds } from "./deps.js";
 import type { AppEnv } from "./env.js";
 import { errorJson, toErrorResponse } from "./errors.js";
-import { bearerAuth, requestId } from "./middleware.js";
+import { requestId } from "./middleware.js";
 import { modelsRoutes } from "./models-route.js";
 import { observability } from "./observability.js";
 import { responsesHandler } from "./responses-route.js";
@@ -40,7 +40,7 @@ export function createApp(deps: AppDeps) {
   if (deps.guard) {
     app.use("/v1/*", deps.guard.auth);
     app.route("/admin", deps.guard.admin);
-  } else if (deps.apiKeys && deps.apiKeys.length > 0) app.use("/v1/*", bearerAuth(deps.apiKeys));
+  }
 
   app.get("/health", (c) => {
     const health: Health = {

@@ -94,12 +94,13 @@ export function chatHandler({ gateway: shared, limits }: ChatRouteOptions) {
 
     const started = startStream(gateway, request, ctx);
     started.catch(() => {}); // observed below or by the SSE writer; never an unhandled rejection
-    await waitWindow(started, limits.firstChunkWindowMs);
+    const window = await waitWindow(started, limits.firstChunkWindowMs);
     const body = sseBody({
       started,
       includeUsage: request.stream_options?.include_usage === true,
       heartbeatMs: limits.heartbeatMs,
       abort,
+      commentFirst: window === "pending",
     });
     return new Response(body, { status: 200, headers: { ...SSE_HEADERS, "x-request-id": requestId } });
   };

@@ -38,9 +38,10 @@ export interface AppDeps {
   gateway: Gateway;
   limits?: Partial<Limits>;
   ids?: Ids;
-  /** Bearer keys accepted on /v1/*; empty or absent = no auth (local development). */
-  apiKeys?: readonly string[];
-  /** Hashed keys, per-key rate limits, request limits, usage and /admin (service/src/security); replaces apiKeys. */
+  /**
+   * Hashed keys, per-key rate limits, request limits, usage and /admin (service/src/security): the
+   * one auth system of the Worker, the Node gateway and the backend server. Absent = no auth (tests).
+   */
   guard?: Guard;
   /** Stored responses for /v1/responses (a Durable Object per key on Workers, SQLite on Node); absent = no Responses API. */
   responses?: ResponseStore;

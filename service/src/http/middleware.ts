@@ -1,6 +1,5 @@
 // Small middleware factories: setup once, return a named handler (Hono's style).
 import type { MiddlewareHandler } from "hono";
-import { invalidApiKey, missingApiKey } from "../protocol/errors.js";
 import type { Ids } from "./deps.js";
 import type { AppEnv } from "./env.js";
 
@@ -21,25 +20,5 @@ export function requestId(ids: Ids): MiddlewareHandler<AppEnv> {
       c.res = new Response(c.res.body, c.res);
       c.res.headers.set("x-request-id", id);
     }
-  };
-}
-
-/** Bearer-key auth, on only when keys are configured. Compares in constant time per key. */
-export function bearerAuth(keys: readonly string[]): MiddlewareHandler {
-  const encoder = new TextEncoder();
-  const expected = keys.map((k) => encoder.encode(k));
-  const matches = (given: Uint8Array) =>
-    expected.some((key) => {
-      if (key.length !== given.length) return false;
-      let diff = 0;
-      for (let i = 0; i < key.length; i++) diff |= (key[i] ?? 0) ^ (given[i] ?? 0);
-      return diff === 0;
-    });
-  return async function bearerAuthMiddleware(c, next) {
-    const header = c.req.header("authorization") ?? "";
-    const token = /^Bearer\s+(.+)$/i.exec(header)?.[1]?.trim();
-    if (!token) throw missingApiKey();
-    if (!matches(encoder.encode(token))) throw invalidApiKey();
-    await next();
   };
 }

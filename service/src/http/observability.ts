@@ -107,6 +107,16 @@ export function observability(options: ObservabilityOptions = {}): MiddlewareHan
   };
 }
 
+/**
+ * An error for the log: its message and its cause's. Clients read only the message; the cause keeps
+ * what they must not see (an upstream's address in a connect error) for operators.
+ */
+function errorText(err: unknown): string | null {
+  if (!(err instanceof Error)) return err === undefined ? null : String(err);
+  const cause = err.cause instanceof Error ? err.cause.message : err.cause;
+  return cause === undefined ? err.message : `${err.message} (${String(cause)})`;
+}
+
 /** The trace the middleware put on this request, if observability is on. */
 export const traceOf = (c: Context<AppEnv>) => c.get("trace");
 
@@ -124,7 +134,7 @@ export function observeStream(trace: RequestTrace, stream: ChatStream): ChatStre
             else trace.chunk(result.value);
             return result;
           } catch (err) {
-            trace.finished("error", err instanceof Error ? err.message : null);
+            trace.finished("error", errorText(err));
             throw err;
           }
         },
@@ -147,7 +157,12 @@ export function observedGateway(gateway: Gateway, trace: RequestTrace | undefine
     getModel: (id) => gateway.getModel(id),
     async chat(request: ChatCompletionRequest, ctx) {
       trace.requested(request);
-      return observeStream(trace, await gateway.chat(request, ctx));
+      try {
+        return observeStream(trace, await gateway.chat(request, ctx));
+      } catch (err) {
+        trace.finished("error", errorText(err)); // the status decides the outcome
+        throw err;
+      }
     },
   };
 }

@@ -16,6 +16,11 @@ export interface SseOptions {
   heartbeatMs: number;
   /** Aborted here when the client disconnects; the backend watches its signal. */
   abort: AbortController;
+  /**
+   * Send a keep-alive comment with the headers: the first chunk is not there yet, and a gateway in
+   * front (Petrel's edge) takes headers followed by silence for a hung backend (`firstByteMs`).
+   */
+  commentFirst?: boolean;
 }
 
 const encoder = new TextEncoder();
@@ -39,13 +44,15 @@ export const SSE_HEADERS = {
  * server pays per stream per step). Cancelling it (the client went away) aborts generation.
  */
 export function sseBody(options: SseOptions): ReadableStream<Uint8Array> {
-  return pullBody((beat) => sseFrames(options, beat), options.abort);
+  return pullBody((beat) => sseFrames(options, beat), options.abort, options.commentFirst);
 }
 
 /** The body behind sseBody (and the Responses stream): frames pulled one read at a time. */
 export function pullBody(
   makeFrames: (beat: () => void) => AsyncGenerator<Uint8Array, void>,
   abort: AbortController,
+  /** Send a keep-alive comment with the headers, before the first frame (a backend server's promptness). */
+  commentFirst = false,
 ): ReadableStream<Uint8Array> {
   let frames: AsyncGenerator<Uint8Array, void> | undefined;
   return new ReadableStream<Uint8Array>(
@@ -59,6 +66,7 @@ export function pullBody(
           }
         };
         frames = makeFrames(beat);
+        if (commentFirst) beat();
       },
       async pull(controller) {
         const result = await frames?.next();

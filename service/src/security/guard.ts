@@ -23,6 +23,8 @@ export interface Guard {
   readonly mode: "keys" | "open" | "closed";
   /** On /v1/*: who is calling. */
   auth: MiddlewareHandler<GuardEnv>;
+  /** The same check for routes outside the app (a backend server's load report): the caller's key, or throws the 401. */
+  authorize(authorization: string | undefined): Promise<KeyRecord>;
   /** On POST /v1/chat/completions, after the body limit: request limits, model access, rate limits, metering. */
   chat(gateway: Gateway): MiddlewareHandler<GuardEnv>;
   /** The same on POST /v1/responses, reading the Responses request's input and max_output_tokens. */
@@ -37,9 +39,10 @@ export const ANONYMOUS = "anonymous";
 // Longer "keys" are not keys; refusing them early avoids hashing megabytes of header.
 const MAX_TOKEN_CHARS = 512;
 
+const tokenIn = (header: string | undefined) => /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(header ?? "")?.[1];
+
 export function bearerToken(c: Context): string | undefined {
-  const header = c.req.header("authorization") ?? "";
-  return /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(header)?.[1];
+  return tokenIn(c.req.header("authorization"));
 }
 
 function announce(config: SecurityConfig, warn: (message: string) => void): Guard["mode"] {
@@ -60,16 +63,17 @@ export function createGuard({ config, limiter, warn = console.warn }: GuardOptio
   const store = createKeyStore(config.keys);
   const anonymous: KeyRecord = { id: ANONYMOUS, sha256: "", models: "*", limits: config.defaultRateLimits };
 
-  const auth: MiddlewareHandler<GuardEnv> = async function petrelAuth(c, next) {
-    if (mode === "open") {
-      c.set("apiKey", anonymous);
-      return next();
-    }
-    const token = bearerToken(c);
+  async function authorize(authorization: string | undefined): Promise<KeyRecord> {
+    if (mode === "open") return anonymous;
+    const token = tokenIn(authorization);
     if (!token) throw missingApiKey();
     const record = token.length <= MAX_TOKEN_CHARS ? await store.authenticate(token) : undefined;
     if (!record) throw invalidApiKey();
-    c.set("apiKey", record);
+    return record;
+  }
+
+  const auth: MiddlewareHandler<GuardEnv> = async function petrelAuth(c, next) {
+    c.set("apiKey", await authorize(c.req.header("authorization")));
     await next();
   };
 
@@ -79,5 +83,5 @@ export function createGuard({ config, limiter, warn = console.warn }: GuardOptio
   const checkAdmin = config.adminSha256 ? createSecretCheck(config.adminSha256) : undefined;
   const keyIds = mode === "open" ? [ANONYMOUS] : config.keys.map((k) => k.id);
   const admin = adminRoutes({ checkAdmin, keyIds, limiter, bearerToken });
-  return { mode, auth, chat, responses, admin };
+  return { mode, auth, authorize, chat, responses, admin };
 }

@@ -6,7 +6,8 @@ import type { BackendServerOptions } from "./backend-server.js";
 export const BACKEND_USAGE =
   "usage: npm run backend -- --model models/<name> [--model-id id] [--port 9101] [--host 127.0.0.1]\n" +
   "  [--provider cpu|cuda] [--variant int8|fp32|new-kv|new-kv-int8] [--threads n] [--drain-timeout-ms 30000]\n" +
-  "  [--batch-size 8] [--max-kv-tokens n] [--prefill-chunk 32]   (--batch-size 1 = one request at a time)";
+  "  [--batch-size 8] [--max-kv-tokens n] [--prefill-chunk 32]   (--batch-size 1 = one request at a time)\n" +
+  "  [--insecure-open]   (serve a non-loopback --host without keys)";
 
 export class UsageError extends Error {
   override readonly name = "UsageError";
@@ -19,7 +20,9 @@ type ArgOptions = Pick<
 
 const VARIANTS = ["int8", "fp32", "new-kv", "new-kv-int8"] as const;
 
-export function parseBackendArgs(args: string[]): ArgOptions & { drainTimeoutMs: number } {
+export function parseBackendArgs(
+  args: string[],
+): ArgOptions & { drainTimeoutMs: number; insecureOpen: boolean } {
   const { values } = parseArgs({
     args,
     options: {
@@ -34,6 +37,7 @@ export function parseBackendArgs(args: string[]): ArgOptions & { drainTimeoutMs:
       "batch-size": { type: "string", default: "8" },
       "max-kv-tokens": { type: "string" },
       "prefill-chunk": { type: "string" },
+      "insecure-open": { type: "boolean", default: false },
     },
   });
   const count = (name: string, raw: string | undefined, min = 1): number | undefined => {
@@ -65,5 +69,6 @@ export function parseBackendArgs(args: string[]): ArgOptions & { drainTimeoutMs:
     },
     threads: count("threads", values.threads),
     drainTimeoutMs: count("drain-timeout-ms", values["drain-timeout-ms"], 0) as number,
+    insecureOpen: values["insecure-open"] ?? false,
   };
 }

@@ -16,8 +16,8 @@ export interface BackendRoutesOptions {
   load: () => LoadReport;
   draining: () => boolean;
   onChatRequest?: () => void;
-  /** Bearer keys; when set, /v1/load requires one too (the edge sends the same key). */
-  apiKeys?: readonly string[];
+  /** The app's own key check (the security guard), for the load report: an error response or undefined. */
+  authorize: (request: Request) => Promise<Response | undefined>;
 }
 
 const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
@@ -38,21 +38,11 @@ const draining503 = () =>
   );
 
 export function backendFetch(options: BackendRoutesOptions) {
-  const keys = new Set(options.apiKeys ?? []);
-  return (request: Request): Response | Promise<Response> => {
+  return async (request: Request): Promise<Response> => {
     const { pathname } = new URL(request.url);
     if (pathname === "/v1/load" && request.method === "GET") {
-      const auth = request.headers.get("authorization") ?? "";
-      if (keys.size > 0 && !keys.has(auth.replace(/^Bearer\s+/i, ""))) {
-        return json(401, {
-          error: {
-            message: "Invalid API key.",
-            type: "authentication_error",
-            param: null,
-            code: "invalid_api_key",
-          },
-        });
-      }
+      const refused = await options.authorize(request);
+      if (refused) return refused;
       const draining = options.draining();
       return json(draining ? 503 : 200, { ...options.load(), draining });
     }

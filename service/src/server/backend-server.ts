@@ -17,12 +17,14 @@ import {
 import { createEngineBackend } from "../gateway/engine-backend.js";
 import { createGateway, parseGatewayConfig } from "../gateway/index.js";
 import { nodeGrammar } from "../grammar/node.js";
-import { createApp, type RequestRecord } from "../http/index.js";
+import { createApp, errorJson, type RequestRecord } from "../http/index.js";
 import { nodeSessions } from "../ort/node.js";
 import { readModelDir } from "../ort/node-files.js";
+import type { WorkerSecurity } from "../security/worker-security.js";
 import { backendFetch } from "./backend-routes.js";
 import { withDocsScript } from "./docs-script.js";
-import { createMetrics, withMetricsRoute } from "./metrics.js";
+import { createMetrics, metricsRoute } from "./metrics.js";
+import { nodeSecurity } from "./node-security.js";
 
 export interface BackendServerOptions {
   modelDir: string;
@@ -32,7 +34,11 @@ export interface BackendServerOptions {
   /** 0 picks a free port (tests). */
   port: number;
   provider: "cpu" | "cuda";
-  apiKeys?: string[];
+  /**
+   * Keys, limits and usage: the same guard as the edge (security/). Default: no keys, which serves
+   * only on a loopback host (open, announced); any other host throws.
+   */
+  security?: WorkerSecurity;
   /**
    * Default fp32 when rows share decode steps (maxBatchSize > 1), int8 at batch size 1: the int8
    * export quantizes activations with one scale per tensor (DynamicQuantizeLinear), so co-batched
@@ -48,7 +54,7 @@ export interface BackendServerOptions {
   requestLog?: (record: RequestRecord) => void;
   /** Put prompts into request records; off by default. */
   logPrompts?: boolean;
-  /** When set, GET /metrics requires `Authorization: Bearer <token>`. */
+  /** When set, GET /metrics requires `Authorization: Bearer <token>`; without it /metrics is served on loopback only. */
   metricsToken?: string;
   /** The onnxruntime flavour; default onnxruntime-node with `provider` and `threads` (tests wrap it). */
   sessions?: SessionFactory;
@@ -104,16 +110,24 @@ export async function startBackendServer(options: BackendServerOptions): Promise
     logPrompts: options.logPrompts,
     onRecord: metrics.observe,
   };
+  const { guard, maxBodyBytes } = options.security ?? (await nodeSecurity({}, options.host));
+  const app = createApp({ gateway, guard, limits: maxBodyBytes ? { maxBodyBytes } : {}, observability });
   const routes = backendFetch({
-    app: createApp({ gateway, apiKeys: options.apiKeys, observability }),
+    app,
     load: () => ({ ...engine.load(), requests }),
     onChatRequest: () => {
       requests += 1;
     },
     draining: () => draining,
-    apiKeys: options.apiKeys,
+    authorize: (request) =>
+      guard.authorize(request.headers.get("authorization") ?? undefined).then(
+        () => undefined,
+        (err: unknown) => errorJson(err, undefined),
+      ),
   });
-  const fetch = withDocsScript(withMetricsRoute(routes, metrics, options.metricsToken));
+  const fetch = withDocsScript(
+    metricsRoute(routes, metrics, { host: options.host, token: options.metricsToken }),
+  );
   const server = await new Promise<NodeServer>((ready) => {
     const s: NodeServer = serve({ fetch, hostname: options.host, port: options.port }, () => ready(s));
   });
@@ -152,4 +166,23 @@ async function defaultVariant(dir: string, batching: boolean): Promise<OnnxVaria
     () => own,
     () => convention,
   );
+}
+
+/** SIGTERM/SIGINT: drain (at most `timeoutMs`), then exit 0; a second signal changes nothing. */
+export function drainOnSignals(server: BackendServer, timeoutMs: number): void {
+  let stopping = false;
+  for (const signal of ["SIGTERM", "SIGINT"] as const) {
+    process.on(signal, () => {
+      if (stopping) return;
+      stopping = true;
+      console.log(`petrel backend: ${signal}, draining`);
+      server.drain(timeoutMs).then(
+        () => process.exit(0),
+        (err) => {
+          console.error(err);
+          process.exit(1);
+        },
+      );
+    });
+  }
 }

@@ -5,6 +5,7 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import type { BackendStatus } from "../gateway/index.js";
 import type { RequestRecord } from "../http/index.js";
+import { isLoopback } from "./node-security.js";
 
 export interface MetricsOptions {
   /** The gateway's view of its backends per model (PetrelGateway.status). */
@@ -82,6 +83,36 @@ function backendGauges(registry: Registry, status: MetricsOptions["status"]) {
   });
 }
 
+/** Counters the gateway keeps per backend (circuit trips, trial outcomes), copied at scrape time. */
+function backendCounters(registry: Registry, status: MetricsOptions["status"]) {
+  const each = (visit: (model: string, b: BackendStatus) => void) => {
+    for (const [model, backends] of Object.entries(status())) for (const b of backends) visit(model, b);
+  };
+  new Counter({
+    name: "petrel_circuit_trips_total",
+    help: "Times a backend's circuit opened after client requests failed.",
+    labelNames: ["model", "backend"],
+    registers: [registry],
+    collect() {
+      this.reset();
+      each((model, b) => this.inc({ model, backend: b.id }, b.circuitTrips));
+    },
+  });
+  new Counter({
+    name: "petrel_circuit_trials_total",
+    help: "Synthetic one-token trials of a half-open circuit, by result (passed closes it).",
+    labelNames: ["model", "backend", "result"],
+    registers: [registry],
+    collect() {
+      this.reset();
+      each((model, b) => {
+        this.inc({ model, backend: b.id, result: "passed" }, b.trials.passed);
+        this.inc({ model, backend: b.id, result: "failed" }, b.trials.failed);
+      });
+    },
+  });
+}
+
 /** The series fed from request records. */
 function requestSeries(registry: Registry) {
   const registers = [registry];
@@ -141,6 +172,7 @@ export function createMetrics(options: MetricsOptions): Metrics {
   if (options.processMetrics !== false) collectDefaultMetrics({ register: registry, prefix: "petrel_" });
   const { requests, promptTokens, completionTokens, ttft, tpot, latency, queue } = requestSeries(registry);
   backendGauges(registry, options.status);
+  backendCounters(registry, options.status);
 
   function observe(r: RequestRecord) {
     const route = ROUTES.has(r.path) ? r.path : "other";
@@ -187,4 +219,29 @@ export function withMetricsRoute(
     }
     return metrics.scrape();
   };
+}
+
+export interface MetricsAccess {
+  /** The address the server listens on. */
+  host: string;
+  /** PETREL_METRICS_TOKEN: when set, GET /metrics requires `Authorization: Bearer <token>`. */
+  token?: string;
+  warn?: (message: string) => void;
+}
+
+/**
+ * GET /metrics as a Node server offers it: open on a loopback address, elsewhere only behind a
+ * token; without one it is not served at all (backend names, queue depths and traffic are nobody
+ * else's business).
+ */
+export function metricsRoute(
+  inner: (request: Request) => Response | Promise<Response>,
+  metrics: Metrics,
+  { host, token, warn = console.warn }: MetricsAccess,
+) {
+  if (token || isLoopback(host)) return withMetricsRoute(inner, metrics, token);
+  warn(
+    `petrel: GET /metrics is off on ${host} (not loopback): set PETREL_METRICS_TOKEN to serve it behind a token.`,
+  );
+  return inner;
 }
