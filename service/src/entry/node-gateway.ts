@@ -1,9 +1,7 @@
 // Petrel gateway on Node: the same app as the Worker, dispatching to the backends in a JSON config.
 // `npx tsx service/src/entry/node-gateway.ts --config backends.json [--host 127.0.0.1] [--port 8788]
-// [--responses-db .petrel/responses.sqlite] [--insecure-open]` (or PETREL_BACKENDS / PETREL_BACKENDS_FILE;
-// PETREL_RESPONSES_DB, PETREL_RESPONSES_RETENTION_DAYS for stored /v1/responses). Client keys, limits,
-// usage: docs/security.md (PETREL_KEYS or PETREL_KEYS_FILE, PETREL_ADMIN_KEY_SHA256, PETREL_LIMITS;
-// without keys it serves a loopback host only, unless --insecure-open).
+// [--responses-db path] [--insecure-open]`; the variables (PETREL_BACKENDS, PETREL_KEYS, …) are in
+// docs/security.md, docs/backends.md and docs/responses.md. Without keys it serves a loopback host only.
 import type { AddressInfo } from "node:net";
 import { parseArgs } from "node:util";
 import { serve } from "@hono/node-server";
@@ -62,12 +60,8 @@ const app = createApp({
     onRecord: metrics.observe,
   },
 });
-const fetch = withDocsScript(
-  metricsRoute(withNodeContext(app.fetch), metrics, {
-    host: values.host,
-    token: process.env.PETREL_METRICS_TOKEN || undefined,
-  }),
-);
+const token = process.env.PETREL_METRICS_TOKEN || undefined;
+const fetch = withDocsScript(metricsRoute(withNodeContext(app.fetch), metrics, { host: values.host, token }));
 const server = serve({ fetch, hostname: values.host, port: Number(values.port) }, (info: AddressInfo) => {
   const backends = config.models.reduce((n, m) => n + m.backends.length, 0);
   console.log(
