@@ -17,10 +17,15 @@ export interface Proc {
   kill(signal?: NodeJS.Signals): void;
 }
 
-function startEntry(entry: string, args: string[], marker: RegExp): Promise<Proc> {
+function startEntry(
+  entry: string,
+  args: string[],
+  marker: RegExp,
+  env: Record<string, string> = {},
+): Promise<Proc> {
   const child = spawn(process.execPath, ["--import", "tsx", entry, ...args], {
     cwd: root,
-    env: { ...process.env, NODE_OPTIONS: "" },
+    env: { ...process.env, NODE_OPTIONS: "", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
@@ -57,14 +62,23 @@ export const startBackend = (extra: string[] = []) =>
     /listening on (http:\/\/[\d.:]+)/,
   );
 
-export function startNodeGateway(config: unknown): Promise<Proc> {
+export interface NodeGatewayOptions {
+  /** More flags, e.g. `--responses-db <file>`; by default stored responses go to a fresh temp file. */
+  args?: string[];
+  /** More environment, e.g. PETREL_KEYS_FILE. */
+  env?: Record<string, string>;
+}
+
+export function startNodeGateway(config: unknown, options: NodeGatewayOptions = {}): Promise<Proc> {
   const dir = mkdtempSync(join(tmpdir(), "petrel-gw-"));
   const file = join(dir, "backends.json");
   writeFileSync(file, JSON.stringify(config));
+  const args = options.args ?? ["--responses-db", join(dir, "responses.sqlite")];
   return startEntry(
     "service/src/entry/node-gateway.ts",
-    ["--config", file, "--port", "0"],
+    ["--config", file, "--port", "0", ...args],
     /listening on (http:\/\/[\d.:]+)/,
+    options.env,
   );
 }
 
