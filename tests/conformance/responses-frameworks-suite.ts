@@ -7,7 +7,7 @@ import { createOpenAI } from "@ai-sdk/openai";
 import { ChatOpenAI } from "@langchain/openai";
 import { generateText, streamText } from "ai";
 import OpenAI from "openai";
-import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { type RecordingFetch, recordingFetch } from "../helpers/recording-fetch.js";
 import type { ResponsesTarget } from "./responses-openai-suite.js";
 
@@ -43,9 +43,6 @@ export function describeFrameworkResponses(name: string, target: () => Responses
 
   afterEach(async () => {
     validated += await recorder.check();
-  });
-  afterAll(() => {
-    if (validated < 8) throw new Error(`only ${validated} responses were checked against the contract`);
   });
 
   describe(`AI SDK (@ai-sdk/openai default provider) on ${name}`, () => {
@@ -110,6 +107,10 @@ export function describeFrameworkResponses(name: string, target: () => Responses
       expect(chunks.filter((c) => c !== "").length).toBeGreaterThan(1);
       expect(chunks.join("")).toBe(expected.output_text);
       expect(usage?.output_tokens).toBe(expected.usage?.output_tokens);
+    });
+
+    it("every response and stream event the frameworks saw matched the contract", () => {
+      expect(validated).toBeGreaterThanOrEqual(8);
     });
   });
 }

@@ -53,7 +53,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await stopAll(procs);
   await fake?.close();
-  if (validated < 9) throw new Error(`only ${validated} responses were checked against the contract`);
 });
 afterEach(async () => {
   validated += await recorder.check();
@@ -187,5 +186,11 @@ describe("LangChain ChatOpenAI({ useResponsesApi: true }) tool round trip throug
     const answer = await model.invoke([question, new AIMessage(asked), ...results]);
     expect(answer.text).toBe(FINAL);
     expectRoundTrip([RESULTS.calculator, RESULTS.weather]);
+  });
+});
+
+describe("the contract", () => {
+  it("every response and stream event of the tool round trips above matched it", () => {
+    expect(validated).toBeGreaterThanOrEqual(9);
   });
 });

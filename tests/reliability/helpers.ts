@@ -11,31 +11,39 @@ export interface DropOptions {
   requestId: string;
   /** Content chunks to read before the socket is destroyed. */
   afterContentChunks?: number;
+  /** Chat completions by default; `/v1/responses` counts output_text deltas as content. */
+  path?: "/v1/chat/completions" | "/v1/responses";
 }
 
-/** Streams a chat request over a raw socket and destroys the socket after the first content chunk(s). */
-export function dropMidStream({ url, key, body, requestId, afterContentChunks = 1 }: DropOptions) {
+const CONTENT = {
+  "/v1/chat/completions": /"content":"[^"]/g,
+  "/v1/responses": /"type":"response\.output_text\.delta"/g,
+};
+
+/** Streams a request over a raw socket and destroys the socket after the first content chunk(s). */
+export function dropMidStream(options: DropOptions) {
+  const { url, key, body, requestId, afterContentChunks = 1, path = "/v1/chat/completions" } = options;
   const { hostname, port } = new URL(url);
   const payload = JSON.stringify(body);
   const head = [
-    "POST /v1/chat/completions HTTP/1.1",
+    `POST ${path} HTTP/1.1`,
     `host: ${hostname}:${port}`,
     "content-type: application/json",
     `content-length: ${Buffer.byteLength(payload)}`,
     `x-request-id: ${requestId}`,
     ...(key ? [`authorization: Bearer ${key}`] : []),
   ];
-  return new Promise<{ status: string; contentChunks: number }>((resolve, reject) => {
+  return new Promise<{ status: string; contentChunks: number; text: string }>((resolve, reject) => {
     const socket = connect(Number(port), hostname, () =>
       socket.write(`${head.join("\r\n")}\r\n\r\n${payload}`),
     );
     let text = "";
     socket.on("data", (data) => {
       text += data.toString();
-      const contentChunks = (text.match(/"content":"[^"]/g) ?? []).length;
+      const contentChunks = (text.match(CONTENT[path]) ?? []).length;
       if (contentChunks >= afterContentChunks) {
         socket.destroy();
-        resolve({ status: text.slice(9, 12), contentChunks });
+        resolve({ status: text.slice(9, 12), contentChunks, text });
       }
     });
     socket.on("error", reject);
