@@ -32,7 +32,18 @@ export { Stream } from "./core/stream.js";
 export type { Fetch, HeaderMap, RequestOptions } from "./core/transport.js";
 export { ChatCompletionAccumulator } from "./lib/chat-completion-accumulator.js";
 export { ChatCompletionStream } from "./lib/chat-completion-stream.js";
+export { type OutputFailure, StructuredOutputError } from "./lib/output-errors.js";
+export {
+  type ParsedChatCompletion,
+  type ParsedChatCompletionChoice,
+  type ParsedChatCompletionMessage,
+  type ParsedOutput,
+  type ParsingResponseFormat,
+  type ResponseFormatOptions,
+  responseFormat,
+} from "./lib/parse.js";
 export { ResponseStream, responseEvents, withOutputText } from "./lib/response-stream.js";
+export type { Infer, JSONSchema, SchemaIssue, SchemaLike, StandardSchema } from "./lib/schema.js";
 export type { InputItemListParams } from "./resources/responses/input-items.js";
 export type * from "./types.js";
 

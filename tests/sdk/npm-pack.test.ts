@@ -48,6 +48,10 @@ describe("npm pack of @petrel/sdk", () => {
       "README.md",
       "dist/index.js",
       "dist/index.d.ts",
+      "dist/json-schema.js",
+      "dist/tools.js",
+      "dist/tools.d.ts",
+      "dist/json-schema.d.ts",
       "dist/generated/openapi.d.ts",
     ]) {
       expect(paths).toContain(expected);
@@ -56,7 +60,10 @@ describe("npm pack of @petrel/sdk", () => {
     const installed = JSON.parse(
       readFileSync(join(scratch, "node_modules/@petrel/sdk/package.json"), "utf8"),
     );
-    expect(installed.dependencies).toEqual({ "eventsource-parser": expect.any(String) });
+    expect(installed.dependencies).toEqual({
+      "@cfworker/json-schema": expect.any(String),
+      "eventsource-parser": expect.any(String),
+    });
   });
 
   it("the runtime code uses no Node built-ins", () => {
@@ -94,7 +101,7 @@ describe("npm pack of @petrel/sdk", () => {
     ).catch((e: { stdout: string; code: number }) => e);
     const output = "stdout" in result ? result.stdout : "";
     const lines = [...output.matchAll(/bad-types\.ts\((\d+),/g)].map((m) => Number(m[1]));
-    expect([...new Set(lines)]).toEqual([4, 5, 7]);
+    expect([...new Set(lines)]).toEqual([4, 5, 7, 9, 11]);
     expect(output).toMatch(/"robot"/);
   });
 
@@ -138,6 +145,15 @@ describe("npm pack of @petrel/sdk", () => {
       const env = { ...process.env, PETREL_BASE_URL: server.baseURL, PETREL_API_KEY: "sk-env" };
       const { stdout } = await run(binary, ["out/example.js"], { cwd: scratch, env });
       expect(JSON.parse(stdout)).toEqual({
+        format: {
+          type: "json_schema",
+          json_schema: {
+            name: "forecast",
+            schema: { type: "object", properties: { city: { type: "string" } } },
+            strict: true,
+          },
+        },
+        issues: [{ message: 'Instance type "number" is invalid. Expected "string".', path: ["city"] }],
         content: "Hi!",
         requestId: "req_pack",
         streamed: "Héllo 日本 🐦!",

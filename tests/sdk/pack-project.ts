@@ -26,7 +26,9 @@ export const tsconfig = JSON.stringify(
 );
 
 export const example = `
-import Petrel, { APIError, NotFoundError, Petrel as Named, type ChatCompletion, type ChatCompletionStream } from "@petrel/sdk";
+import Petrel, { APIError, NotFoundError, Petrel as Named, type ChatCompletion, type ChatCompletionStream, responseFormat } from "@petrel/sdk";
+import { jsonSchema } from "@petrel/sdk/json-schema";
+import { defineTool, runTools } from "@petrel/sdk/tools";
 
 // No options: baseURL and apiKey come from PETREL_BASE_URL / PETREL_API_KEY.
 const client: Named = new Petrel({ maxRetries: 1 });
@@ -45,7 +47,16 @@ try {
 } catch (error) {
   if (error instanceof NotFoundError && error instanceof APIError) notFound = error.code;
 }
+// The JSON Schema entry loads and checks on every supported Node (no server needed).
+const Forecast = jsonSchema<{ city: string }>({ type: "object", properties: { city: { type: "string" } } });
+const format = responseFormat(Forecast, "forecast");
+const echo = defineTool({ name: "echo", parameters: Forecast, run: ({ city }) => city.toUpperCase() });
+const runner = runTools(client, { model: "m", messages, tools: [echo] });
+runner.abort(); // never sent: the entry loads and the types line up
+const checked = await Forecast["~standard"].validate({ city: 7 });
 console.log(JSON.stringify({
+  format: JSON.parse(JSON.stringify(format)),
+  issues: checked.issues,
   content: plain.choices[0]?.message.content,
   requestId: completion._request_id,
   streamed,
@@ -56,10 +67,14 @@ console.log(JSON.stringify({
 
 /** Each line must be a type error; the test checks tsc reports every one of them. */
 export const badTypes = `
-import { Petrel } from "@petrel/sdk";
+import { Petrel, responseFormat } from "@petrel/sdk";
 const client = new Petrel();
 await client.chat.completions.create({ model: "m", messages: [{ role: "robot", content: "x" }] });
 const id: number = (await client.models.retrieve("m")).id;
 const s = await client.chat.completions.create({ model: "m", messages: [], stream: true });
 s.choices;
+import { jsonSchema } from "@petrel/sdk/json-schema"; import { defineTool } from "@petrel/sdk/tools";
+defineTool({ name: "t", parameters: jsonSchema<{ a: number }>({}), run: ({ a }) => a.toUpperCase() });
+const format = responseFormat(jsonSchema<{ n: number }>({}), "x");
+const n: string | undefined = (await client.chat.completions.parse({ model: "m", messages: [], response_format: format })).choices[0]?.message.parsed?.n;
 `;

@@ -48,6 +48,10 @@ export class Stream<Item> implements AsyncIterable<Item> {
   protected onItem(_item: Item): void {}
   /** Called once when the stream ends: `undefined` after a clean end, else why it stopped. */
   protected onEnd(_error: unknown): void {}
+  /** What a source's failure becomes: a body that dies mid-stream is a connection failure. */
+  protected failure(error: unknown): unknown {
+    return error instanceof PetrelError ? error : new APIConnectionError(undefined, { cause: error });
+  }
 
   async *#run(): AsyncGenerator<Item> {
     let ended = false;
@@ -76,9 +80,8 @@ export class Stream<Item> implements AsyncIterable<Item> {
         end(new APIUserAbortError());
         return;
       }
-      // A body that dies mid-stream is a connection failure; it is never retried (data was delivered).
-      const failure =
-        error instanceof PetrelError ? error : new APIConnectionError(undefined, { cause: error });
+      // Never retried: data was delivered.
+      const failure = this.failure(error);
       end(failure);
       throw failure;
     } finally {

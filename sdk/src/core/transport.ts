@@ -108,7 +108,7 @@ async function attemptOnce<T>(
   }
 }
 
-function linkSignal(signal: AbortSignal | undefined, controller: AbortController): () => void {
+export function linkSignal(signal: AbortSignal | undefined, controller: AbortController): () => void {
   if (!signal) return () => {};
   if (signal.aborted) controller.abort(signal.reason);
   const onAbort = () => controller.abort(signal.reason);

@@ -3,8 +3,8 @@
 // they end with — completed, incomplete or failed — with `output_text`.
 import { APIError, PetrelError } from "../core/errors.js";
 import { decodeSSE } from "../core/sse-decoder.js";
-import { Stream } from "../core/stream.js";
 import type { Response as PetrelResponse, ResponseStreamEvent } from "../types.js";
+import { CollectingStream } from "./collecting-stream.js";
 
 type WireResponse = Omit<PetrelResponse, "output_text">;
 
@@ -35,34 +35,20 @@ export async function* responseEvents(response: Response): AsyncGenerator<Respon
   }
 }
 
-export class ResponseStream extends Stream<ResponseStreamEvent> {
-  #started = false;
+export class ResponseStream extends CollectingStream<ResponseStreamEvent, PetrelResponse> {
   #final: WireResponse | undefined;
-  #result: Promise<PetrelResponse>;
-  #settle!: (result: { ok: true; value: PetrelResponse } | { ok: false; error: unknown }) => void;
 
   constructor(response: Response, controller: AbortController) {
     super(() => responseEvents(response), controller, response);
-    this.#result = new Promise<PetrelResponse>((resolve, reject) => {
-      this.#settle = (result) => (result.ok ? resolve(result.value) : reject(result.error));
-    });
-    // Nobody may ever ask for the final response; its rejection must not become "unhandled".
-    this.#result.catch(() => {});
-  }
-
-  override [Symbol.asyncIterator](): AsyncIterator<ResponseStreamEvent> {
-    this.#started = true;
-    return super[Symbol.asyncIterator]();
   }
 
   protected override onItem(event: ResponseStreamEvent): void {
     if (FINAL.has(event.type) && "response" in event) this.#final = event.response;
   }
 
-  protected override onEnd(error: unknown): void {
-    if (error !== undefined) this.#settle({ ok: false, error });
-    else if (this.#final) this.#settle({ ok: true, value: withOutputText(this.#final) });
-    else this.#settle({ ok: false, error: new PetrelError("The stream ended before the response did.") });
+  protected override build(): PetrelResponse {
+    if (!this.#final) throw new PetrelError("The stream ended before the response did.");
+    return withOutputText(this.#final);
   }
 
   /**
@@ -70,13 +56,8 @@ export class ResponseStream extends Stream<ResponseStreamEvent> {
    * Reads the stream to its end unless a loop is already reading it; rejects with APIUserAbortError
    * when the stream was aborted or left early.
    */
-  async finalResponse(): Promise<PetrelResponse> {
-    if (!this.#started) {
-      for await (const _ of this) {
-        // Draining; onItem keeps the final response.
-      }
-    }
-    return this.#result;
+  finalResponse(): Promise<PetrelResponse> {
+    return this.final();
   }
 
   /** `output_text` of the final response. */

@@ -1,7 +1,9 @@
-// /v1/chat/completions: one call, JSON or a stream depending on `stream`.
+// /v1/chat/completions: one call, JSON or a stream depending on `stream`; `parse()` adds structured
+// output, checked. The tool loop built on it lives in the `@petrel/sdk/tools` entry.
 import type { APIPromise } from "../../core/api-promise.js";
 import type { RequestOptions } from "../../core/transport.js";
 import { ChatCompletionStream } from "../../lib/chat-completion-stream.js";
+import { type ParsedChatCompletion, type ParsedOutput, parseCompletion } from "../../lib/parse.js";
 import type {
   ChatCompletion,
   ChatCompletionCreateParams,
@@ -45,5 +47,17 @@ export class Completions extends APIResource {
   ): APIPromise<ChatCompletionStream> {
     const streamOptions = { include_usage: true, ...(params.stream_options ?? {}) };
     return this.create({ ...params, stream: true, stream_options: streamOptions }, options);
+  }
+
+  /**
+   * A non-streamed completion with each choice's answer parsed into `message.parsed`: checked and
+   * typed by the schema of a `responseFormat()` format. Throws StructuredOutputError when the answer
+   * was cut off, is not JSON, or breaks the schema.
+   */
+  async parse<P extends ChatCompletionCreateParamsNonStreaming>(
+    params: P,
+    options?: RequestOptions,
+  ): Promise<WithRequestId<ParsedChatCompletion<ParsedOutput<P>>>> {
+    return parseCompletion(await this.create(params, options), params);
   }
 }
