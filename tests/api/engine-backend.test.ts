@@ -114,39 +114,31 @@ describe("engine backend on the real engine (onnxruntime-node, tiny-random)", ()
     });
   });
 
-  const tool = { type: "function", function: { name: "add", parameters: { type: "object" } } };
-  const call = { id: "call_1", type: "function", function: { name: "add", arguments: "{}" } };
   it.each([
     [{ response_format: { type: "json_object" } }, "response_format"],
-    [{ response_format: { type: "json_schema", json_schema: { name: "x", schema: {} } } }, "response_format"],
-    [{ tools: [tool] }, "tools"],
-    [{ tools: [tool], tool_choice: "required" }, "tools"],
-    [
-      {
-        messages: [
-          { role: "user", content: "1+1?" },
-          { role: "assistant", content: null, tool_calls: [call] },
-          { role: "tool", content: "2", tool_call_id: "call_1" },
-        ],
-      },
-      "messages[1].tool_calls",
-    ],
-  ])("refuses what the engine cannot honour yet (%j) with a 400 naming %s", async (body, param) => {
+    [{ tools: [{ type: "function", function: { name: "add" } }], tool_choice: "required" }, "tools"],
+  ])("an engine created without a grammar runtime answers %j with a 400 naming %s", async (body, param) => {
     const response = await chat(body);
     expect(response.status).toBe(400);
     const { error } = await response.json();
-    expect(error).toMatchObject({ param, type: "invalid_request_error", code: "unsupported_parameter" });
-    expect(error.message).toMatch(/^Petrel's built-in engine does not support .* yet/);
+    expect(error).toMatchObject({ param, type: "invalid_request_error" });
+    expect(error.message).toMatch(/constrained decoding/);
   });
 });
 
 describe("wire → GenerateParams", () => {
-  it("maps snake_case fields, nulls and the stop string form", () => {
+  it("maps snake_case fields, nulls, the stop string form, tool calls and tool results", () => {
     const params = toGenerateParams({
       model: "m",
       messages: [
         { role: "assistant", content: null },
         { role: "user", content: "x", name: "ann" },
+        {
+          role: "assistant",
+          content: null,
+          tool_calls: [{ id: "call_1", type: "function", function: { name: "add", arguments: '{"a":1}' } }],
+        },
+        { role: "tool", tool_call_id: "call_1", content: [{ type: "text", text: "2" }] },
       ],
       stop: "END",
       top_k: -1,
@@ -159,6 +151,8 @@ describe("wire → GenerateParams", () => {
       messages: [
         { role: "assistant", content: "" },
         { role: "user", content: "x", name: "ann" },
+        { role: "assistant", content: "", toolCalls: [{ id: "call_1", name: "add", arguments: '{"a":1}' }] },
+        { role: "tool", content: "2", toolCallId: "call_1" },
       ],
       stop: ["END"],
       topK: undefined,

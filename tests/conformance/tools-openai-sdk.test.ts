@@ -1,7 +1,7 @@
 // Conformance for tools and structured outputs: the OFFICIAL `openai` package against the real Node
 // gateway process (service/src/entry/node-gateway.ts) in front of a FAKE vLLM that streams tool calls
-// (tests/helpers/fake-vllm-tools.ts) and a real Petrel backend server (tiny-random), whose engine must
-// refuse tools with a 400 naming the param. Every response is validated against the contract.
+// (tests/helpers/fake-vllm-tools.ts) and a real Petrel backend server (tiny-random), whose engine
+// forces a call with its grammar. Every response is validated against the contract.
 import OpenAI, { BadRequestError } from "openai";
 import { zodFunction, zodResponseFormat } from "openai/helpers/zod";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -187,11 +187,20 @@ describe("official openai SDK: tools and structured outputs through the Node gat
     expect((await script.text()).length).toBeGreaterThan(1_000_000);
   });
 
-  it("a Petrel backend server refuses tools, and its param reaches the client through the gateway", async () => {
-    const err = await client()
-      .chat.completions.create({ model: "tiny-random", messages, tools: [calculator] })
-      .catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(BadRequestError);
-    expect(err).toMatchObject({ param: "tools", code: "unsupported_parameter" });
+  it("a Petrel backend server answers tool_choice required with a call through the gateway", async () => {
+    const completion = await client().chat.completions.create({
+      model: "tiny-random",
+      messages,
+      tools: [calculator],
+      tool_choice: "required",
+      parallel_tool_calls: false,
+      seed: 1,
+    });
+    const [choice] = completion.choices;
+    expect(choice?.finish_reason).toBe("tool_calls");
+    const call = choice?.message.tool_calls?.[0];
+    expect(call?.type === "function" && call.function.name).toBe("calculator");
+    const args = call?.type === "function" ? JSON.parse(call.function.arguments) : undefined;
+    expect(z.object({ expression: z.string() }).strict().safeParse(args).success).toBe(true);
   });
 });

@@ -5,6 +5,7 @@
 // runtime down for the next request.
 import { readFileSync } from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
+import { boundSpec } from "../../service/src/engine/grammar/bounds.js";
 import { GrammarCache } from "../../service/src/engine/grammar/cache.js";
 import {
   type GrammarCompiler,
@@ -132,6 +133,45 @@ describe("XGrammar on petrel-mini's vocabulary", () => {
     expect(feed(unknown, bad).accepted).toBeLessThan(tokenizer.encode(bad).length);
     good.dispose();
     unknown.dispose();
+  });
+
+  it("a bounded free string: plain characters up to its length, never a raw control character", async () => {
+    const bounds = { maxStringLength: 8, maxItems: 4, maxInteger: 99 };
+    const spec = boundSpec({ kind: "json_schema", schema: { type: "string" } }, bounds);
+    const plain = await matcherFor(spec);
+    expect(feed(plain, '"a b c"').accepted).toBe(tokenizer.encode('"a b c"').length);
+    const tab = await matcherFor(spec);
+    expect(feed(tab, '"a\tb"').accepted).toBeLessThan(tokenizer.encode('"a\tb"').length);
+    const long = await matcherFor(spec);
+    expect(feed(long, '"abcdefghij"').accepted).toBeLessThan(tokenizer.encode('"abcdefghij"').length);
+    for (const m of [plain, tab, long]) m.dispose();
+  });
+
+  it("tool_calls with a trigger (tool_choice auto): free text may end, and the trigger only starts a valid call", async () => {
+    const spec: GrammarSpec = {
+      kind: "tool_calls",
+      tools: [
+        {
+          name: "add",
+          parameters: { type: "object", properties: { a: { type: "integer" } }, required: ["a"] },
+        },
+      ],
+      parallel: false,
+      begin: "<tool_call>\n",
+      end: "\n</tool_call>",
+      trigger: "<tool_call>",
+    };
+    const text = await matcherFor(spec);
+    expect(feed(text, "The answer is 42.").accepted).toBe(tokenizer.encode("The answer is 42.").length);
+    const end = await text.nextTokenBitmask();
+    expect(EOS.every((id) => maskAllows(end, id))).toBe(true);
+    const call = await matcherFor(spec);
+    const good = 'Let me add.<tool_call>\n{"name": "add", "arguments": {"a": 2}}\n</tool_call>';
+    expect(feed(call, good).accepted).toBe(tokenizer.encode(good).length);
+    const wrong = await matcherFor(spec);
+    const bad = 'Let me add.<tool_call>\n{"name": "sub", "arguments": {"a": 2}}\n</tool_call>';
+    expect(feed(wrong, bad).accepted).toBeLessThan(tokenizer.encode(bad).length);
+    for (const m of [text, call, wrong]) m.dispose();
   });
 });
 

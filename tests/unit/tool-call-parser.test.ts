@@ -51,9 +51,16 @@ describe("ToolCallParser (Hermes markup from the model directory)", () => {
       '<tool_call>\n{"name": "get_weather", "arguments": {"city": "Rome", "unit": "celsius"}}\n</tool_call>';
     for (const pieces of [[two], chars(two)]) {
       const r = run(pieces);
-      expect(r.content.trim()).toBe("Let me check.");
+      expect(r.content).toBe("Let me check.");
       expect(r.calls.map((c) => JSON.parse(c.arguments).city)).toEqual(["Paris", "Rome"]);
     }
+  });
+
+  it("whitespace around calls is layout, never content; text after a call is content", () => {
+    const pieces = ["Sure.\n", ONE, "\n", "\n", ONE, "\n"];
+    expect(run(pieces).content).toBe("Sure.");
+    expect(run([ONE, "\n", "Done", " now."]).content).toBe("Done now.");
+    expect(run(["a ", "b\n\n", "c"]).content).toBe("a b\n\nc");
   });
 
   it("finds the end of arguments holding braces, quotes and escapes inside strings", () => {

@@ -16,6 +16,7 @@ import { resolveParams } from "./params.js";
 import type { DecoderSession, SessionFactory } from "./session.js";
 import { makeTokenBytes } from "./token-bytes.js";
 import { ModelTokenizer } from "./tokenizer.js";
+import { readToolCallFormat } from "./tool-call-format.js";
 import {
   ContextLengthExceededError,
   type Engine,
@@ -84,6 +85,7 @@ export async function createEngine(options: EngineOptions): Promise<PetrelEngine
     id: options.id ?? "petrel",
     contextLength: arch.contextLength,
     vocabSize: arch.vocabSize,
+    toolCallFormat: readToolCallFormat(files),
   };
 
   const generateFromIds = (
@@ -118,7 +120,8 @@ export async function createEngine(options: EngineOptions): Promise<PetrelEngine
     arch,
     tokenizer,
     generateFromIds,
-    generate: (params, signal) => generateFromIds(tokenizer.encodeChat(params.messages), params, signal),
+    generate: (params, signal) =>
+      generateFromIds(tokenizer.encodeChat(params.messages, params.tools), params, signal),
     load: () => scheduler.load(),
     dispose: () => session.release(),
   };

@@ -25,4 +25,7 @@ export type {
   SessionFactory,
   SessionTensor,
 } from "./session.js";
+export { HERMES_MARKUP, readToolCallFormat } from "./tool-call-format.js";
+export type { ToolCallEvent, ToolCallFormat, ToolCallSummary } from "./tool-call-parser.js";
+export { ToolCallParser } from "./tool-call-parser.js";
 export * from "./types.js";

@@ -5,7 +5,7 @@ import { Template } from "@huggingface/jinja";
 import { Tokenizer } from "@huggingface/tokenizers";
 import type { ModelFiles } from "./model-files.js";
 import { readJson, requireJson } from "./model-files.js";
-import type { ChatMessage } from "./types.js";
+import type { ChatMessage, ToolDefinition } from "./types.js";
 
 type Json = Record<string, unknown>;
 
@@ -34,6 +34,32 @@ function pickTemplate(config: Json): string {
   return chatmlTemplate;
 }
 
+/**
+ * A message as Hugging Face chat templates read it. Call arguments are handed over parsed where they
+ * are JSON (transformers' templates expect a mapping and write it with `tojson`), else as the text.
+ */
+function templateMessage(message: ChatMessage): Json {
+  const { toolCalls, toolCallId, ...rest } = message;
+  const out: Json = { ...rest };
+  if (toolCallId !== undefined) out.tool_call_id = toolCallId;
+  if (toolCalls && toolCalls.length > 0) {
+    out.tool_calls = toolCalls.map((call) => ({
+      id: call.id,
+      type: "function",
+      function: { name: call.name, arguments: parsedOrText(call.arguments) },
+    }));
+  }
+  return out;
+}
+
+function parsedOrText(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
 export class ModelTokenizer {
   private readonly tokenizer: Tokenizer;
   private readonly template: Template;
@@ -50,17 +76,22 @@ export class ModelTokenizer {
     this.template = new Template(pickTemplate(config));
   }
 
-  /** The rendered prompt text of a conversation, ending with the assistant turn's header. */
-  renderChat(messages: ChatMessage[]): string {
+  /**
+   * The rendered prompt text of a conversation, ending with the assistant turn's header. Messages and
+   * tools reach the template in the shapes transformers passes (`tool_calls`, `tool_call_id`, `tools`
+   * as OpenAI function tools); a template that ignores `tools` renders none.
+   */
+  renderChat(messages: ChatMessage[], tools?: ToolDefinition[]): string {
     return this.template.render({
-      messages,
+      messages: messages.map(templateMessage),
+      ...(tools && tools.length > 0 ? { tools: tools.map((t) => ({ type: "function", function: t })) } : {}),
       add_generation_prompt: true,
       ...this.specialTokens,
     });
   }
 
-  encodeChat(messages: ChatMessage[]): number[] {
-    return this.encode(this.renderChat(messages));
+  encodeChat(messages: ChatMessage[], tools?: ToolDefinition[]): number[] {
+    return this.encode(this.renderChat(messages, tools));
   }
 
   encode(text: string): number[] {

@@ -57,6 +57,7 @@ export class ToolCallParser {
   private args: JsonValueEnd | null = null;
   private readonly calls: { name: string; arguments: string }[] = [];
   private malformed = false;
+  private afterCall = false; // whitespace right after a call is layout (the separator), not content
 
   constructor(private readonly format: ToolCallFormat) {}
 
@@ -84,6 +85,11 @@ export class ToolCallParser {
   }
 
   private stepText(out: ToolCallEvent[]): boolean {
+    if (this.afterCall) {
+      this.pending = this.pending.replace(/^\s+/, "");
+      if (!this.pending) return false;
+      this.afterCall = false;
+    }
     const at = this.pending.indexOf(this.format.start);
     if (at >= 0) {
       const before = this.pending.slice(0, at).replace(/\s+$/, "");
@@ -92,7 +98,10 @@ export class ToolCallParser {
       this.mode = "head";
       return true;
     }
-    const keep = partialSuffix(this.pending, this.format.start);
+    // held back: what may start the marker, and the whitespace before it (layout if a call follows)
+    const marker = partialSuffix(this.pending, this.format.start);
+    const rest = this.pending.slice(0, this.pending.length - marker);
+    const keep = marker + (rest.length - rest.replace(/\s+$/, "").length);
     const emit = this.pending.slice(0, this.pending.length - keep);
     if (emit) out.push({ type: "content", text: emit });
     this.pending = this.pending.slice(this.pending.length - keep);
@@ -133,8 +142,9 @@ export class ToolCallParser {
     const at = this.pending.indexOf(this.format.end);
     if (at < 0) return false;
     if (!/^\s*\}\s*$/.test(this.pending.slice(0, at))) this.malformed = true;
-    this.pending = this.pending.slice(at + this.format.end.length).replace(/^\s+/, "");
+    this.pending = this.pending.slice(at + this.format.end.length);
     this.mode = "text";
+    this.afterCall = true;
     return true;
   }
 }

@@ -2,12 +2,31 @@
 // Gateway and entries depend only on what service/src/engine/index.ts re-exports.
 import type { GrammarSpec } from "./grammar/types.js";
 import type { LogitsProcessorFactory } from "./sampling/logits-processor.js";
+import type { ToolCallFormat } from "./tool-call-parser.js";
 
 /** A chat message after the HTTP layer has flattened text parts into one string. */
 export interface ChatMessage {
   role: "system" | "developer" | "user" | "assistant" | "tool";
   content: string;
   name?: string;
+  /** An assistant turn's calls; `arguments` is JSON text, as on the wire. */
+  toolCalls?: ToolCall[];
+  /** A tool turn: the id of the call it answers. */
+  toolCallId?: string;
+}
+
+export interface ToolCall {
+  id: string;
+  name: string;
+  arguments: string;
+}
+
+/** A function the model may call, rendered into the prompt by the chat template (as `tools`). */
+export interface ToolDefinition {
+  name: string;
+  description?: string;
+  /** JSON Schema of the arguments. */
+  parameters?: Record<string, unknown>;
 }
 
 /** Sampling and stopping parameters, camelCase; the HTTP layer maps the wire fields onto these. */
@@ -30,6 +49,8 @@ export interface GenerateParams {
   n?: number;
   logprobs?: boolean;
   topLogprobs?: number;
+  /** Tools the chat template renders (its `tools` variable); whether a call is parsed is the caller's choice. */
+  tools?: ToolDefinition[];
   /** Per-choice logits processors (sampling/logits-processor.ts), e.g. a grammar's token mask. */
   logitsProcessors?: LogitsProcessorFactory;
   /**
@@ -67,6 +88,8 @@ export interface ModelInfo {
   id: string;
   contextLength: number;
   vocabSize: number;
+  /** The model's tool-call markup from its directory (tool-call-format.ts); undefined when it declares none. */
+  toolCallFormat?: ToolCallFormat;
 }
 
 export interface Engine {

@@ -1,8 +1,10 @@
 // The embedded default: the in-process Engine behind the ChatBackend interface. Wire params
 // (snake_case) become GenerateParams, text parts are flattened, and engine events become OpenAI
 // chunks — role first, content deltas with logprobs, a finish chunk with an empty delta, then usage —
-// so the HTTP layer treats the engine exactly like any upstream.
+// so the HTTP layer treats the engine exactly like any upstream. Tools and response_format become the
+// engine's template tools, grammar and parsed markup (engine-tools.ts, engine-tool-chunks.ts).
 import {
+  type ChatMessage,
   ContextLengthExceededError,
   type Engine,
   type GenerateEvent,
@@ -12,7 +14,8 @@ import {
 } from "../engine/index.js";
 import { ApiError } from "../protocol/errors.js";
 import type * as Wire from "../protocol/wire.js";
-import { refuseUnsupported } from "./engine-refusals.js";
+import { ToolCallChunks } from "./engine-tool-chunks.js";
+import { planTools } from "./engine-tools.js";
 import type { ChatBackend, ChatCompletionChunk, ChatCompletionRequest, ChatStream } from "./types.js";
 
 type WireContent = Wire.MessageContent | null | undefined;
@@ -37,17 +40,26 @@ function flatten(content: WireContent): string {
   return content.map((part) => part.text).join("\n");
 }
 
-/** Maps the validated wire request onto the engine's parameters; rejects what the engine can't do. */
+function toMessage(m: Wire.ChatMessage): ChatMessage {
+  const message: ChatMessage = { role: m.role, content: flatten(m.content) };
+  if ("name" in m && m.name) message.name = m.name;
+  if (m.role === "tool") message.toolCallId = m.tool_call_id;
+  if (m.role === "assistant" && m.tool_calls && m.tool_calls.length > 0) {
+    message.toolCalls = m.tool_calls.map((c) => ({
+      id: c.id,
+      name: c.function.name,
+      arguments: c.function.arguments,
+    }));
+  }
+  return message;
+}
+
+/** Maps the validated wire request's messages and sampling fields onto the engine's parameters. */
 export function toGenerateParams(request: ChatCompletionRequest): GenerateParams {
-  refuseUnsupported(request);
   const topK = orUndefined(request.top_k);
   const stop = orUndefined(request.stop);
   return {
-    messages: request.messages.map((m) => ({
-      role: m.role,
-      content: flatten(m.content),
-      ...("name" in m && m.name ? { name: m.name } : {}),
-    })),
+    messages: request.messages.map(toMessage),
     maxTokens: orUndefined(request.max_completion_tokens) ?? orUndefined(request.max_tokens),
     temperature: orUndefined(request.temperature),
     topP: orUndefined(request.top_p),
@@ -107,11 +119,22 @@ export function eventToChunk(event: GenerateEvent, head: ChunkHead): ChatComplet
   return { ...head, choices: [choice], usage: null };
 }
 
+/** Chunks of one event; with tool calls parsed out of the text when the request has a markup. */
+function eventChunks(event: GenerateEvent, head: ChunkHead, calls?: ToolCallChunks): ChatCompletionChunk[] {
+  if (!calls || event.type === "usage") return [eventToChunk(event, head)];
+  const choices =
+    event.type === "delta"
+      ? calls.delta(event.index, event.text, event.logprobs)
+      : calls.finish(event.index, event.finishReason);
+  return choices.map((choice) => ({ ...head, choices: [choice], usage: null }));
+}
+
 async function* toChunks(
   first: IteratorResult<GenerateEvent>,
   events: AsyncIterator<GenerateEvent>,
   head: ChunkHead,
   choices: number,
+  calls?: ToolCallChunks,
 ): AsyncGenerator<ChatCompletionChunk> {
   for (let index = 0; index < choices; index++) {
     const role: Wire.ChatCompletionChunkChoice = {
@@ -124,7 +147,7 @@ async function* toChunks(
   }
   try {
     for (let result = first; !result.done; result = await events.next())
-      yield eventToChunk(result.value, head);
+      yield* eventChunks(result.value, head, calls);
   } catch (err) {
     throw toApiError(err);
   } finally {
@@ -145,9 +168,10 @@ export function createEngineBackend(
     // Before the engine exists its queue is empty; reporting that keeps the balancer honest.
     load: () => loaded?.load() ?? { queued: 0, active: 0, capacity: 1 },
     async start(request: ChatCompletionRequest, ctx): Promise<ChatStream> {
-      const params = toGenerateParams(request);
       const engine = await options.engine();
       loaded = engine;
+      const plan = planTools(request, engine.info.toolCallFormat);
+      const params = { ...toGenerateParams(request), tools: plan.tools, grammar: plan.grammar };
       let events: AsyncIterator<GenerateEvent>;
       let first: IteratorResult<GenerateEvent>;
       try {
@@ -164,7 +188,8 @@ export function createEngineBackend(
         created: Math.floor(now() / 1000),
         model: request.model,
       };
-      return { backendId: options.id, chunks: toChunks(first, events, head, params.n ?? 1) };
+      const calls = plan.markup && new ToolCallChunks(plan.markup, (l) => l.map(toWireLogprob));
+      return { backendId: options.id, chunks: toChunks(first, events, head, params.n ?? 1, calls) };
     },
   };
 }

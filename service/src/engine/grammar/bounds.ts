@@ -1,8 +1,8 @@
 // A grammar guarantees the shape, not an end: inside an unbounded string a small model at
 // temperature 1 rarely samples the closing quote, and runs into max_tokens with invalid JSON (measured
 // on petrel-mini, 256-token context: 0 of 40 seeded runs valid, all finish_reason "length"). So the
-// engine compiles a narrowed copy of each schema: strings without a maxLength (and without a pattern,
-// format, enum or const that already shape them) get one, arrays without a maxItems get one, sized
+// engine compiles a narrowed copy of each schema: strings without a pattern, format, enum or const
+// that already shape them get a pattern of plain characters with a maximum length, arrays without a maxItems get one, sized
 // from the model's context, and integers without bounds get ±999,999,999 (digits are single tokens and
 // run on too; `number` fractions have no such bound in XGrammar and stay open). Every output of the narrowed schema is valid against the original one.
 import type { GrammarSpec, JsonSchema } from "./types.js";
@@ -55,10 +55,8 @@ export function boundSchema(schema: JsonSchema, bounds: GrammarBounds): JsonSche
     if (isSchema(out[key])) out[key] = boundSchema(out[key] as JsonSchema, bounds);
   }
   const types = typesOf(out);
-  const shaped = ["pattern", "format", "enum", "const", "maxLength"].some((k) => k in out);
-  if (types.includes("string") && !shaped) {
-    out.maxLength = Math.max(bounds.maxStringLength, Number(out.minLength ?? 0));
-  }
+  const shaped = ["pattern", "format", "enum", "const"].some((k) => k in out);
+  if (types.includes("string") && !shaped) out.pattern = plainText(out, bounds);
   // digits are one token each here too: an unbounded integer can run on just like a string
   if (types.length === 1 && types[0] === "integer" && !shaped) {
     if (!("minimum" in out) && !("exclusiveMinimum" in out)) out.minimum = -bounds.maxInteger;
@@ -70,9 +68,21 @@ export function boundSchema(schema: JsonSchema, bounds: GrammarBounds): JsonSche
   return out;
 }
 
+/**
+ * A free string as a pattern: at most maxLength characters (the bound where the schema sets none), and
+ * no control character, quote or backslash. XGrammar's own string rule lets raw control characters
+ * other than CR and LF through, which JSON parsers refuse (seen at temperature 1 on tiny-random).
+ */
+function plainText(schema: Schema, bounds: GrammarBounds): string {
+  const min = Number(schema.minLength ?? 0);
+  const max =
+    schema.maxLength === undefined ? Math.max(bounds.maxStringLength, min) : Number(schema.maxLength);
+  return `^[^\\x00-\\x1f"\\\\]{${min},${max}}$`;
+}
+
 /** json_object as a bounded schema: any object whose keys and string values are bounded, nesting two deep. */
 function boundedObject(bounds: GrammarBounds): Schema {
-  const key = { type: "string", maxLength: bounds.maxStringLength };
+  const key = { type: "string" };
   const scalar = { type: ["string", "number", "boolean", "null"] };
   const inner = {
     type: "object",

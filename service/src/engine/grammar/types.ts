@@ -19,12 +19,20 @@ export interface ToolGrammar {
  * - `json_object`: any JSON object (response_format json_object).
  * - `tool_calls`: one call (or, with `parallel`, one or more) of the listed tools in the model's
  *   markup, each `begin{"name": "<tool>", "arguments": <valid arguments>}end` (tool_choice
- *   "required", or a named function with one tool listed).
+ *   "required", or a named function with one tool listed). With `trigger` (tool_choice "auto") the
+ *   calls are optional: free text, in which `trigger` (a prefix of `begin`) can only start a call.
  */
 export type GrammarSpec =
   | { kind: "json_schema"; schema: JsonSchema }
   | { kind: "json_object" }
-  | { kind: "tool_calls"; tools: ToolGrammar[]; parallel: boolean; begin: string; end: string };
+  | {
+      kind: "tool_calls";
+      tools: ToolGrammar[];
+      parallel: boolean;
+      begin: string;
+      end: string;
+      trigger?: string;
+    };
 
 /** How the tokenizer spells its vocabulary, as a grammar runtime needs to read it. */
 export interface GrammarVocabulary {
