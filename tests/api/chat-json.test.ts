@@ -97,7 +97,11 @@ describe("chat completions (JSON) with a fake gateway", () => {
     ],
     [{ model: "petrel-mini", messages: user, temperature: 2.5 }, "temperature", "invalid_value"],
     [{ model: "petrel-mini", messages: user, top_logprobs: 21 }, "top_logprobs", "invalid_value"],
-    [{ model: "petrel-mini", messages: user, stop: ["a", "b", "c", "d", "e"] }, "stop", "invalid_value"],
+    [
+      { model: "petrel-mini", messages: user, stop: ["a", "b", "c", "d", "e"] },
+      "stop",
+      "array_above_max_length",
+    ],
     [{ model: "petrel-mini", messages: user, max_tokens: "10" }, "max_tokens", "invalid_type"],
     [
       { model: "petrel-mini", messages: user, response_format: { type: "xml" } },

@@ -106,6 +106,7 @@ describe("chat completion streams with a fake gateway", () => {
     const gateway = fakeGateway({ script: () => [{ text: "a" }, { delayMs: 10_000 }, { text: "never" }] });
     const response = await createApp({ gateway }).request(url, {
       method: "POST",
+      headers: { "content-type": "application/json" },
       body: JSON.stringify(base),
     });
     const reader = (response.body as ReadableStream<Uint8Array>).getReader();
@@ -120,7 +121,7 @@ describe("chat completion streams with a fake gateway", () => {
     const gateway = fakeGateway();
     const response = await createApp({ gateway }).request(url, {
       method: "POST",
-      headers: { "x-request-id": "trace-42" },
+      headers: { "content-type": "application/json", "x-request-id": "trace-42" },
       body: JSON.stringify(base),
     });
     await response.text();

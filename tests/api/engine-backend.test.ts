@@ -33,6 +33,7 @@ beforeAll(async () => {
 async function chat(body: Record<string, unknown>) {
   const response = await app.request("/v1/chat/completions", {
     method: "POST",
+    headers: { "content-type": "application/json" },
     body: JSON.stringify({ model: MODEL, messages: [{ role: "user", content: "Hello there" }], ...body }),
   });
   await assertResponseMatchesContract("POST", "/v1/chat/completions", response);

@@ -84,6 +84,7 @@ describe("any JSON body (property-based)", () => {
         const before = gateway.requests.length;
         const response = await app.request("/v1/chat/completions", {
           method: "POST",
+          headers: { "content-type": "application/json" },
           body: JSON.stringify(payload),
         });
         statuses.add(response.status);
@@ -104,6 +105,7 @@ describe("any JSON body (property-based)", () => {
       fc.asyncProperty(fc.constantFrom(...FIELDS), anyValue, async (field, value) => {
         const response = await app.request("/v1/chat/completions", {
           method: "POST",
+          headers: { "content-type": "application/json" },
           body: JSON.stringify({ ...valid, [field]: value }),
         });
         if (response.status === 400) {

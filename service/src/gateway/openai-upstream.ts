@@ -33,9 +33,10 @@ export function createOpenAIUpstream(config: BackendConfig, transport: Transport
 
   async function connect(request: ChatCompletionRequest, ctx: ChatContext, signal: AbortSignal) {
     // Everything the client sent passes through unchanged (tools, tool_choice, response_format, tool
-    // messages, unknown extensions); only the model name and the stream settings are the gateway's.
+    // messages, unknown extensions) except explicit nulls, which OpenAI reads as absent; only the
+    // model name and the stream settings are the gateway's.
     const body: ChatCompletionRequest = {
-      ...request,
+      ...withoutNulls(request),
       model: config.upstreamModel ?? request.model,
       stream: true,
       stream_options: { ...request.stream_options, include_usage: true },
@@ -144,6 +145,20 @@ export function createOpenAIUpstream(config: BackendConfig, transport: Transport
   return { id: config.id, start };
 }
 
+/**
+ * The request without optional fields set to an explicit `null`: OpenAI reads null as absent, not
+ * every engine does (a Pydantic TypedDict refuses `name: null` in a message).
+ */
+function withoutNulls(request: ChatCompletionRequest): ChatCompletionRequest {
+  const entries = Object.entries(request).filter(([, value]) => value !== null);
+  const messages = request.messages.map((m) => {
+    if (!("name" in m) || m.name !== null) return m;
+    const { name: _null, ...rest } = m;
+    return rest as typeof m;
+  });
+  return { ...(Object.fromEntries(entries) as ChatCompletionRequest), messages };
+}
+
 function clientGone(signal: AbortSignal): ApiError {
   const reason = signal.reason;
   if (reason instanceof ApiError) return reason;
@@ -159,15 +174,17 @@ function mapError(err: unknown, own: AbortSignal, client: AbortSignal, backendId
   if (err instanceof ApiError) return err;
   if (client.aborted) return clientGone(client);
   if (own.aborted) return clientGone(own);
-  const unreachable = new ApiError(
+  const cause = err instanceof Error && err.cause instanceof Error ? err.cause : err;
+  return new ApiError(
     502,
     `Upstream ${backendId} unreachable`,
     "server_error",
     "upstream_unreachable",
+    null,
+    {
+      cause,
+    },
   );
-  return Object.assign(unreachable, {
-    cause: err instanceof Error && err.cause instanceof Error ? err.cause : err,
-  });
 }
 
 async function readErrorBody(res: UpstreamResponse): Promise<unknown> {

@@ -100,6 +100,9 @@ export const openapiDocument = {
           "413": {
             "$ref": "#/components/responses/PayloadTooLarge"
           },
+          "415": {
+            "$ref": "#/components/responses/UnsupportedMediaType"
+          },
           "422": {
             "$ref": "#/components/responses/UnprocessableEntity"
           },
@@ -252,6 +255,9 @@ export const openapiDocument = {
           },
           "413": {
             "$ref": "#/components/responses/PayloadTooLarge"
+          },
+          "415": {
+            "$ref": "#/components/responses/UnsupportedMediaType"
           },
           "429": {
             "$ref": "#/components/responses/TooManyRequests"
@@ -583,6 +589,16 @@ export const openapiDocument = {
           }
         }
       },
+      "UnsupportedMediaType": {
+        "description": "The request body is not sent as JSON (`Content-Type` other than `application/json`).",
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/ErrorResponse"
+            }
+          }
+        }
+      },
       "UnprocessableEntity": {
         "description": "The request is well-formed but cannot be processed.",
         "content": {
@@ -693,7 +709,8 @@ export const openapiDocument = {
         "properties": {
           "model": {
             "type": "string",
-            "minLength": 1
+            "minLength": 1,
+            "maxLength": 256
           },
           "messages": {
             "type": "array",
@@ -732,14 +749,16 @@ export const openapiDocument = {
                 "type": "null"
               },
               {
-                "type": "string"
+                "type": "string",
+                "maxLength": 256
               },
               {
                 "type": "array",
                 "minItems": 1,
                 "maxItems": 4,
                 "items": {
-                  "type": "string"
+                  "type": "string",
+                  "maxLength": 256
                 }
               }
             ]
@@ -811,7 +830,11 @@ export const openapiDocument = {
             ]
           },
           "user": {
-            "type": "string",
+            "type": [
+              "string",
+              "null"
+            ],
+            "maxLength": 256,
             "deprecated": true
           },
           "stream": {
@@ -831,10 +854,20 @@ export const openapiDocument = {
             ]
           },
           "response_format": {
-            "$ref": "#/components/schemas/ResponseFormat"
+            "oneOf": [
+              {
+                "type": "null"
+              },
+              {
+                "$ref": "#/components/schemas/ResponseFormat"
+              }
+            ]
           },
           "tools": {
-            "type": "array",
+            "type": [
+              "array",
+              "null"
+            ],
             "maxItems": 128,
             "description": "Functions the model may call. `tool_choice` and named choices must refer to these.",
             "items": {
@@ -896,7 +929,10 @@ export const openapiDocument = {
         "type": "object",
         "properties": {
           "include_usage": {
-            "type": "boolean"
+            "type": [
+              "boolean",
+              "null"
+            ]
           }
         }
       },
@@ -1162,7 +1198,11 @@ export const openapiDocument = {
             "$ref": "#/components/schemas/MessageContent"
           },
           "name": {
-            "type": "string"
+            "type": [
+              "string",
+              "null"
+            ],
+            "maxLength": 256
           }
         }
       },
@@ -1184,7 +1224,11 @@ export const openapiDocument = {
             "$ref": "#/components/schemas/MessageContent"
           },
           "name": {
-            "type": "string"
+            "type": [
+              "string",
+              "null"
+            ],
+            "maxLength": 256
           }
         }
       },
@@ -1206,7 +1250,11 @@ export const openapiDocument = {
             "$ref": "#/components/schemas/MessageContent"
           },
           "name": {
-            "type": "string"
+            "type": [
+              "string",
+              "null"
+            ],
+            "maxLength": 256
           }
         }
       },
@@ -1234,7 +1282,11 @@ export const openapiDocument = {
             ]
           },
           "name": {
-            "type": "string"
+            "type": [
+              "string",
+              "null"
+            ],
+            "maxLength": 256
           },
           "refusal": {
             "type": [
@@ -1271,6 +1323,7 @@ export const openapiDocument = {
           },
           "tool_call_id": {
             "type": "string",
+            "maxLength": 256,
             "description": "The `id` of the call this message answers, from an earlier assistant message."
           }
         }
@@ -1813,7 +1866,8 @@ export const openapiDocument = {
         "properties": {
           "model": {
             "type": "string",
-            "minLength": 1
+            "minLength": 1,
+            "maxLength": 256
           },
           "input": {
             "description": "A user message as a string, or a list of items (messages, function calls and their outputs).",
@@ -1881,7 +1935,10 @@ export const openapiDocument = {
             "maximum": 1
           },
           "tools": {
-            "type": "array",
+            "type": [
+              "array",
+              "null"
+            ],
             "maxItems": 128,
             "items": {
               "$ref": "#/components/schemas/ResponseFunctionTool"
@@ -1915,7 +1972,11 @@ export const openapiDocument = {
             "$ref": "#/components/schemas/ResponseMetadata"
           },
           "user": {
-            "type": "string"
+            "type": [
+              "string",
+              "null"
+            ],
+            "maxLength": 256
           },
           "background": {
             "type": [

@@ -172,12 +172,12 @@ export interface components {
             top_logprobs?: number | null;
             seed?: number | null;
             /** @deprecated */
-            user?: string;
+            user?: string | null;
             stream?: boolean | null;
             stream_options?: null | components["schemas"]["StreamOptions"];
-            response_format?: components["schemas"]["ResponseFormat"];
+            response_format?: null | components["schemas"]["ResponseFormat"];
             /** @description Functions the model may call. `tool_choice` and named choices must refer to these. */
-            tools?: components["schemas"]["FunctionTool"][];
+            tools?: components["schemas"]["FunctionTool"][] | null;
             /**
              * @description `none` (answer in text), `auto` (the model decides), `required` (at least one call), or one
              *     named function. Only allowed with a non-empty `tools`.
@@ -193,7 +193,7 @@ export interface components {
             repetition_penalty?: number | null;
         };
         StreamOptions: {
-            include_usage?: boolean;
+            include_usage?: boolean | null;
         };
         FunctionTool: {
             /** @enum {string} */
@@ -269,7 +269,7 @@ export interface components {
              */
             role: "system";
             content: components["schemas"]["MessageContent"];
-            name?: string;
+            name?: string | null;
         };
         DeveloperMessage: {
             /**
@@ -278,7 +278,7 @@ export interface components {
              */
             role: "developer";
             content: components["schemas"]["MessageContent"];
-            name?: string;
+            name?: string | null;
         };
         UserMessage: {
             /**
@@ -287,7 +287,7 @@ export interface components {
              */
             role: "user";
             content: components["schemas"]["MessageContent"];
-            name?: string;
+            name?: string | null;
         };
         AssistantMessage: {
             /**
@@ -296,7 +296,7 @@ export interface components {
              */
             role: "assistant";
             content?: null | components["schemas"]["MessageContent"];
-            name?: string;
+            name?: string | null;
             refusal?: string | null;
             /** @description Calls the model made in this turn; each is answered by a `tool` message. */
             tool_calls?: components["schemas"]["MessageToolCall"][];
@@ -454,7 +454,7 @@ export interface components {
             max_output_tokens?: number | null;
             temperature?: number | null;
             top_p?: number | null;
-            tools?: components["schemas"]["ResponseFunctionTool"][];
+            tools?: components["schemas"]["ResponseFunctionTool"][] | null;
             tool_choice?: components["schemas"]["ResponseToolChoice"];
             parallel_tool_calls?: boolean | null;
             text?: components["schemas"]["ResponseTextConfig"];
@@ -464,7 +464,7 @@ export interface components {
              */
             truncation?: "auto" | "disabled" | null;
             metadata?: components["schemas"]["ResponseMetadata"];
-            user?: string;
+            user?: string | null;
             /**
              * @description Background mode is not served; only false is accepted.
              * @enum {boolean|null}
@@ -919,6 +919,15 @@ export interface components {
                 "application/json": components["schemas"]["ErrorResponse"];
             };
         };
+        /** @description The request body is not sent as JSON (`Content-Type` other than `application/json`). */
+        UnsupportedMediaType: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ErrorResponse"];
+            };
+        };
         /** @description The request is well-formed but cannot be processed. */
         UnprocessableEntity: {
             headers: {
@@ -1025,6 +1034,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableEntity"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
@@ -1111,6 +1121,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
             502: components["responses"]["BadGateway"];

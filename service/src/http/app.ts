@@ -11,7 +11,7 @@ import { chatHandler } from "./chat-route.js";
 import { type AppDeps, DEFAULT_LIMITS, DOCS_SCRIPT_PATH, defaultIds } from "./deps.js";
 import type { AppEnv } from "./env.js";
 import { errorJson, toErrorResponse } from "./errors.js";
-import { requestId } from "./middleware.js";
+import { jsonOnly, requestId } from "./middleware.js";
 import { modelsRoutes } from "./models-route.js";
 import { observability } from "./observability.js";
 import { responsesHandler } from "./responses-route.js";
@@ -69,12 +69,13 @@ export function createApp(deps: AppDeps) {
     },
   });
   const chat = chatHandler({ gateway: deps.gateway, limits });
-  if (deps.guard) app.post("/v1/chat/completions", sizeLimit, deps.guard.chat(deps.gateway), chat);
-  else app.post("/v1/chat/completions", sizeLimit, chat);
+  const json = jsonOnly();
+  if (deps.guard) app.post("/v1/chat/completions", json, sizeLimit, deps.guard.chat(deps.gateway), chat);
+  else app.post("/v1/chat/completions", json, sizeLimit, chat);
   if (deps.responses) {
     const create = responsesHandler({ gateway: deps.gateway, store: deps.responses, limits, logError });
-    if (deps.guard) app.post("/v1/responses", sizeLimit, deps.guard.responses(deps.gateway), create);
-    else app.post("/v1/responses", sizeLimit, create);
+    if (deps.guard) app.post("/v1/responses", json, sizeLimit, deps.guard.responses(deps.gateway), create);
+    else app.post("/v1/responses", json, sizeLimit, create);
     app.route("/v1/responses", storedResponseRoutes(deps.responses));
   }
 

@@ -12,6 +12,7 @@ const TYPE_BY_STATUS: Record<number, string> = {
   404: "invalid_request_error",
   409: "conflict_error",
   413: "invalid_request_error",
+  415: "invalid_request_error",
   422: "invalid_request_error",
   429: "rate_limit_error",
 };

@@ -1,5 +1,6 @@
 // Small middleware factories: setup once, return a named handler (Hono's style).
 import type { MiddlewareHandler } from "hono";
+import { ApiError } from "../protocol/errors.js";
 import type { Ids } from "./deps.js";
 import type { AppEnv } from "./env.js";
 
@@ -20,5 +21,26 @@ export function requestId(ids: Ids): MiddlewareHandler<AppEnv> {
       c.res = new Response(c.res.body, c.res);
       c.res.headers.set("x-request-id", id);
     }
+  };
+}
+
+const JSON_TYPE = /^application\/(?:[\w.-]+\+)?json\s*(?:;|$)/i;
+
+/**
+ * Request bodies are JSON: a body sent as anything else (text/plain, a form) is refused with 415
+ * before anything reads it. No header at all is read as JSON, as raw HTTP clients send it.
+ */
+export function jsonOnly(): MiddlewareHandler<AppEnv> {
+  return async function jsonOnlyMiddleware(c, next) {
+    const type = c.req.header("content-type");
+    if (type !== undefined && !JSON_TYPE.test(type.trim())) {
+      throw new ApiError(
+        415,
+        "Unsupported content type: the request body must be JSON, sent with Content-Type: application/json.",
+        "invalid_request_error",
+        "unsupported_media_type",
+      );
+    }
+    await next();
   };
 }

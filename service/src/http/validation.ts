@@ -9,7 +9,12 @@ export interface ValidationFailure {
   /** OpenAI-style path to the offending field, e.g. `messages[0].role`. */
   param: string;
   message: string;
-  code: "missing_required_parameter" | "invalid_type" | "invalid_value";
+  code:
+    | "missing_required_parameter"
+    | "invalid_type"
+    | "invalid_value"
+    | "string_above_max_length"
+    | "array_above_max_length";
 }
 
 type Json = Record<string, unknown>;
@@ -84,8 +89,29 @@ export function describeFailure(errors: OutputUnit[]): ValidationFailure {
   if (deepest.e.keyword === "required") {
     return { param, message: `Missing required parameter: '${param}'.`, code: "missing_required_parameter" };
   }
+  const tooLong = tooLongFailure(param, deepest.e);
+  if (tooLong) return tooLong;
   const code = deepest.e.keyword === "type" ? "invalid_type" : "invalid_value";
   return { param, message: `Invalid value for '${param}': ${deepest.e.error}`, code };
+}
+
+/**
+ * OpenAI's words for a string or array over its contract limit. The message states both lengths and
+ * never the value: echoing a 500 KB string back is what the limit is there to prevent.
+ */
+function tooLongFailure(param: string, unit: OutputUnit): ValidationFailure | undefined {
+  const counts = /\((\d+) > (\d+)\)/.exec(unit.error);
+  if (!counts) return undefined;
+  const [, got, max] = counts;
+  if (unit.keyword === "maxLength") {
+    const message = `Invalid '${param}': string too long. Expected a string with maximum length ${max}, but got a string with length ${got} instead.`;
+    return { param, message, code: "string_above_max_length" };
+  }
+  if (unit.keyword === "maxItems") {
+    const message = `Invalid '${param}': array too long. Expected an array with maximum length ${max}, but got an array with length ${got} instead.`;
+    return { param, message, code: "array_above_max_length" };
+  }
+  return undefined;
 }
 
 export type RequestValidator = (body: unknown) => ValidationFailure | null;

@@ -32,11 +32,11 @@ export class ApiError extends Error {
 export const invalidRequest = (message: string, param: string | null = null, code: string | null = null) =>
   new ApiError(400, message, "invalid_request_error", code, param);
 
-/** OpenAI's wording for an unknown (or inaccessible) model. */
+/** OpenAI's wording for an unknown (or inaccessible) model; a runaway id is not echoed whole. */
 export const modelNotFound = (model: string) =>
   new ApiError(
     404,
-    `The model \`${model}\` does not exist or you do not have access to it.`,
+    `The model \`${model.length > 256 ? `${model.slice(0, 256)}…` : model}\` does not exist or you do not have access to it.`,
     "invalid_request_error",
     "model_not_found",
     "model",
