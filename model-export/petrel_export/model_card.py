@@ -99,7 +99,10 @@ def render_card(cfg_name: str, summary: dict, ev: dict, stats: dict) -> str:
     p, s = cfg.pretrain, cfg.sft
     sk = ev["skills"]
     mix = ", ".join(f"{w:.0%} {k.replace('_', ' ')}" for k, w in MIX)
-    minutes = summary["pipeline_seconds"] / 60
+    minutes = (summary["pretrain_seconds"] + summary["sft_seconds"]) / 60
+    sft2 = cfg.sft2
+    passes = (f" SFT runs as two passes: {s.steps} steps at peak LR {s.lr:g}, then {sft2.steps} at {sft2.lr:g}, each"
+              " with its own warmup and cosine." if sft2 else "")
     return f"""# {cfg.model_id}
 
 A small chat model built the way ChatGPT was: a decoder-only Transformer **pretrained** by next-token
@@ -156,8 +159,9 @@ at the last step), so the same seed gives the same model on a busy or an idle ma
 | SFT (loss on assistant turns, tool calls and `<|im_end|>`; {s.corpus_rows} rows of every {s.batch_size} are corpus text with loss on every token) | {summary['sft_steps']} | {s.batch_size} × {s.seq_len or m['block_size']} | {summary['sft_tokens'] / 1e6:.2f} M | {s.lr:g} | {summary['sft_seconds'] / 60:.1f} min |
 
 AdamW (β 0.9/0.95, weight decay {p.weight_decay} in pretraining, 0 in SFT), gradient clip 1.0, fp32,
-{cfg.threads} threads. The whole command took {minutes:.0f} minutes on a 2-core machine that other
-work shared (the training process had priority). The `gpu` config (8 × 512, vocab 8192, bf16
+{cfg.threads} threads.{passes} Training took {minutes:.0f} minutes (the stages' wall times) on a 2-core
+machine that other work shared at load averages of 30–40, so the times above are upper bounds, not the
+recipe's time on an idle machine. The `gpu` config (8 × 512, vocab 8192, bf16
 autocast) runs the same code; `model-export/gpu/run.sh` is the script for a GPU host.
 
 ## Results
@@ -191,11 +195,13 @@ Export parity:
 {samples_section(ev['samples'])}
 ## Limitations
 
-{summary['params'] / 1e6:.1f} M parameters and under an hour of CPU: free text is mostly word salad, the
+{summary['params'] / 1e6:.1f} M parameters trained on two CPU cores: free text is mostly word salad, the
 knowledge answers are fixed paragraphs, and what it knows of words beyond the trained dictionary
-entries is the row "word meanings of words never asked in SFT" above. The corpus contains archaic
-(1913 Webster, KJV) language. Tool arguments are JSON the model writes; serve it with
-grammar-constrained decoding (Petrel's engine does) to guarantee they parse.
+entries is the row "word meanings of words never asked in SFT" above. Read the skill rows before
+trusting an answer: where a row is low (arithmetic on unseen problems, tool arguments) the model has
+learned the form of the answer, not the skill. The corpus contains archaic (1913 Webster, KJV)
+language. Tool arguments are JSON the model writes; grammar-constrained decoding makes them parse,
+not right.
 """
 
 

@@ -114,7 +114,9 @@ describe("onnxruntime-web inside workerd", () => {
 
   // The shipped int8 file batched: int8 quantizes activations with one scale per tensor, so rows
   // that share a decode step nudge each other's logits (engine/README.md, "int8 and shared steps").
-  // A prompt's prefill never shares its run, so the first token and its logprob equal the lone run's.
+  // A prompt's prefill never shares its run, but concurrent prompts share each iteration's prefill
+  // budget, so a prompt may be cut into other chunks than alone, and each chunk's activations get their
+  // own scale: the first token equals the lone run's and its logprob agrees to a few thousandths.
   it("concurrent int8 streams share decode steps; each first token equals the lone run's (new-kv-int8)", async () => {
     const alone = await streamAll("new-kv-int8");
     const { results, maxDecodeBatch } = await streamAll("new-kv-int8", alone.golden.cases.length);
@@ -124,7 +126,8 @@ describe("onnxruntime-web inside workerd", () => {
       const shared = results[i] as Collected;
       expect(shared.ids[0]?.[0]).toBe(lone.ids[0]?.[0]);
       const firstLogprob = (r: Collected) => r.events.find((e) => e.type === "delta")?.logprobs?.[0];
-      expect(firstLogprob(shared)).toEqual(firstLogprob(lone));
+      expect(firstLogprob(shared)?.token).toBe(firstLogprob(lone)?.token);
+      expect(firstLogprob(shared)?.logprob).toBeCloseTo(firstLogprob(lone)?.logprob ?? Number.NaN, 2);
       expect(shared.finish[0]).toMatch(/^(stop|length)$/);
       expect(shared.ids[0]?.length).toBeLessThanOrEqual(c.max_new_tokens);
     }

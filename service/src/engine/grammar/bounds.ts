@@ -14,11 +14,15 @@ export interface GrammarBounds {
   maxInteger: number;
 }
 
-/** Bounds that let a few fields fit in the context: 32 characters and 4 items at 256 tokens. */
+/**
+ * Bounds that let a few fields fit in the context: 4 items, and 32 characters at 256 tokens or more
+ * (16 to 32 below). They stay fixed above 256 tokens: a schema with a string and an array of
+ * strings already needs (1 + items) × maxLength characters, which must fit beside the prompt.
+ */
 export function boundsForContext(contextLength: number): GrammarBounds {
   return {
-    maxStringLength: Math.max(16, Math.floor(contextLength / 8)),
-    maxItems: Math.max(4, Math.floor(contextLength / 64)),
+    maxStringLength: Math.min(32, Math.max(16, Math.floor(contextLength / 8))),
+    maxItems: 4,
     maxInteger: 999_999_999,
   };
 }
