@@ -1,8 +1,10 @@
 // Where the Node gateway's time goes: the gateway under `node --cpu-prof` in front of the instant fake
 // upstream, 4 connections, non-stream then stream requests; the V8 profile's self time grouped by
 // package (undici = its fetch to the upstream, hono, @cfworker = request validation, service/... =
-// Petrel's own files, (native) = GC, socket writes, console). Writes <out>/gateway-profile.json.
-//   npx tsx bench/gateway-profile.ts [--requests 1500] [--out bench/results]
+// Petrel's own files, (native) = GC, socket writes, console). Samples before the measured load
+// (start-up, module loading, a warm-up of 200 requests) are left out: the profile's timestamps and
+// process.hrtime read the same monotonic clock. Writes <out>/gateway-profile.json.
+//   npx tsx bench/gateway-profile.ts [--requests 1500] [--modes non-stream,stream] [--out bench/results]
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -14,11 +16,13 @@ import { processCpuMs as cpuMs, loadNow, machineInfo, round } from "./lib/stats.
 const { values } = parseArgs({
   options: {
     requests: { type: "string", default: "1500" },
+    modes: { type: "string", default: "non-stream,stream" },
     out: { type: "string", default: "bench/results" },
   },
 });
 
 interface Profile {
+  startTime: number;
   nodes: { id: number; callFrame: { functionName: string; url: string } }[];
   samples: number[];
   timeDeltas: number[];
@@ -37,16 +41,19 @@ function group(url: string, fn: string): string {
   return url.split("/").pop() as string;
 }
 
-function summarize(profile: Profile, top: number) {
+/** Self time by package and by function, of the samples taken at or after `fromUs` (monotonic µs). */
+function summarize(profile: Profile, top: number, fromUs: number) {
   const byId = new Map(profile.nodes.map((n) => [n.id, n.callFrame]));
   const groups = new Map<string, number>();
   const functions = new Map<string, number>();
   let total = 0;
+  let at = profile.startTime;
   profile.samples.forEach((id, i) => {
     const frame = byId.get(id);
     const dt = profile.timeDeltas[i] ?? 0;
+    at += dt;
     // idle: the process waiting for I/O, not work
-    if (!frame || frame.functionName === "(idle)") return;
+    if (at < fromUs || !frame || frame.functionName === "(idle)") return;
     total += dt;
     const g = group(frame.url, frame.functionName);
     groups.set(g, (groups.get(g) ?? 0) + dt);
@@ -83,29 +90,39 @@ try {
     env: { PETREL_BACKENDS: JSON.stringify(config), PETREL_OPEN_ACCESS: "1" },
     ready: { line: /listening on (http:\/\/\S+)/ },
   });
+  const modes = (values.modes as string).split(",");
+  const bodyOf = (stream: boolean) =>
+    JSON.stringify({ model: "bench", messages: [{ role: "user", content: "Hi!" }], stream, max_tokens: 8 });
+  for (const mode of modes) {
+    const stream = mode === "stream";
+    await runLoad({
+      url: gateway.url,
+      connections: 4,
+      requests: 100,
+      stream,
+      makeBody: () => bodyOf(stream),
+    });
+  }
+  const fromUs = Number(process.hrtime.bigint() / 1000n);
   const cpuBefore = cpuMs(gateway.pid);
   const served: Record<string, number> = {};
-  for (const stream of [false, true]) {
-    const body = JSON.stringify({
-      model: "bench",
-      messages: [{ role: "user", content: "Hi!" }],
-      stream,
-      max_tokens: 8,
-    });
+  for (const mode of modes) {
+    const stream = mode === "stream";
+    const body = bodyOf(stream);
     const r = await runLoad({ url: gateway.url, connections: 4, requests, stream, makeBody: () => body });
-    served[stream ? "stream" : "non-stream"] = r.samples.length;
+    served[mode] = r.samples.length;
   }
   const cpuDuringLoad = cpuMs(gateway.pid) - cpuBefore;
   await gateway.stop(); // SIGTERM: the gateway exits normally, and node writes the profile
   const file = readdirSync(dir).find((f) => f.endsWith(".cpuprofile"));
   if (!file) throw new Error("no CPU profile written");
-  const summary = summarize(JSON.parse(readFileSync(join(dir, file), "utf8")) as Profile, 25);
+  const summary = summarize(JSON.parse(readFileSync(join(dir, file), "utf8")) as Profile, 25, fromUs);
   const report = {
     benchmark: "gateway-profile",
     served,
     // from /proc: the gateway process's user+system CPU during the load only (no start-up)
-    cpuMsPerRequest: round(cpuDuringLoad / (requests * 2), 3),
-    // the profile also covers start-up (module loading, tsx) and shutdown
+    cpuMsPerRequest: round(cpuDuringLoad / (requests * modes.length), 3),
+    // the measured load only: start-up, warm-up and shutdown are left out
     ...summary,
     machine: { ...machine, loadAverage1mAtEnd: loadNow() },
   };
