@@ -1,6 +1,7 @@
 // Derives everything typed from openapi/openapi.yaml (the hand-written contract):
 //   service/src/generated/openapi.ts           TypeScript types (openapi-typescript)
-//   service/src/generated/openapi-document.ts  the document as a JS object, for the runtime validator
+//   service/src/generated/openapi-document.ts  the document as a JS object, for the reference validator
+//   service/src/generated/chat-request-validator.ts  ChatCompletionRequest compiled to JavaScript (Ajv)
 //   sdk/src/generated/openapi.ts               the same types for the SDK package
 // `node scripts/gen.mjs --check` rewrites nothing and exits 1 when any output is stale (CI).
 import { mkdir, readFile, writeFile } from "node:fs/promises";
@@ -8,6 +9,8 @@ import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import openapiTS, { astToString } from "openapi-typescript";
 import { parse } from "yaml";
+import { expandDiscriminators } from "../service/src/http/validation.ts";
+import { validatorModule } from "./gen-validator.mjs";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const specPath = resolve(root, "openapi/openapi.yaml");
@@ -27,6 +30,10 @@ async function buildOutputs() {
     ["service/src/generated/openapi.ts", types],
     ["service/src/generated/openapi-document.ts", documentModule],
     ["sdk/src/generated/openapi.ts", types],
+    [
+      "service/src/generated/chat-request-validator.ts",
+      validatorModule(header, expandDiscriminators(document.components.schemas), "ChatCompletionRequest"),
+    ],
   ]);
 }
 

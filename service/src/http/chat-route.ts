@@ -4,6 +4,7 @@
 // early failures still get a real HTTP status.
 import type { Context } from "hono";
 import type { ChatContext, Gateway } from "../gateway/types.js";
+import { isChatCompletionRequest } from "../generated/chat-request-validator.js";
 import { openapiDocument } from "../generated/openapi-document.js";
 import { invalidRequest, modelNotFound } from "../protocol/errors.js";
 import type { ChatCompletionRequest } from "../protocol/wire.js";
@@ -13,14 +14,21 @@ import type { AppEnv } from "./env.js";
 import { observedGateway, traceOf } from "./observability.js";
 import { SSE_HEADERS, type StartedStream, sseBody } from "./sse.js";
 import { checkTools } from "./tool-checks.js";
-import { createSchemaValidator } from "./validation.js";
+import { createSchemaValidator, type RequestValidator } from "./validation.js";
 
 export interface ChatRouteOptions {
   gateway: Gateway;
   limits: Limits;
 }
 
-const validate = createSchemaValidator(openapiDocument, "ChatCompletionRequest");
+// A valid request is checked by the validator compiled at `npm run gen`; only a failing one goes to the
+// reference validator (built on first need), which names the field and says what is wrong with it.
+let reference: RequestValidator | undefined;
+const validate: RequestValidator = (body) => {
+  if (isChatCompletionRequest(body)) return null;
+  reference ??= createSchemaValidator(openapiDocument, "ChatCompletionRequest");
+  return reference(body);
+};
 
 export async function readJson(c: Context<AppEnv>): Promise<unknown> {
   const text = await c.req.text();
