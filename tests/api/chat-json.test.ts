@@ -176,6 +176,24 @@ describe("chat completions (JSON) with a fake gateway", () => {
     expect(json.error.code).toBe("request_too_large");
   });
 
+  it("answers a declared Content-Length over the limit with 413 before reading the body", async () => {
+    const app = createApp({ gateway: fakeGateway(), limits: { maxBodyBytes: 200 } });
+    const body = JSON.stringify({ model: "petrel-mini", messages: [{ role: "user", content: "hi" }] });
+    const over = await app.request("/v1/chat/completions", {
+      method: "POST",
+      headers: { "content-type": "application/json", "content-length": "201" },
+      body,
+    });
+    expect(over.status).toBe(413);
+    expect((await over.json()).error.code).toBe("request_too_large");
+    const within = await app.request("/v1/chat/completions", {
+      method: "POST",
+      headers: { "content-type": "application/json", "content-length": String(body.length) },
+      body,
+    });
+    expect(within.status).toBe(200);
+  });
+
   it("maps a gateway error to its status, OpenAI error body and retry-after", async () => {
     const startError = new ApiError(503, "No backend is available", "server_error", "no_backend", null, {
       retryAfterSeconds: 3,

@@ -2,11 +2,11 @@
 // here — entries read env/bindings and pass a Gateway; tests pass a fake one.
 import { Scalar } from "@scalar/hono-api-reference";
 import { Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import { openapiDocument } from "../generated/openapi-document.js";
 import { ApiError } from "../protocol/errors.js";
 import type { Health } from "../protocol/wire.js";
+import { bodySizeLimit } from "./body-limit.js";
 import { chatHandler } from "./chat-route.js";
 import { type AppDeps, DEFAULT_LIMITS, DOCS_SCRIPT_PATH, defaultIds } from "./deps.js";
 import type { AppEnv } from "./env.js";
@@ -57,17 +57,7 @@ export function createApp(deps: AppDeps) {
     Scalar({ url: "/openapi.json", pageTitle: "Petrel API", cdn: DOCS_SCRIPT_PATH, withDefaultFonts: false }),
   );
   app.route("/v1/models", modelsRoutes(deps.gateway));
-  const sizeLimit = bodyLimit({
-    maxSize: limits.maxBodyBytes,
-    onError: () => {
-      throw new ApiError(
-        413,
-        `Request body is larger than ${limits.maxBodyBytes} bytes.`,
-        "invalid_request_error",
-        "request_too_large",
-      );
-    },
-  });
+  const sizeLimit = bodySizeLimit(limits.maxBodyBytes);
   const chat = chatHandler({ gateway: deps.gateway, limits });
   const json = jsonOnly();
   if (deps.guard) app.post("/v1/chat/completions", json, sizeLimit, deps.guard.chat(deps.gateway), chat);
