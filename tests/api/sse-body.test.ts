@@ -32,11 +32,15 @@ function source(chunks: ChatCompletionChunk[], failAt?: number) {
       return { done: true, value: undefined };
     },
   };
-  return { iterator, seen };
+  // like an upstream's reader: what is left, and its end ([DONE]) counts as received too
+  return { iterator, seen, inHand: () => chunks.length - i + 1 };
 }
 
-async function started(iterator: AsyncIterator<ChatCompletionChunk>): Promise<StartedStream> {
-  return { iterator, first: await iterator.next() };
+async function started(
+  iterator: AsyncIterator<ChatCompletionChunk>,
+  inHand?: () => number,
+): Promise<StartedStream> {
+  return { iterator, first: await iterator.next(), inHand };
 }
 
 const text = (body: ReadableStream<Uint8Array>) => new Response(body).text();
@@ -102,7 +106,8 @@ describe("sseBody", () => {
     expect(seen.returned).toBe(true);
   });
 
-  it("pulls from the backend only as the reader reads (at most one chunk ahead)", async () => {
+  it("pulls from a backend that makes chunks on demand only as the reader reads", async () => {
+    // no inHand (the engine): every chunk is made when asked for, so at most one is made ahead
     const { iterator, seen } = source(Array.from({ length: 50 }, (_, i) => delta(String(i))));
     const body = sseBody({
       started: started(iterator),
@@ -111,11 +116,64 @@ describe("sseBody", () => {
       abort: new AbortController(),
     });
     const reader = body.getReader();
-    await reader.read();
+    const first = await reader.read();
     await reader.read();
     await new Promise((resolve) => setTimeout(resolve, 20));
     expect(seen.pulled).toBeLessThanOrEqual(3);
+    // a frame is not held back for the next one
+    expect(new TextDecoder().decode(first.value)).toBe(`data: ${JSON.stringify(delta("0"))}\n\n`);
     await reader.cancel();
+  });
+
+  it("chunks already received (inHand) leave in one read, up to 16 KiB at a time", async () => {
+    const few = source([delta("a"), delta("b"), usage]);
+    const body = sseBody({
+      started: started(few.iterator, few.inHand),
+      includeUsage: true,
+      heartbeatMs: 10_000,
+      abort: new AbortController(),
+    });
+    const reader = body.getReader();
+    const all = new TextDecoder().decode((await reader.read()).value);
+    expect(all.split("\n\n").filter(Boolean)).toHaveLength(4); // a, b, usage, [DONE]
+    expect((await reader.read()).done).toBe(true);
+
+    const many = source(Array.from({ length: 1000 }, (_, i) => delta(String(i))));
+    const big = sseBody({
+      started: started(many.iterator, many.inHand),
+      includeUsage: false,
+      heartbeatMs: 10_000,
+      abort: new AbortController(),
+    }).getReader();
+    const firstWrite = (await big.read()).value as Uint8Array;
+    expect(firstWrite.length).toBeGreaterThanOrEqual(16 * 1024);
+    expect(firstWrite.length).toBeLessThan(16 * 1024 + 200);
+    expect(many.seen.pulled).toBeLessThan(200);
+    await big.cancel();
+  });
+
+  it("reports its end once: finished (false) or cancelled by the client (true)", async () => {
+    const ends: boolean[] = [];
+    const done = sseBody({
+      started: started(source([delta("a")]).iterator),
+      includeUsage: false,
+      heartbeatMs: 10_000,
+      abort: new AbortController(),
+      onEnd: (cancelled) => ends.push(cancelled),
+    });
+    await text(done);
+    const { iterator } = source(Array.from({ length: 1000 }, (_, i) => delta(String(i))));
+    const reader = sseBody({
+      started: started(iterator),
+      includeUsage: false,
+      heartbeatMs: 10_000,
+      abort: new AbortController(),
+      onEnd: (cancelled) => ends.push(cancelled),
+    }).getReader();
+    await reader.read();
+    await reader.cancel();
+    await reader.cancel();
+    expect(ends).toEqual([false, true]);
   });
 });
 

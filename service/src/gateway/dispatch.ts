@@ -159,7 +159,7 @@ function guard(stream: ChatStream, slot: BackendSlot, signal: AbortSignal, finis
       release();
     }
   }
-  return { backendId: stream.backendId, chunks: chunks() };
+  return { backendId: stream.backendId, chunks: chunks(), inHand: stream.inHand };
 }
 
 function abortReason(signal: AbortSignal, err?: unknown): ApiError {

@@ -87,7 +87,9 @@ export function createOpenAIUpstream(config: BackendConfig, transport: Transport
         );
       }
       const held = await readUntilCommit(reader, t.firstTokenMs - (Date.now() - startedAt));
-      return { backendId: config.id, chunks: stream(reader, held, abort.signal, cleanup) };
+      const chunks = stream(reader, held, abort.signal, cleanup);
+      const r = reader;
+      return { backendId: config.id, chunks, inHand: () => held.length + r.pending };
     } catch (err) {
       const mapped = mapError(err, abort.signal, ctx.signal, config.id);
       reader?.cancel();
@@ -124,7 +126,8 @@ export function createOpenAIUpstream(config: BackendConfig, transport: Transport
     cleanup: () => void,
   ): AsyncGenerator<ChatCompletionChunk> {
     try {
-      yield* held;
+      // taken off the array as they go, so inHand() counts the ones still held
+      for (let c = held.shift(); c !== undefined; c = held.shift()) yield c;
       for (;;) {
         const chunk = await reader.next(t.idleMs, () =>
           timeoutError("went silent mid-stream", t.idleMs, "upstream_idle_timeout"),

@@ -70,6 +70,11 @@ export class SseChunkReader {
     if (!this.received) await this.readMore(timeoutMs, onTimeout);
   }
 
+  /** Events received and parsed, not yet handed out. */
+  get pending(): number {
+    return this.events.length;
+  }
+
   /** Stops reading and releases the connection. */
   cancel(): void {
     this.body.cancel();

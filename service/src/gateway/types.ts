@@ -31,6 +31,12 @@ export interface ChatContext {
 export interface ChatStream {
   backendId: string;
   chunks: AsyncIterable<ChatCompletionChunk>;
+  /**
+   * How many chunks are already received and not yet yielded (one upstream read often carries
+   * several): the HTTP layer sends those in one write. Absent where chunks are made on demand (the
+   * engine), so nothing is computed ahead of the client's reads. Wrappers pass it through.
+   */
+  inHand?: () => number;
 }
 
 export interface ChatBackend {

@@ -81,14 +81,15 @@ async function startStream(
 ): Promise<StartedStream> {
   const stream = await gateway.chat(request, ctx);
   const iterator = stream.chunks[Symbol.asyncIterator]();
-  return { iterator, first: await iterator.next() };
+  return { iterator, first: await iterator.next(), inHand: stream.inHand };
 }
 
 export function chatHandler({ gateway: shared, limits }: ChatRouteOptions) {
   return async (c: Context<AppEnv>) => {
     const requestId = c.get("requestId");
     // The security guard may hand this request a metering wrapper of the gateway.
-    const gateway = observedGateway(c.get("chatGateway") ?? shared, traceOf(c));
+    const trace = traceOf(c);
+    const gateway = observedGateway(c.get("chatGateway") ?? shared, trace);
     const request = await parseRequest(c, gateway);
     const abort = new AbortController();
     const clientSignal = c.req.raw.signal;
@@ -109,7 +110,9 @@ export function chatHandler({ gateway: shared, limits }: ChatRouteOptions) {
       heartbeatMs: limits.heartbeatMs,
       abort,
       commentFirst: window === "pending",
+      onEnd: trace ? (cancelled) => trace.bodyEnded(cancelled) : undefined,
     });
+    if (trace) trace.reportsBodyEnd = true;
     return new Response(body, { status: 200, headers: { ...SSE_HEADERS, "x-request-id": requestId } });
   };
 }

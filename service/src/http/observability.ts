@@ -94,16 +94,17 @@ export function observability(options: ObservabilityOptions = {}): MiddlewareHan
       emit(trace.record(base));
       return;
     }
-    const headers = new Headers(c.res.headers);
-    headers.set("server-timing", trace.serverTiming(true));
+    setHeader(c, "server-timing", trace.serverTiming(true));
     let emitted = false;
-    const watched = watchBody(body, (cancelled) => {
+    const ended = (cancelled: boolean) => {
       if (emitted) return;
       emitted = true;
       trace.settleStream(cancelled);
       emit(trace.record(base));
-    });
-    c.res = new Response(watched, { status: c.res.status, headers });
+    };
+    // The chat route's SSE body says when it ends; any other stream is watched through a wrapper.
+    if (trace.reportsBodyEnd) return trace.onBodyEnd(ended);
+    c.res = new Response(watchBody(body, ended), c.res);
   };
 }
 
@@ -146,7 +147,7 @@ export function observeStream(trace: RequestTrace, stream: ChatStream): ChatStre
       };
     },
   };
-  return { backendId: stream.backendId, chunks };
+  return { backendId: stream.backendId, chunks, inHand: stream.inHand };
 }
 
 /** The gateway as the chat route of one request sees it: every stream it starts is observed. */

@@ -70,6 +70,10 @@ export class RequestTrace {
   contentChunks = 0;
   outcome: Outcome | null = null;
   error: string | null = null;
+  /** Set by a route whose SSE body reports its own end (bodyEnded); other bodies are watched. */
+  reportsBodyEnd = false;
+  #bodyEnded: boolean | undefined;
+  #onBodyEnd: ((cancelled: boolean) => void) | undefined;
 
   constructor(now: () => number, keepMessages: boolean) {
     this.#now = now;
@@ -126,6 +130,19 @@ export class RequestTrace {
     if (cancelled && this.outcome !== "error") this.outcome = "cancelled";
     // The body ended without the backend's stream ending: the gateway failed after the commit.
     this.outcome ??= "error";
+  }
+
+  /** The streamed body ended (false) or its client cancelled it (true); the first call counts. */
+  bodyEnded(cancelled: boolean) {
+    if (this.#bodyEnded !== undefined) return;
+    this.#bodyEnded = cancelled;
+    this.#onBodyEnd?.(cancelled);
+  }
+
+  /** Calls `fn` once the body ends, at once if it already has. */
+  onBodyEnd(fn: (cancelled: boolean) => void) {
+    this.#onBodyEnd = fn;
+    if (this.#bodyEnded !== undefined) fn(this.#bodyEnded);
   }
 
   /** `queue;dur=…, ttft;dur=…, total;dur=…` — a stream's headers leave before its total is known. */

@@ -7,6 +7,8 @@ import { toErrorResponse } from "./errors.js";
 export interface StartedStream {
   iterator: AsyncIterator<ChatCompletionChunk>;
   first: IteratorResult<ChatCompletionChunk>;
+  /** Chunks already received behind the current one (ChatStream.inHand). */
+  inHand?: () => number;
 }
 
 export interface SseOptions {
@@ -21,6 +23,15 @@ export interface SseOptions {
    * front (Petrel's edge) takes headers followed by silence for a hung backend (`firstByteMs`).
    */
   commentFirst?: boolean;
+  /** Called once: the body ended (false) or the client cancelled it (true). */
+  onEnd?: (cancelled: boolean) => void;
+}
+
+export interface PullOptions {
+  /** How many frames are ready behind the one just pulled; while > 0 they join the same write. */
+  inHand?: () => number;
+  /** Called once: the body ended (false) or the client cancelled it (true). */
+  onEnd?: (cancelled: boolean) => void;
 }
 
 const encoder = new TextEncoder();
@@ -38,23 +49,56 @@ export const SSE_HEADERS = {
   "x-accel-buffering": "no",
 };
 
-/**
- * A pull-driven stream: each read takes the next frame straight from the backend's iterator (no
- * TransformStream and writer in between — one fewer promise hop and queue per token, which the
- * server pays per stream per step). Cancelling it (the client went away) aborts generation.
- */
-export function sseBody(options: SseOptions): ReadableStream<Uint8Array> {
-  return pullBody((beat) => sseFrames(options, beat), options.abort, options.commentFirst);
+/** A write gathers in-hand frames up to this size, so a source that is always ready still streams. */
+const MAX_WRITE_BYTES = 16 * 1024;
+
+function join(parts: Uint8Array[]): Uint8Array {
+  if (parts.length === 1) return parts[0] as Uint8Array;
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
 }
 
-/** The body behind sseBody (and the Responses stream): frames pulled one read at a time. */
+/**
+ * A pull-driven stream: each read takes frames straight from the backend's iterator (no
+ * TransformStream and writer in between — one fewer promise hop and queue per token, which the
+ * server pays per stream per step). Chunks already received (an upstream read that carried several
+ * events) leave together, as one write to the socket; a frame whose chunk is not here yet is never
+ * held back for the next. Cancelling it (the client went away) aborts generation.
+ */
+export function sseBody(options: SseOptions): ReadableStream<Uint8Array> {
+  let inHand: (() => number) | undefined;
+  options.started.then(
+    (s) => {
+      inHand = s.inHand;
+    },
+    () => {}, // the frames report it
+  );
+  return pullBody((beat) => sseFrames(options, beat), options.abort, options.commentFirst, {
+    inHand: () => inHand?.() ?? 0,
+    onEnd: options.onEnd,
+  });
+}
+
+/** The body behind sseBody (and the Responses stream): frames pulled as the client reads. */
 export function pullBody(
   makeFrames: (beat: () => void) => AsyncGenerator<Uint8Array, void>,
   abort: AbortController,
   /** Send a keep-alive comment with the headers, before the first frame (a backend server's promptness). */
   commentFirst = false,
+  { inHand, onEnd }: PullOptions = {},
 ): ReadableStream<Uint8Array> {
   let frames: AsyncGenerator<Uint8Array, void> | undefined;
+  let ended = false;
+  const end = (cancelled: boolean) => {
+    if (ended) return;
+    ended = true;
+    onEnd?.(cancelled);
+  };
   return new ReadableStream<Uint8Array>(
     {
       start(controller) {
@@ -69,15 +113,29 @@ export function pullBody(
         if (commentFirst) beat();
       },
       async pull(controller) {
-        const result = await frames?.next();
+        if (!frames) return;
+        const parts: Uint8Array[] = [];
+        let result = await frames.next();
+        let bytes = 0;
+        while (!result.done) {
+          parts.push(result.value);
+          bytes += result.value.length;
+          // the next frame is already here only when its chunk is (never a keep-alive wait)
+          if (bytes >= MAX_WRITE_BYTES || !inHand || inHand() === 0) break;
+          result = await frames.next();
+        }
         try {
-          if (!result || result.done) controller.close();
-          else controller.enqueue(result.value);
+          if (parts.length > 0) controller.enqueue(join(parts));
+          if (result.done) {
+            controller.close();
+            end(false);
+          }
         } catch {
-          // cancelled while the frame was on its way
+          // cancelled while the frames were on their way
         }
       },
       cancel() {
+        end(true);
         abort.abort(new Error("client disconnected"));
         // Runs the generator's finally (the backend iterator's return) once its pending frame settles.
         void frames?.return().catch(() => {});

@@ -78,7 +78,7 @@ export function meterGateway(
         await finish();
         throw err;
       }
-      return { backendId: stream.backendId, chunks: counting(stream.chunks) };
+      return { backendId: stream.backendId, chunks: counting(stream.chunks), inHand: stream.inHand };
     },
   };
   return {
