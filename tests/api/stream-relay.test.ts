@@ -52,7 +52,11 @@ const ask = (stream_options?: object) =>
 describe("stream relay (in-process, one upstream read)", () => {
   it("relays the events of one upstream read in one write, renamed to the public model", async () => {
     const { app: a, records } = app();
-    const response = await a.request("/v1/chat/completions", { method: "POST", body: ask() });
+    const response = await a.request("/v1/chat/completions", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: ask(),
+    });
     expect(response.status).toBe(200);
     const reader = (response.body as ReadableStream<Uint8Array>).getReader();
     const reads: string[] = [];
@@ -72,6 +76,7 @@ describe("stream relay (in-process, one upstream read)", () => {
     const { app: a } = app();
     const response = await a.request("/v1/chat/completions", {
       method: "POST",
+      headers: { "content-type": "application/json" },
       body: ask({ include_usage: true }),
     });
     const text = await response.text();
