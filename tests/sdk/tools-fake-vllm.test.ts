@@ -1,8 +1,9 @@
 // The SDK's tool loop (`runTools`) and structured output (`parse`) against the real Node gateway
-// process in front of FAKE vLLM upstreams (tests/helpers/fake-vllm-tools.ts: no real vLLM runs here,
-// and Petrel's engine makes no tool calls yet). Each fake model misbehaves in one way: calls a function
-// nobody defined, sends arguments that are not JSON or break the schema, answers JSON that breaks
-// the schema; the SDK must turn each into its typed error.
+// process in front of a real Petrel backend server (the engine's grammar forces calls and JSON) and
+// FAKE vLLM upstreams (tests/helpers/fake-vllm-tools.ts: no real vLLM runs here,
+// and a fake can misbehave on purpose). Each fake model misbehaves in one way: calls a function nobody
+// defined, sends arguments that are not JSON or break the schema, answers JSON that breaks the
+// schema; the SDK must turn each into its typed error.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { APIUserAbortError, Petrel, responseFormat, StructuredOutputError } from "../../sdk/src/index.js";
@@ -14,7 +15,7 @@ import {
   ToolCallError,
   type ToolRunnerEvent,
 } from "../../sdk/src/tools.js";
-import { type Proc, startNodeGateway, stopAll } from "../backends/helpers/processes.js";
+import { type Proc, startBackend, startNodeGateway, stopAll } from "../backends/helpers/processes.js";
 import { type FakeCall, type FakeVllm, startFakeVllm } from "../helpers/fake-vllm-tools.js";
 
 const CALLS = [
@@ -43,6 +44,10 @@ beforeAll(async () => {
     fakes[model] = await startFakeVllm({ ...options, final: FINAL });
     models[model] = { backends: [{ kind: "vllm", url: fakes[model].url, upstreamModel: "Qwen/Qwen2.5-7B" }] };
   }
+  // And a real Petrel backend server (tiny-random: random weights, so only the mechanics are real).
+  const backend = await startBackend();
+  procs.push(backend);
+  models["tiny-random"] = { backends: [{ kind: "petrel", url: backend.url }] };
   const gateway = await startNodeGateway({ models });
   procs.push(gateway);
   client = new Petrel({ baseURL: `${gateway.url}/v1`, apiKey: null, maxRetries: 0 });
@@ -308,5 +313,42 @@ describe("SDK parse() through the Node gateway (FAKE vLLM JSON upstream)", () =>
     });
     const parsed = await runner.finalParsed();
     expect(parsed?.conditions).toBe("rain");
+  });
+});
+
+describe("SDK against a real Petrel backend server (tiny-random, constrained decoding)", () => {
+  it("runTools: a forced call cut off by max_tokens is a ToolCallError (length), nothing runs", async () => {
+    ran.length = 0;
+    const runner = runTools(client, {
+      model: "tiny-random",
+      messages,
+      tools: [calculator],
+      tool_choice: "required",
+      parallel_tool_calls: false,
+      max_tokens: 48,
+      seed: 1,
+    });
+    const error = await runner.finalChatCompletion().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ToolCallError);
+    expect(error).toMatchObject({ reason: "length", toolCall: { function: { name: "calculator" } } });
+    expect((error as Error).message).toBe(
+      "The model's call to 'calculator' has arguments that are cut off by the token limit",
+    );
+    expect(runner.completions[0]?.choices[0]?.finish_reason).toBe("length");
+    expect(ran).toEqual([]);
+  });
+
+  it("parse: the engine's JSON answer validates against the zod schema", async () => {
+    const Answer = z.object({ answer: z.number().int(), unit: z.enum(["cm", "kg"]) });
+    const completion = await client.chat.completions.parse({
+      model: "tiny-random",
+      messages,
+      max_tokens: 48,
+      seed: 3,
+      response_format: responseFormat(Answer, "answer"),
+    });
+    const parsed = completion.choices[0]?.message.parsed;
+    expect(Answer.safeParse(parsed).success).toBe(true);
+    expect(completion.choices[0]?.finish_reason).toBe("stop");
   });
 });

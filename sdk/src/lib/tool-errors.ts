@@ -1,5 +1,5 @@
-// Errors of the tool loop: a call to a function nobody defined or with arguments that do not parse
-// or break the schema, and a model that still calls tools when the rounds run out.
+// Errors of the tool loop: a call to a function nobody defined or with arguments that are cut off,
+// do not parse or break the schema, and a model that still calls tools when the rounds run out.
 import { PetrelError } from "../core/errors.js";
 import type { ChatCompletionMessageParam, ChatCompletionMessageToolCall } from "../types.js";
 import { failureText } from "./output-errors.js";
@@ -9,7 +9,8 @@ export class ToolCallError extends PetrelError {
   override name = "ToolCallError";
 
   constructor(
-    readonly reason: "unknown_tool" | "json" | "schema",
+    /** `length`: the answer stopped at max_tokens inside the call, so its arguments are cut off. */
+    readonly reason: "unknown_tool" | "length" | "json" | "schema",
     readonly toolCall: ChatCompletionMessageToolCall,
     /** What the validator reported, for `reason: "schema"`. */
     readonly issues: readonly SchemaIssue[] = [],

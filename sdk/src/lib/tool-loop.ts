@@ -11,7 +11,7 @@ import type {
 } from "../types.js";
 import { prepareCall, type RunnableTool, runCall } from "./define-tool.js";
 import { parseCompletion } from "./parse.js";
-import { MaxToolRoundsError } from "./tool-errors.js";
+import { MaxToolRoundsError, ToolCallError } from "./tool-errors.js";
 import type { ToolLoop, ToolRunnerEvent } from "./tool-runner.js";
 
 export type ChatCompletionToolRunnerParams = Omit<ChatCompletionCreateParams, "tools" | "stream"> & {
@@ -73,6 +73,9 @@ export function toolLoop<T>(
       if (message) messages.push(assistantTurn(message));
       if (calls.length === 0) return parseCompletion<T>(completion, params);
       if (round >= maxRounds) throw new MaxToolRoundsError(round, messages);
+      // Calls that end at max_tokens are cut off; running them would only report broken JSON.
+      const last = calls[calls.length - 1];
+      if (completion.choices[0]?.finish_reason === "length" && last) throw new ToolCallError("length", last);
       for (const call of calls) {
         const context = { call, signal, messages };
         let event: ToolRunnerEvent & { type: "tool_result" };
