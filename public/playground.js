@@ -1,8 +1,11 @@
 // The Petrel playground: pick a model, set sampling, chat with streaming through @petrel/sdk, stop an
-// answer mid-stream, see time-to-first-token and tokens/s per answer, copy the request as code.
+// answer mid-stream, see time-to-first-token and tokens/s per answer, copy the request as code; or
+// try the structured-output and tools examples (lib/examples.js).
 // Plain modules and the SDK bundle (public/generated, built by scripts/build-playground.mjs): no framework.
 
 import { Petrel } from "./generated/petrel-sdk.js";
+import { showError, structuredAnswer, toolsAnswer } from "./lib/example-ui.js";
+import { DEFAULT_SCHEMA, EXAMPLES, exampleParams } from "./lib/examples.js";
 import { addMessage, clearMessages, setStatus } from "./lib/render.js";
 import { apiKey, initSettings, samplingParams, systemPrompt } from "./lib/settings.js";
 import { curlSnippet, sdkSnippet } from "./lib/snippets.js";
@@ -11,7 +14,7 @@ const baseURL = `${location.origin}/v1`;
 const MODEL_STORE = "petrel.playground.model";
 const el = (id) => /** @type {any} */ (document.getElementById(id));
 
-/** @type {{ role: "user" | "assistant", content: string }[]} */
+/** The chat so far, as sent: user and assistant turns, and a tool loop's calls and results. */
 let conversation = [];
 /** @type {AbortController | null} */
 let running = null;
@@ -37,19 +40,22 @@ async function loadModels() {
   }
 }
 
-/** The request for the conversation so far plus `pending` (the message box). */
+const mode = () => el("example").value;
+
+/** The request for the conversation so far plus `pending` (the message box); throws on a bad schema. */
 function buildRequest(pending) {
   const messages = [];
   const system = systemPrompt();
   if (system) messages.push({ role: "system", content: system });
   messages.push(...conversation);
   if (pending) messages.push({ role: "user", content: pending });
+  const streaming = mode() === "structured" ? {} : { stream: true, stream_options: { include_usage: true } };
   return {
     model: el("model").value,
     messages,
     ...samplingParams(),
-    stream: true,
-    stream_options: { include_usage: true },
+    ...exampleParams(mode(), el("schema").value),
+    ...streaming,
   };
 }
 
@@ -101,15 +107,11 @@ function settle(bubble, t, stopped) {
   setStatus(stopped ? "Stopped" : "Done", "ok");
 }
 
-async function send(text) {
-  const { model, messages, stream: _s, stream_options: _o, ...params } = buildRequest(text);
-  if (!model) return setStatus("Pick a model first", "error");
-  conversation.push({ role: "user", content: text });
-  addMessage("user", text);
+/** Streams a chat answer into its bubble (the Chat example). */
+async function chatAnswer(request, signal) {
+  const { model, messages, stream: _s, stream_options: _o, ...params } = request;
   const bubble = addMessage("assistant");
   bubble.setState("streaming");
-  const controller = new AbortController();
-  setRunning(controller);
   const t = {
     start: performance.now(),
     first: null,
@@ -120,21 +122,56 @@ async function send(text) {
     finish: null,
   };
   try {
-    const options = { signal: controller.signal };
-    const stream = await client().chat.completions.stream({ model, messages, ...params }, options);
+    const stream = await client().chat.completions.stream({ model, messages, ...params }, { signal });
     bubble.item.dataset.requestId = stream.requestId ?? "";
     await readAnswer(stream, bubble, t);
-    settle(bubble, t, controller.signal.aborted);
   } catch (err) {
-    if (controller.signal.aborted) return settle(bubble, t, true);
+    if (!signal.aborted) {
+      bubble.item.remove();
+      throw err;
+    }
+  }
+  settle(bubble, t, signal.aborted);
+}
+
+async function send(text) {
+  let request;
+  try {
+    request = buildRequest(text);
+  } catch (err) {
+    return setStatus(err.message, "error");
+  }
+  if (!request.model) return setStatus("Pick a model first", "error");
+  const example = mode();
+  conversation.push({ role: "user", content: text });
+  addMessage("user", text);
+  const controller = new AbortController();
+  setRunning(controller);
+  try {
+    if (example === "chat") return await chatAnswer(request, controller.signal);
+    const answer = example === "tools" ? toolsAnswer : structuredAnswer;
+    conversation.push(...(await answer(client(), request, controller.signal)));
+    setStatus("Done", "ok");
+  } catch (err) {
+    if (controller.signal.aborted) {
+      addMessage("assistant", "(stopped)").setState("stopped");
+      return setStatus("Stopped", "ok");
+    }
     conversation.pop();
-    bubble.item.remove();
-    addMessage("error", `${err?.message ?? err}`).setState("error");
+    showError(err);
     el("prompt").value ||= text;
     setStatus("Request failed", "error");
   } finally {
     setRunning(null);
   }
+}
+
+/** Shows the chosen example's help and schema box, and offers its sample prompt. */
+function showExample() {
+  const example = EXAMPLES[mode()] ?? EXAMPLES.chat;
+  el("example-help").textContent = example.help;
+  el("schema-field").hidden = mode() !== "structured";
+  if (example.prompt && !el("prompt").value.trim()) el("prompt").value = example.prompt;
 }
 
 function stop() {
@@ -144,10 +181,15 @@ function stop() {
 }
 
 function openCodeDialog() {
-  const request = buildRequest(el("prompt").value.trim());
+  let request;
+  try {
+    request = buildRequest(el("prompt").value.trim());
+  } catch (err) {
+    return setStatus(err.message, "error");
+  }
   const withKey = apiKey() !== "";
   el("curl-code").textContent = curlSnippet(baseURL, request, withKey);
-  el("sdk-code").textContent = sdkSnippet(baseURL, request, withKey);
+  el("sdk-code").textContent = sdkSnippet(baseURL, request, withKey, mode());
   el("copy-status").textContent = "";
   el("code-dialog").showModal();
 }
@@ -190,6 +232,8 @@ function wire() {
   });
   el("model").addEventListener("change", () => localStorage.setItem(MODEL_STORE, el("model").value));
   el("show-code").addEventListener("click", openCodeDialog);
+  el("schema").value = DEFAULT_SCHEMA;
+  el("example").addEventListener("change", showExample);
   for (const button of document.querySelectorAll("[data-copy]")) {
     button.addEventListener("click", () => copy(button.dataset.copy));
   }

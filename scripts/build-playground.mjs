@@ -1,7 +1,7 @@
 // Writes the Worker's generated static assets into public/generated/ (gitignored, so they can never
 // drift from their sources). Run by `npm start`, `npm run deploy` and the browser tests.
-//   petrel-sdk.js             the Petrel SDK (sdk/src, TypeScript) bundled for browsers: the one
-//                             module the playground page imports
+//   petrel-sdk.js             the Petrel SDK (sdk/src, TypeScript; all three entries) bundled for
+//                             browsers: the one module the playground page imports
 //   scalar-api-reference.js   the API reference renderer /docs loads (@scalar/api-reference's
 //                             standalone build), so /docs needs no CDN
 // Writes through a temp file + rename so concurrent runs never serve a half-written file.
@@ -20,8 +20,10 @@ async function writeIfChanged(path, text) {
 }
 
 await mkdir(out, { recursive: true });
+// The page uses all three entries (@petrel/sdk, /tools, /json-schema): one module re-exports them.
+const entries = ["index", "tools", "json-schema"].map((name) => `export * from "./sdk/src/${name}.ts";`);
 const result = await build({
-  entryPoints: [`${root}sdk/src/index.ts`],
+  stdin: { contents: entries.join("\n"), resolveDir: root, loader: "ts", sourcefile: "petrel-sdk.ts" },
   bundle: true,
   format: "esm",
   platform: "browser",

@@ -21,7 +21,7 @@ export function addMessage(role, text = "") {
   item.dataset.role = role;
   const who = document.createElement("span");
   who.className = "who";
-  who.textContent = role === "user" ? "You" : role === "assistant" ? "Assistant" : "Error";
+  who.textContent = { user: "You", assistant: "Assistant", tool: "Tool" }[role] ?? "Error";
   const body = document.createElement("div");
   body.className = "text";
   body.textContent = text;
