@@ -140,6 +140,7 @@ describe("SDK runTools through the Node gateway (FAKE vLLM tool-call upstream)",
             type: "object",
             properties: { expression: { type: "string" } },
             required: ["expression"],
+            additionalProperties: false,
           },
         },
       });
@@ -250,6 +251,7 @@ describe("SDK parse() through the Node gateway (FAKE vLLM JSON upstream)", () =>
             conditions: { type: "string", enum: ["sun", "rain"] },
           },
           required: ["city", "temperature_c", "conditions"],
+          additionalProperties: false,
         },
       },
     });

@@ -26,7 +26,10 @@ export interface StandardSchema<Output = unknown> {
     readonly validate: (value: unknown) => SchemaResult<Output> | Promise<SchemaResult<Output>>;
     readonly types?: { readonly input: unknown; readonly output: Output } | undefined;
     readonly jsonSchema?:
-      | { readonly input: (options: { readonly target: string }) => Record<string, unknown> }
+      | {
+          readonly input: (options: { readonly target: string }) => Record<string, unknown>;
+          readonly output?: (options: { readonly target: string }) => Record<string, unknown>;
+        }
       | undefined;
   };
 }
@@ -43,7 +46,9 @@ export function toJSONSchema(schema: SchemaLike): JSONSchema {
   if (!isStandard(schema)) return schema;
   const convert = schema["~standard"].jsonSchema;
   if (!convert) throw new TypeError("The schema has no JSON Schema converter (Standard JSON Schema)");
-  const { $schema: _dialect, ...rest } = convert.input({ target: "draft-2020-12" });
+  // The output side where there is one: every field present, no extra keys (zod marks objects
+  // `additionalProperties: false`), which is what strict structured outputs require and a valid input.
+  const { $schema: _dialect, ...rest } = (convert.output ?? convert.input)({ target: "draft-2020-12" });
   return rest;
 }
 
