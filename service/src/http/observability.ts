@@ -86,9 +86,11 @@ export function observability(options: ObservabilityOptions = {}): MiddlewareHan
       // header's hash only without a guard (a digest per request is not free).
       keyId: c.get("apiKey")?.id ?? (await keyId(c.req.header("authorization"))),
     };
-    const body = c.res.body;
+    // Only a stream's body is touched: reading c.res.body turns @hono/node-server's lightweight
+    // Response into a full one, whose body it then has to pipe as a web stream.
     const streaming = c.res.headers.get("content-type")?.startsWith("text/event-stream") === true;
-    if (!streaming || !body) {
+    const body = streaming && !trace.reportsBodyEnd ? c.res.body : undefined;
+    if (!streaming || body === null) {
       trace.settleFromStatus(c.res.status);
       setHeader(c, "server-timing", trace.serverTiming(false));
       emit(trace.record(base));
@@ -103,7 +105,7 @@ export function observability(options: ObservabilityOptions = {}): MiddlewareHan
       emit(trace.record(base));
     };
     // The chat route's SSE body says when it ends; any other stream is watched through a wrapper.
-    if (trace.reportsBodyEnd) return trace.onBodyEnd(ended);
+    if (!body) return trace.onBodyEnd(ended);
     c.res = new Response(watchBody(body, ended), c.res);
   };
 }
