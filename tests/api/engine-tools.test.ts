@@ -150,6 +150,31 @@ describe("tool_choice required / named (the grammar forces the calls)", () => {
   });
 });
 
+describe("200 seeded sampled runs at temperature 1", () => {
+  it("tool_choice required: every call of every run validates (25 requests of n=8, sampling knobs varied)", async () => {
+    let calls = 0;
+    for (let r = 0; r < 25; r++) {
+      const knobs = [
+        {},
+        { top_p: 0.9 },
+        { top_k: 20 },
+        { logit_bias: { "10": 5, "11": -100 } },
+        { min_p: 0.05 },
+      ][r % 5];
+      const body = await (
+        await chat({ tools, tool_choice: "required", temperature: 1, seed: 1000 + r, n: 8, ...knobs })
+      ).json();
+      expect(body.choices).toHaveLength(8);
+      for (const choice of body.choices) {
+        expect(choice.finish_reason).toBe("tool_calls");
+        expectValidCalls(choice.message.tool_calls, ["add", "weather"]);
+        calls += choice.message.tool_calls.length;
+      }
+    }
+    expect(calls).toBeGreaterThanOrEqual(200);
+  }, 300_000);
+});
+
 describe("tool_choice auto and none", () => {
   it("auto: text or calls, calls always valid, markup never in content", async () => {
     for (const seed of [1, 2, 3, 4, 5, 6]) {

@@ -136,7 +136,7 @@ describe("XGrammar on petrel-mini's vocabulary", () => {
   });
 
   it("a bounded free string: plain characters up to its length, never a raw control character", async () => {
-    const bounds = { maxStringLength: 8, maxItems: 4, maxInteger: 99 };
+    const bounds = { maxStringLength: 8, maxItems: 4, maxInteger: 99, maxCalls: 2 };
     const spec = boundSpec({ kind: "json_schema", schema: { type: "string" } }, bounds);
     const plain = await matcherFor(spec);
     expect(feed(plain, '"a b c"').accepted).toBe(tokenizer.encode('"a b c"').length);
@@ -145,6 +145,38 @@ describe("XGrammar on petrel-mini's vocabulary", () => {
     const long = await matcherFor(spec);
     expect(feed(long, '"abcdefghij"').accepted).toBeLessThan(tokenizer.encode('"abcdefghij"').length);
     for (const m of [plain, tab, long]) m.dispose();
+  });
+
+  it("parallel tool_calls with maxCalls: up to that many calls, one per line, then only the end", async () => {
+    const spec: GrammarSpec = {
+      kind: "tool_calls",
+      tools: [
+        {
+          name: "add",
+          parameters: { type: "object", properties: { a: { type: "integer" } }, required: ["a"] },
+        },
+      ],
+      parallel: true,
+      begin: "<tool_call>\n",
+      end: "\n</tool_call>",
+      maxCalls: 2,
+    };
+    const call = (a: number) => `<tool_call>\n{"name": "add", "arguments": {"a": ${a}}}\n</tool_call>`;
+    const one = await matcherFor(spec);
+    expect(feed(one, call(1)).accepted).toBe(tokenizer.encode(call(1)).length);
+    const afterOne = await one.nextTokenBitmask();
+    expect(EOS.every((id) => maskAllows(afterOne, id))).toBe(true);
+    expect(maskAllows(afterOne, tokenizer.encode("\n")[0] as number)).toBe(true);
+    const two = await matcherFor(spec);
+    const both = `${call(1)}\n${call(2)}`;
+    expect(feed(two, both).accepted).toBe(tokenizer.encode(both).length);
+    const mask = await two.nextTokenBitmask();
+    expect(EOS.every((id) => maskAllows(mask, id))).toBe(true);
+    expect(maskAllows(mask, tokenizer.encode("\n")[0] as number)).toBe(false);
+    const spaced = await matcherFor(spec);
+    const padded = '<tool_call>\n{"name": "add", "arguments": { "a": 1}}\n</tool_call>';
+    expect(feed(spaced, padded).accepted).toBeLessThan(tokenizer.encode(padded).length);
+    for (const m of [one, two, spaced]) m.dispose();
   });
 
   it("tool_calls with a trigger (tool_choice auto): free text may end, and the trigger only starts a valid call", async () => {

@@ -102,7 +102,23 @@ class Instance {
     if (spec.kind === "json_schema") {
       return this.compiler.compileJSONSchema(JSON.stringify(spec.schema), false, -1, undefined, true);
     }
-    return this.compiler.compileStructuralTag(structuralTagFor(spec));
+    return this.compileToolCalls(spec);
+  }
+
+  private async compileToolCalls(spec: Extract<GrammarSpec, { kind: "tool_calls" }>): Promise<XCompiled> {
+    const argumentGrammars: string[] = [];
+    for (const tool of spec.tools) {
+      const grammar = await this.xg.Grammar.fromJSONSchema(
+        JSON.stringify(tool.parameters),
+        false,
+        -1,
+        undefined,
+        true,
+      );
+      argumentGrammars.push(grammar.toString());
+      grammar.dispose();
+    }
+    return this.compiler.compileStructuralTag(structuralTagFor(spec, argumentGrammars));
   }
 
   private complaint(error: unknown): string {

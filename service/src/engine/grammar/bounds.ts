@@ -12,18 +12,22 @@ export interface GrammarBounds {
   maxItems: number;
   /** Integers without bounds get [−maxInteger, maxInteger]. */
   maxInteger: number;
+  /** Parallel tool calls in one turn: a model that never learned to stop would chain them to the limit. */
+  maxCalls: number;
 }
 
 /**
  * Bounds that let a few fields fit in the context: 4 items, and 32 characters at 256 tokens or more
  * (16 to 32 below). They stay fixed above 256 tokens: a schema with a string and an array of
  * strings already needs (1 + items) × maxLength characters, which must fit beside the prompt.
+ * Parallel tool calls: one per 128 tokens of context (2 at 256, 4 at 512).
  */
 export function boundsForContext(contextLength: number): GrammarBounds {
   return {
     maxStringLength: Math.min(32, Math.max(16, Math.floor(contextLength / 8))),
     maxItems: 4,
     maxInteger: 999_999_999,
+    maxCalls: Math.max(1, Math.floor(contextLength / 128)),
   };
 }
 
@@ -107,5 +111,6 @@ function boundedObject(bounds: GrammarBounds): Schema {
 export function boundSpec(spec: GrammarSpec, bounds: GrammarBounds): GrammarSpec {
   if (spec.kind === "json_schema") return { kind: "json_schema", schema: boundSchema(spec.schema, bounds) };
   if (spec.kind === "json_object") return { kind: "json_schema", schema: boundedObject(bounds) };
-  return { ...spec, tools: spec.tools.map((t) => ({ ...t, parameters: boundSchema(t.parameters, bounds) })) };
+  const tools = spec.tools.map((t) => ({ ...t, parameters: boundSchema(t.parameters, bounds) }));
+  return { ...spec, tools, maxCalls: spec.parallel ? bounds.maxCalls : 1 };
 }

@@ -32,6 +32,8 @@ export type GrammarSpec =
       begin: string;
       end: string;
       trigger?: string;
+      /** At most this many calls (the engine's bounds set it; unset = no limit). */
+      maxCalls?: number;
     };
 
 /** How the tokenizer spells its vocabulary, as a grammar runtime needs to read it. */
