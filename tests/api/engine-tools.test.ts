@@ -61,6 +61,7 @@ beforeAll(async () => {
 async function chat(body: Record<string, unknown>) {
   const response = await app.request("/v1/chat/completions", {
     method: "POST",
+    headers: { "content-type": "application/json" },
     body: JSON.stringify({ model: "tiny-tools", messages, ...body }),
   });
   await assertResponseMatchesContract("POST", "/v1/chat/completions", response.clone());

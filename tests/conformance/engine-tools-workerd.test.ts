@@ -1,7 +1,7 @@
 // Tools and structured outputs through real clients against real workerd (`wrangler dev`, the
 // repository's wrangler.toml): petrel-mini in-worker, int8 on onnxruntime-web, XGrammar's wasm as a
-// compiled module beside ORT's. petrel-mini declares no tool-call markup and its template renders no
-// tools, so forced calls are written in Hermes markup the grammar dictates (engine README).
+// compiled module beside ORT's. petrel-mini declares Hermes tool-call markup (`<tool_call>` and
+// `</tool_call>` are tokens of its own) and its chat template renders the tools.
 import { afterAll, beforeAll } from "vitest";
 import { type RunningWrangler, startWrangler } from "../helpers/wrangler.js";
 import { describeEngineTools, type EngineTarget } from "./engine-tools-suite.js";
