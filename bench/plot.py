@@ -100,12 +100,28 @@ def sdk(r: dict, fig) -> None:
     ax.set_title(f"SSE chunks parsed per second, {r['streamChunks']} chunks from memory")
 
 
+def soak(r: dict, fig) -> None:
+    ax = fig.subplots()
+    labels = sorted({label for s in r["samples"] for label in s["rss"]})
+    for label in labels:
+        points = [(s["t"] / 60_000, s["rss"][label] / 2**20) for s in r["samples"] if label in s["rss"]]
+        g = r["growth"].get(label, {})
+        style = "-" if g.get("petrel", True) else ":"
+        ax.plot([p[0] for p in points], [p[1] for p in points], style, label=f"{label} ({g.get('growthPct', 0):+.1f}%)")
+    ax.axvspan(0, r["config"]["warmupMinutes"], color="0.9", label="warm-up")
+    ax.set_xlabel("minutes")
+    ax.set_ylabel("RSS (MiB)")
+    ax.set_title(f"soak: {r['totalRequests']} requests, RSS every {r['config']['sampleS']} s (growth after warm-up)")
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1))
+
+
 def concurrency_size(r: dict) -> tuple:
     return (15, 4.5 * len(r.get("models") or [r]))
 
 
 DRAWN = [("engine", engine, (11, 4)), ("concurrency", concurrency, concurrency_size), ("gateway", gateway, (13, 4.5)),
-         ("gateway-profile", gateway_profile, (8, 5)), ("sdk", sdk, (7, 4))]
+         ("gateway-profile", gateway_profile, (8, 5)), ("sdk", sdk, (7, 4)),
+         ("soak", soak, (11, 5))]
 
 
 def main() -> None:

@@ -132,7 +132,11 @@ export function startNodeGateway(config: unknown, env: Record<string, string> = 
 }
 
 /** `wrangler dev` (real workerd) of Petrel's Worker, or of another Worker's `config` (wrangler.toml). */
-export async function startWrangler(vars: Record<string, string>, config?: string): Promise<Proc> {
+export async function startWrangler(
+  vars: Record<string, string>,
+  config?: string,
+  extraArgs: string[] = [],
+): Promise<Proc> {
   const [port, inspector] = [await freePort(), await freePort()];
   const bin = "node_modules/wrangler/bin/wrangler.js";
   const args = [
@@ -146,7 +150,7 @@ export async function startWrangler(vars: Record<string, string>, config?: strin
     "--inspector-port",
     String(inspector),
   ];
-  args.push("--show-interactive-dev-session=false");
+  args.push("--show-interactive-dev-session=false", ...extraArgs);
   for (const [key, value] of Object.entries(vars)) args.push("--var", `${key}:${value}`);
   return startNode({ args, ready: { poll: `http://127.0.0.1:${port}` } });
 }
