@@ -1,10 +1,11 @@
 // Active health checks and load signals against FAKE upstreams (a real backend can't be made to
 // report "not ready" or a vLLM queue on cue): unready backends are skipped and come back; a vLLM
-// reporting waiting requests gets less traffic; nothing healthy → 503 with retry-after.
+// reporting waiting requests gets less traffic; nothing healthy → 503 with retry-after. The gateway
+// runs on a clock the test holds still, so no probe times out because the machine is busy.
 import { afterEach, describe, expect, it } from "vitest";
 import { createGateway, parseGatewayConfig } from "../../service/src/gateway/index.js";
 import { type FakeUpstream, startFakeUpstream } from "./helpers/fake-upstream.js";
-import { ask, ctx, drain, startError } from "./helpers/gateway-harness.js";
+import { ask, ctx, drain, manualClock, startError } from "./helpers/gateway-harness.js";
 
 const fakes: FakeUpstream[] = [];
 afterEach(async () => {
@@ -17,7 +18,11 @@ async function pair(kind: string) {
   fakes.push(a, b);
   a.script = Array(40).fill({ kind: "ok" });
   b.script = Array(40).fill({ kind: "ok" });
+  const clock = manualClock();
   const gateway = createGateway({
+    now: clock.now,
+    setTimer: clock.setTimer,
+    sleep: clock.sleep,
     config: parseGatewayConfig({
       health: { intervalMs: 60_000, timeoutMs: 500 },
       models: {

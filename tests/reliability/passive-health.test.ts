@@ -1,18 +1,14 @@
-// Passive health judged on whole streams, against real processes: the Node gateway in front of real
-// Petrel backend servers (models/tiny-random) and one FAKE half-broken backend each (a fault a real
-// engine can't be made to show on cue). Issue 17, points 2 and 3: a backend that fails after the
-// first token is ejected, and a backend that hangs after its headers costs at most one client
-// request per circuit period; half-open circuits are tried with synthetic one-token requests.
+// Passive health judged on whole streams (issue 17, points 2 and 3): the gateway (createGateway, on a
+// clock the test moves) in front of real Petrel backend servers (models/tiny-random, real processes)
+// and one FAKE half-broken backend each, a fault a real engine can't be made to show on cue. A
+// backend that fails after its first token is ejected; one that hangs after its headers costs at most
+// one client request per circuit period; half-open circuits are tried with synthetic one-token
+// requests. No wall time is measured or raced: cooldowns and timeouts pass when the clock is moved.
 import { afterEach, describe, expect, it } from "vitest";
-import {
-  longChat,
-  type Proc,
-  readSse,
-  startBackend,
-  startNodeGateway,
-  stopAll,
-} from "../backends/helpers/processes.js";
-import { parsePrometheusText, sumOf } from "../observability/helpers/prom-text.js";
+import type { PetrelGateway } from "../../service/src/gateway/index.js";
+import { ApiError } from "../../service/src/protocol/errors.js";
+import { drain, gatewayFor, type ManualClock, manualClock } from "../backends/helpers/gateway-harness.js";
+import { longChat, type Proc, startBackend, stopAll } from "../backends/helpers/processes.js";
 import { type FakeBackend, startFakeBackend } from "./fake-backends.js";
 
 const procs: Proc[] = [];
@@ -22,100 +18,134 @@ afterEach(async () => {
   await Promise.all(fakes.splice(0).map((f) => f.close()));
 });
 
-async function metric(gateway: Proc, name: string, labels: Record<string, string>): Promise<number> {
-  const text = await (await fetch(`${gateway.url}/metrics`)).text();
-  return sumOf(parsePrometheusText(text), name, name, labels);
-}
-
 type Outcome = "ok" | "cut" | "failed";
 
-async function stream(gateway: Proc, requestId: string): Promise<Outcome> {
-  const res = await fetch(`${gateway.url}/v1/chat/completions`, {
-    method: "POST",
-    headers: { "content-type": "application/json", "x-request-id": requestId },
-    body: JSON.stringify(longChat("tiny-random", true, 6)),
-  });
-  if (res.status !== 200) return "failed";
-  const sse = await readSse(res);
-  return sse.error === undefined && sse.done ? "ok" : "cut";
+async function stream(gateway: PetrelGateway, requestId: string): Promise<Outcome> {
+  const signal = new AbortController().signal;
+  try {
+    const out = await drain(await gateway.chat({ ...longChat("m", true, 6) }, { requestId, signal }));
+    return out.error ? "cut" : "ok";
+  } catch (err) {
+    if (err instanceof ApiError) return "failed";
+    throw err;
+  }
 }
 
-async function gatewayWith(fake: FakeBackend, backends: Proc[], extra: Record<string, unknown>) {
-  const gateway = await startNodeGateway({
-    health: { intervalMs: 60_000 },
-    ...extra,
-    models: {
-      "tiny-random": {
-        backends: [
-          ...backends.map((b, i) => ({ id: `real-${i}`, url: b.url, kind: "petrel" })),
-          { id: "fake", url: fake.url, kind: "petrel" },
-        ],
-      },
-    },
-  });
-  procs.push(gateway);
-  return gateway;
+/** The fake backend's status in the gateway. */
+const fakeStatus = (gateway: PetrelGateway) => gateway.status().m?.find((b) => b.id === "fake");
+
+async function setUp(fault: Parameters<typeof startFakeBackend>[0], reals: number) {
+  const fake = await startFakeBackend(fault);
+  fakes.push(fake);
+  const real = await Promise.all(Array.from({ length: reals }, () => startBackend()));
+  procs.push(...real);
+  return { fake, real };
 }
 
-describe("passive health on whole streams (Node gateway, real backends + one FAKE half-broken backend)", () => {
+/**
+ * Waits for `done()`, moving the clock whenever a timer of at most `stepMs` is armed: the gateway's
+ * short wait on the hung backend, which only the clock can end. Checks state every few ms of real
+ * time; nothing depends on how long that takes.
+ */
+async function driveUntil(clock: ManualClock, stepMs: number, done: () => boolean): Promise<void> {
+  for (let turns = 0; !done(); turns++) {
+    if (turns > 20_000) throw new Error("the gateway never got there");
+    const due = clock.pending().filter((ms) => ms <= stepMs);
+    if (due.length > 0) clock.advance(Math.max(0, Math.min(...due)));
+    await new Promise((r) => setTimeout(r, 2));
+  }
+}
+
+describe("passive health on whole streams (real backend servers + one FAKE half-broken backend)", () => {
   it("garbage after the first token (fake): ejected after ≤3 such streams, then ≤1% of streams cut over 30 s of load", async () => {
-    const fake = await startFakeBackend("garbage-after-first-token");
-    fakes.push(fake);
-    const real = await Promise.all([startBackend(), startBackend()]);
-    procs.push(...real);
-    const gateway = await gatewayWith(fake, real, { circuit: { failureThreshold: 3, cooldownMs: 2_000 } });
-    const trips = () => metric(gateway, "petrel_circuit_trips_total", { backend: "fake" });
+    const { fake, real } = await setUp("garbage-after-first-token", 2);
+    const clock = manualClock();
+    const backends = [
+      ...real.map((b) => ({ url: b.url, upstreamModel: "tiny-random" })),
+      { url: fake.url, id: "fake" },
+    ];
+    const gateway = gatewayFor(
+      backends,
+      { circuit: { failureThreshold: 3, cooldownMs: 2_000 }, timeouts: {} },
+      clock,
+    );
 
     let cutBeforeEjection = 0;
-    for (let i = 0; (await trips()) === 0; i++) {
+    for (let i = 0; (fakeStatus(gateway)?.circuitTrips ?? 0) === 0; i++) {
       if (i === 60) throw new Error(`never ejected; the fake got ${fake.clientRequests()} client streams`);
       if ((await stream(gateway, `eject-${i}`)) === "cut") cutBeforeEjection += 1;
     }
     expect(fake.clientRequests()).toBeLessThanOrEqual(3);
     expect(cutBeforeEjection).toBe(fake.clientRequests());
 
+    // 30 s of load on the gateway's clock: 4 clients, 30 streams each, 1 s between a client's streams.
     const outcomes: Outcome[] = [];
-    const end = Date.now() + 30_000;
-    const worker = async (w: number) => {
-      for (let i = 0; Date.now() < end; i++) outcomes.push(await stream(gateway, `load-${w}-${i}`));
-    };
     const clientRequestsBefore = fake.clientRequests();
+    const worker = async (w: number) => {
+      for (let i = 0; i < 30; i++) {
+        outcomes.push(await stream(gateway, `load-${w}-${i}`));
+        clock.advance(250); // four clients: the clock moves 1 s per round of four streams
+        await gateway.probeAll(); // lets a due trial run to its verdict before the next stream
+      }
+    };
     await Promise.all([0, 1, 2, 3].map(worker));
     const cut = outcomes.filter((o) => o !== "ok").length;
     console.log(
-      `[reliability] garbage-after-first-token: ejected after ${clientRequestsBefore} client streams; then ${outcomes.length} streams in 30 s, ${cut} cut; ${fake.trials()} synthetic trials, all failed`,
+      `[reliability] garbage-after-first-token: ejected after ${clientRequestsBefore} client streams; then ${outcomes.length} streams over 30 s of the gateway's clock, ${cut} cut; ${fake.trials()} synthetic trials, all failed`,
     );
-    expect(outcomes.length).toBeGreaterThanOrEqual(40);
+    expect(outcomes).toHaveLength(120);
     expect(cut / outcomes.length).toBeLessThanOrEqual(0.01);
     // Trials read the whole one-token stream, which this fake spoils: it never gets a client back.
     expect(fake.trials()).toBeGreaterThanOrEqual(2);
     expect(fake.clientRequests()).toBe(clientRequestsBefore);
-    expect(await metric(gateway, "petrel_circuit_trials_total", { backend: "fake", result: "passed" })).toBe(
-      0,
-    );
+    expect(fakeStatus(gateway)?.trials.passed).toBe(0);
   }, 180_000);
 
-  it("hang after headers (fake): each circuit period costs ≤1 client request, which fails over and succeeds", async () => {
-    const fake = await startFakeBackend("hang-after-headers");
-    fakes.push(fake);
-    const real = await startBackend();
-    procs.push(real);
-    const gateway = await gatewayWith(fake, [real], {
-      // A Petrel backend writes a comment with its headers; silence after them means hung.
-      kinds: { petrel: { timeouts: { firstByteMs: 300, firstTokenMs: 20_000 } } },
-      circuit: { failureThreshold: 3, cooldownMs: 500 },
-    });
+  it("hang after headers (fake, kind vllm): each circuit period costs ≤1 client request, which fails over and succeeds", async () => {
+    const { fake, real } = await setUp("hang-after-headers", 1);
+    const clock = manualClock();
+    const firstByteMs = 300;
+    const gateway = gatewayFor(
+      [
+        { url: real[0]?.url as string, upstreamModel: "tiny-random" },
+        { url: fake.url, id: "fake", kind: "vllm" },
+      ],
+      {
+        // Per kind: the hung kind waits 300 ms for a first byte after its headers; the real Petrel
+        // backend keeps its own kind's 5 s (it sends a comment with its headers).
+        kinds: { vllm: { timeouts: { firstByteMs } } },
+        timeouts: { connectMs: 5_000, firstTokenMs: 20_000, idleMs: 20_000, totalMs: 60_000 },
+        circuit: { failureThreshold: 3, cooldownMs: 500 },
+      },
+      clock,
+    );
     const outcomes: Outcome[] = [];
     for (let i = 0; fake.trials() < 3; i++) {
       if (i === 200) throw new Error(`only ${fake.trials()} trials after 200 requests`);
-      outcomes.push(await stream(gateway, `hang-${i}`));
+      let outcome: Outcome | undefined;
+      const sent = stream(gateway, `hang-${i}`).then((o) => {
+        outcome = o;
+      });
+      await driveUntil(clock, firstByteMs, () => outcome !== undefined);
+      await sent;
+      outcomes.push(outcome as Outcome);
+      clock.advance(250); // time between two client requests
+      // A trial that is due now hangs on the fake too; the clock ends it before the next request.
+      let probed = false;
+      const probing = gateway.probeAll().then(() => {
+        probed = true;
+      });
+      await driveUntil(clock, firstByteMs, () => probed);
+      await probing;
     }
-    const trips = await metric(gateway, "petrel_circuit_trips_total", { backend: "fake" });
+    const status = fakeStatus(gateway);
     console.log(
-      `[reliability] hang-after-headers: ${outcomes.length} client requests, ${fake.clientRequests()} reached the fake, ${trips} circuit trips, ${fake.trials()} synthetic trials`,
+      `[reliability] hang-after-headers: ${outcomes.length} client requests, ${fake.clientRequests()} reached the fake, ${status?.circuitTrips} circuit trips, ${fake.trials()} synthetic trials`,
     );
     expect(outcomes.every((o) => o === "ok")).toBe(true);
-    expect(trips).toBeGreaterThanOrEqual(1);
-    expect(fake.clientRequests()).toBeLessThanOrEqual(trips);
+    expect(status?.circuitTrips).toBeGreaterThanOrEqual(1);
+    // Every circuit period after the first is probed by a trial; only the first cost a client request.
+    expect(fake.clientRequests()).toBeLessThanOrEqual(status?.circuitTrips ?? 0);
+    expect(fake.clientRequests()).toBe(1);
   }, 180_000);
 });

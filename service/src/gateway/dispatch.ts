@@ -6,6 +6,7 @@
 import { ApiError, clientClosed } from "../protocol/errors.js";
 import { backoffDelayMs } from "./backoff.js";
 import type { FailureKind } from "./circuit.js";
+import type { SetTimer } from "./clock.js";
 import type { RetryPolicy } from "./config.js";
 import type { BackendSlot, Pool } from "./pool.js";
 import type { ChatCompletionRequest, ChatContext, ChatStream } from "./types.js";
@@ -18,6 +19,8 @@ export interface DispatchOptions {
   /** The gateway's clock and its waits (backoff, Retry-After rests); tests drive both. */
   now: () => number;
   sleep: (ms: number, signal: AbortSignal) => Promise<void>;
+  /** Arms the overall deadline. */
+  setTimer: SetTimer;
 }
 
 function unavailable(modelId: string, waitMs: number): ApiError {
@@ -46,17 +49,17 @@ async function waitForSlot(
 }
 
 /** The request's own abort signal: the client leaving or the one overall deadline, whichever first. */
-function requestScope(ctx: ChatContext, totalMs: number) {
+function requestScope(ctx: ChatContext, totalMs: number, setTimer: SetTimer) {
   const overall = new AbortController();
   const onClientAbort = () => overall.abort(ctx.signal.reason);
   ctx.signal.addEventListener("abort", onClientAbort, { once: true });
   const message = `Request exceeded its ${totalMs} ms deadline`;
-  const timer = setTimeout(
+  const disarm = setTimer(
     () => overall.abort(new ApiError(504, message, "server_error", "deadline_exceeded")),
     totalMs,
   );
   const finish = () => {
-    clearTimeout(timer);
+    disarm();
     ctx.signal.removeEventListener("abort", onClientAbort);
   };
   return { signal: overall.signal, finish };
@@ -69,7 +72,7 @@ export async function dispatch(
   opts: DispatchOptions,
 ): Promise<ChatStream> {
   const deadline = opts.now() + opts.totalMs;
-  const { signal, finish } = requestScope(ctx, opts.totalMs);
+  const { signal, finish } = requestScope(ctx, opts.totalMs, opts.setTimer);
   const attemptCtx: ChatContext = { requestId: ctx.requestId, signal };
   const failed = new Set<BackendSlot>();
   let lastError: ApiError | undefined;

@@ -2,6 +2,7 @@
 
 import { ApiError, modelNotFound } from "../protocol/errors.js";
 import { sleep as defaultSleep } from "./backoff.js";
+import { type GatewayClock, realTimer, type SetTimer } from "./clock.js";
 import type { BackendConfig, GatewayConfig, ModelRoute } from "./config.js";
 import { dispatch } from "./dispatch.js";
 import { createOpenAIUpstream, type FetchLike } from "./openai-upstream.js";
@@ -9,6 +10,7 @@ import { BackendSlot, Pool } from "./pool.js";
 import { fetchTransport, type Transport } from "./transport.js";
 import type { ChatBackend, Gateway, ModelEntry } from "./types.js";
 
+export type { GatewayClock, SetTimer } from "./clock.js";
 export { type BackendKind, type GatewayConfig, GatewayConfigError, parseGatewayConfig } from "./config.js";
 export { createOpenAIUpstream, type FetchLike } from "./openai-upstream.js";
 export type { ByteSource, Transport, UpstreamResponse } from "./transport.js";
@@ -29,6 +31,8 @@ export interface GatewayOptions {
   /** Upstream chat calls (the hot path): the runtime's cheapest HTTP client; default: fetch. */
   transport?: Transport;
   now?: () => number;
+  /** Arms every timeout (connect, first byte/token, idle, total, health probes); default setTimeout. */
+  setTimer?: SetTimer;
   /** Waits between attempts (backoff, Retry-After rests); default a timer. */
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
   random?: () => number;
@@ -61,6 +65,7 @@ export function createGateway(opts: GatewayOptions): PetrelGateway {
   const fetchImpl = opts.fetch ?? ((input, init) => fetch(input, init));
   const transport = opts.transport ?? fetchTransport(fetchImpl);
   const now = opts.now ?? Date.now;
+  const clock: GatewayClock = { now, setTimer: opts.setTimer ?? realTimer };
   const random = opts.random ?? Math.random;
   const sleep = opts.sleep ?? defaultSleep;
   const pools = new Map<string, Pool>();
@@ -68,7 +73,7 @@ export function createGateway(opts: GatewayOptions): PetrelGateway {
 
   for (const model of config.models) {
     const slots = model.backends.map((b) => new BackendSlot(b, buildBackend(model, b), config.circuit, now));
-    pools.set(model.id, new Pool(model.id, slots, config.health, fetchImpl, now, random));
+    pools.set(model.id, new Pool(model.id, slots, config.health, fetchImpl, clock, random));
     entries.set(model.id, {
       id: model.id,
       created: model.created,
@@ -78,7 +83,7 @@ export function createGateway(opts: GatewayOptions): PetrelGateway {
   }
 
   function buildBackend(model: ModelRoute, b: BackendConfig): ChatBackend {
-    if (b.kind !== "embedded") return createOpenAIUpstream(b, transport);
+    if (b.kind !== "embedded") return createOpenAIUpstream(b, transport, clock);
     if (!opts.embedded) throw new Error(`backend ${b.id}: kind "embedded" needs an engine on this runtime`);
     return opts.embedded(model, b);
   }
@@ -90,7 +95,8 @@ export function createGateway(opts: GatewayOptions): PetrelGateway {
       const pool = pools.get(request.model);
       const model = config.models.find((m) => m.id === request.model);
       if (!pool || !model) throw modelNotFound(request.model);
-      const options = { retry: config.retry, totalMs: model.timeouts.totalMs, random, now, sleep };
+      const { setTimer } = clock;
+      const options = { retry: config.retry, totalMs: model.timeouts.totalMs, random, now, sleep, setTimer };
       for (let attempt = request; ; ) {
         try {
           return await dispatch(pool, attempt, ctx, options);

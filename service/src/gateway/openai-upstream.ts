@@ -6,6 +6,7 @@
 
 import { ApiError, clientClosed } from "../protocol/errors.js";
 import { parseRetryAfterMs } from "./backoff.js";
+import { type GatewayClock, realClock, withDeadline } from "./clock.js";
 import type { BackendConfig } from "./config.js";
 import { DONE, isCommitChunk, SseChunkReader } from "./sse-chunks.js";
 import type { Transport, UpstreamResponse } from "./transport.js";
@@ -23,7 +24,11 @@ import { upstreamHttpError } from "./upstream-errors.js";
 
 const MAX_ERROR_BODY = 64 * 1024;
 
-export function createOpenAIUpstream(config: BackendConfig, transport: Transport): ChatBackend {
+export function createOpenAIUpstream(
+  config: BackendConfig,
+  transport: Transport,
+  clock: GatewayClock = realClock,
+): ChatBackend {
   if (!config.url) throw new Error(`backend ${config.id} has no url`);
   const url = `${config.url}/v1/chat/completions`;
   const t = config.timeouts;
@@ -48,7 +53,7 @@ export function createOpenAIUpstream(config: BackendConfig, transport: Transport
     };
     if (config.apiKey) headers.authorization = `Bearer ${config.apiKey}`;
     const init = { method: "POST" as const, headers, body: JSON.stringify(body), signal };
-    return withDeadline(transport(url, init), t.connectMs, () =>
+    return withDeadline(clock, transport(url, init), t.connectMs, () =>
       timeoutError("sent no response headers", t.connectMs, "upstream_connect_timeout"),
     );
   }
@@ -56,37 +61,37 @@ export function createOpenAIUpstream(config: BackendConfig, transport: Transport
   async function start(request: ChatCompletionRequest, ctx: ChatContext): Promise<ChatStream> {
     const abort = new AbortController();
     if (ctx.signal.aborted) throw clientGone(ctx.signal);
-    const totalTimer = setTimeout(
+    const disarmTotal = clock.setTimer(
       () => abort.abort(timeoutError("did not finish", t.totalMs, "upstream_total_timeout")),
       t.totalMs,
     );
     // Aborting the fetch also errors its body, so a stream nobody iterates any more still closes
     // the upstream connection; the timer goes with it.
     const onAbort = () => {
-      clearTimeout(totalTimer);
+      disarmTotal();
       abort.abort(ctx.signal.reason);
     };
     ctx.signal.addEventListener("abort", onAbort, { once: true });
     const cleanup = () => {
-      clearTimeout(totalTimer);
+      disarmTotal();
       ctx.signal.removeEventListener("abort", onAbort);
     };
-    const startedAt = Date.now();
+    const startedAt = clock.now();
     let reader: SseChunkReader | undefined;
     try {
       const res = await connect(request, ctx, abort.signal);
       if (res.status < 200 || res.status > 299) {
         const retryAfter = parseRetryAfterMs(res.headers);
-        throw upstreamHttpError(config.id, res.status, await readErrorBody(res), retryAfter);
+        throw upstreamHttpError(config.id, res.status, await readErrorBody(res, clock), retryAfter);
       }
-      reader = new SseChunkReader(res.body, config.id, request.model);
-      const budgetMs = t.firstTokenMs - (Date.now() - startedAt);
+      reader = new SseChunkReader(res.body, config.id, request.model, clock);
+      const budgetMs = t.firstTokenMs - (clock.now() - startedAt);
       if (t.firstByteMs < budgetMs) {
         await reader.firstByte(t.firstByteMs, () =>
           timeoutError("sent headers but no bytes", t.firstByteMs, "upstream_first_byte_timeout"),
         );
       }
-      const held = await readUntilCommit(reader, t.firstTokenMs - (Date.now() - startedAt));
+      const held = await readUntilCommit(reader, t.firstTokenMs - (clock.now() - startedAt));
       const chunks = stream(reader, held, abort.signal, cleanup);
       const r = reader;
       return { backendId: config.id, chunks, inHand: () => held.length + r.pending };
@@ -100,10 +105,10 @@ export function createOpenAIUpstream(config: BackendConfig, transport: Transport
   }
 
   async function readUntilCommit(reader: SseChunkReader, budgetMs: number): Promise<ChatCompletionChunk[]> {
-    const deadline = Date.now() + budgetMs;
+    const deadline = clock.now() + budgetMs;
     const held: ChatCompletionChunk[] = [];
     for (;;) {
-      const chunk = await reader.next(deadline - Date.now(), () =>
+      const chunk = await reader.next(deadline - clock.now(), () =>
         timeoutError("sent no first token", t.firstTokenMs, "upstream_first_token_timeout"),
       );
       if (chunk === DONE) {
@@ -190,25 +195,13 @@ function mapError(err: unknown, own: AbortSignal, client: AbortSignal, backendId
   );
 }
 
-async function readErrorBody(res: UpstreamResponse): Promise<unknown> {
+async function readErrorBody(res: UpstreamResponse, clock: GatewayClock): Promise<unknown> {
   const text = (
-    await withDeadline(res.text(), 2_000, () => new Error("slow error body")).catch(() => "")
+    await withDeadline(clock, res.text(), 2_000, () => new Error("slow error body")).catch(() => "")
   ).slice(0, MAX_ERROR_BODY);
   try {
     return JSON.parse(text);
   } catch {
     return text;
-  }
-}
-
-async function withDeadline<T>(promise: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(onTimeout()), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
   }
 }

@@ -3,6 +3,7 @@
 
 import { type Candidate, type LoadSnapshot, pickCandidate } from "./balancer.js";
 import { CircuitBreaker } from "./circuit.js";
+import type { GatewayClock } from "./clock.js";
 import type { BackendConfig, CircuitPolicy, HealthPolicy } from "./config.js";
 import { probeBackend } from "./health.js";
 import type { LoadReport } from "./load-signals.js";
@@ -87,9 +88,13 @@ export class Pool {
     readonly slots: BackendSlot[],
     private readonly health: HealthPolicy,
     private readonly fetchImpl: FetchLike,
-    private readonly now: () => number,
+    private readonly clock: GatewayClock,
     private readonly random: () => number,
   ) {}
+
+  private now(): number {
+    return this.clock.now();
+  }
 
   /** Picks an available slot, preferring ones not in `avoid` (already failed for this request). */
   pick(avoid: ReadonlySet<BackendSlot>): BackendSlot | undefined {
@@ -146,7 +151,7 @@ export class Pool {
 
   private async probe(slot: BackendSlot): Promise<void> {
     const outstanding = slot.outstanding;
-    const result = await probeBackend(slot.config, this.fetchImpl, this.health.timeoutMs);
+    const result = await probeBackend(slot.config, this.fetchImpl, this.health.timeoutMs, this.clock);
     slot.lastProbeAt = this.now();
     // One failed probe may be a blip (or a probe cut short with its request): take a backend out
     // only after two in a row; one success puts it back.

@@ -6,6 +6,7 @@
 import { createParser, type EventSourceMessage } from "eventsource-parser";
 import { ApiError } from "../protocol/errors.js";
 import type { ChatCompletionChunkChoice } from "../protocol/wire.js";
+import { type GatewayClock, realClock } from "./clock.js";
 import type { ByteSource } from "./transport.js";
 import type { ChatCompletionChunk } from "./types.js";
 import { upstreamStreamError } from "./upstream-errors.js";
@@ -28,6 +29,7 @@ export class SseChunkReader {
     private readonly body: ByteSource,
     private readonly backendId: string,
     private readonly publicModel: string,
+    private readonly clock: GatewayClock = realClock,
   ) {
     this.parser = createParser({
       maxBufferSize: MAX_BUFFER_CHARS,
@@ -43,7 +45,7 @@ export class SseChunkReader {
    * `timeoutMs`; keep-alive comments do not count as chunks.
    */
   async next(timeoutMs: number, onTimeout: () => ApiError): Promise<ChatCompletionChunk | typeof DONE> {
-    const deadline = Date.now() + timeoutMs;
+    const deadline = this.clock.now() + timeoutMs;
     for (;;) {
       const event = this.events.shift();
       if (event) {
@@ -61,7 +63,7 @@ export class SseChunkReader {
           "upstream_stream_truncated",
         );
       }
-      await this.readMore(deadline - Date.now(), onTimeout);
+      await this.readMore(deadline - this.clock.now(), onTimeout);
     }
   }
 
@@ -82,9 +84,9 @@ export class SseChunkReader {
 
   private async readMore(remainingMs: number, onTimeout: () => ApiError): Promise<void> {
     if (remainingMs <= 0) throw this.timeout(onTimeout);
-    let timer: ReturnType<typeof setTimeout> | undefined;
+    let disarm: (() => void) | undefined;
     const timedOut = new Promise<"timeout">((resolve) => {
-      timer = setTimeout(() => resolve("timeout"), remainingMs);
+      disarm = this.clock.setTimer(() => resolve("timeout"), remainingMs);
     });
     try {
       const result = await Promise.race([this.body.read(), timedOut]);
@@ -98,7 +100,7 @@ export class SseChunkReader {
         this.parser.feed(this.decoder.decode(result.value, { stream: true }));
       }
     } finally {
-      clearTimeout(timer);
+      disarm?.();
     }
   }
 

@@ -6,35 +6,55 @@ import { ApiError } from "../../../service/src/protocol/errors.js";
 
 export interface BackendSpec {
   url: string;
+  id?: string;
   weight?: number;
   kind?: string;
   upstreamModel?: string;
 }
 
 /**
- * A clock the test moves: `now()` reads it, `sleep(ms)` records the wait and moves it by `ms` at once,
- * so the gateway's backoff and Retry-After rests take no wall time and can be asserted exactly.
+ * A clock the test moves: `now()` reads it; `setTimer` arms the gateway's timeouts on it (they fire
+ * only when the test moves the clock past them); `sleep(ms)` records the wait and moves the clock by
+ * `ms` at once, so backoff and Retry-After rests take no wall time and can be asserted exactly.
  */
 export function manualClock(start = 1_000_000) {
   let time = start;
   const slept: number[] = [];
+  const timers = new Set<{ at: number; fn: () => void }>();
+  const advance = (ms: number) => {
+    time += ms;
+    const due = [...timers].filter((t) => t.at <= time).sort((a, b) => a.at - b.at);
+    for (const t of due) {
+      timers.delete(t);
+      t.fn();
+    }
+  };
   return {
     slept,
     now: () => time,
-    advance: (ms: number) => {
-      time += ms;
+    advance,
+    /** Milliseconds left on every armed timer. */
+    pending: () => [...timers].map((t) => t.at - time),
+    setTimer: (fn: () => void, ms: number) => {
+      const timer = { at: time + ms, fn };
+      timers.add(timer);
+      return () => {
+        timers.delete(timer);
+      };
     },
     sleep: async (ms: number) => {
       slept.push(ms);
-      time += ms;
+      advance(ms);
     },
   };
 }
 
+export type ManualClock = ReturnType<typeof manualClock>;
+
 export function gatewayFor(
   backends: BackendSpec[],
   overrides: Record<string, unknown> = {},
-  clock?: Pick<ReturnType<typeof manualClock>, "now" | "sleep">,
+  clock?: Pick<ManualClock, "now" | "sleep" | "setTimer">,
 ): PetrelGateway {
   const config = parseGatewayConfig({
     timeouts: { connectMs: 1_000, firstTokenMs: 1_000, idleMs: 500, totalMs: 10_000 },
@@ -44,7 +64,7 @@ export function gatewayFor(
     ...overrides,
     models: { m: { backends: backends.map((b, i) => ({ id: `b${i}`, kind: "petrel", ...b })) } },
   });
-  return createGateway({ config, now: clock?.now, sleep: clock?.sleep });
+  return createGateway({ config, now: clock?.now, sleep: clock?.sleep, setTimer: clock?.setTimer });
 }
 
 export interface Drained {
