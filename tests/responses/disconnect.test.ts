@@ -92,6 +92,11 @@ describe.each(["wrangler dev", "the Node gateway"])(
     it("dropped after the first delta: generation stops, the tokens generated are billed, the stored response is incomplete", async () => {
       const target = targets[name] as Target;
       const requestId = `drop-responses-${name.replace(/\W/g, "-")}`;
+      const settled = () =>
+        expect
+          .poll(async () => (await usageOf(target.url, KEYS.admin, "alice")).in_flight, { timeout: 30_000 })
+          .toBe(0);
+      await settled(); // the previous request's settlement may still be on its way (waitUntil)
       const before = await usageOf(target.url, KEYS.admin, "alice");
       const dropped = await dropMidStream({
         url: target.url,
@@ -114,9 +119,7 @@ describe.each(["wrangler dev", "the Node gateway"])(
       const generated = atGateway?.completion_tokens ?? 0;
       expect(generated).toBeGreaterThanOrEqual(dropped.contentChunks);
       expect(generated).toBeLessThanOrEqual(atBackend?.completion_tokens ?? 0);
-      await expect
-        .poll(async () => (await usageOf(target.url, KEYS.admin, "alice")).in_flight, { timeout: 30_000 })
-        .toBe(0);
+      await settled();
       const after = await usageOf(target.url, KEYS.admin, "alice");
       expect(after.requests - before.requests).toBe(1);
       expect(after.completion_tokens - before.completion_tokens).toBe(generated);
