@@ -2,12 +2,12 @@
 // here — entries read env/bindings and pass a Gateway; tests pass a fake one.
 import { Scalar } from "@scalar/hono-api-reference";
 import { Hono } from "hono";
-import { cors } from "hono/cors";
 import { openapiDocument } from "../generated/openapi-document.js";
 import { ApiError } from "../protocol/errors.js";
 import type { Health } from "../protocol/wire.js";
 import { bodySizeLimit } from "./body-limit.js";
 import { chatHandler } from "./chat-route.js";
+import { openCors } from "./cors.js";
 import { type AppDeps, DEFAULT_LIMITS, DOCS_SCRIPT_PATH, defaultIds } from "./deps.js";
 import type { AppEnv } from "./env.js";
 import { errorJson, toErrorResponse } from "./errors.js";
@@ -17,7 +17,7 @@ import { observability } from "./observability.js";
 import { responsesHandler } from "./responses-route.js";
 import { storedResponseRoutes } from "./responses-stored.js";
 
-// No allow-list of request headers: a preflight is answered with the headers it asks for (Hono's cors
+// No allow-list of request headers: a preflight is answered with the headers it asks for (http/cors.ts
 // echoes Access-Control-Request-Headers, with Vary), because clients add their own — the SDKs'
 // X-Stainless-*, the AI SDK's User-Agent in browsers, any `defaultHeaders`. Origin is `*` without
 // credentials, so a page can only send what it could send to any API; the key check still applies.
@@ -36,7 +36,7 @@ export function createApp(deps: AppDeps) {
 
   app.use("*", requestId(deps.ids ?? defaultIds));
   app.use("/v1/*", observability(deps.observability));
-  app.use("*", cors({ origin: "*", exposeHeaders: EXPOSED, maxAge: 600 }));
+  app.use("*", openCors({ exposeHeaders: EXPOSED, maxAgeSeconds: 600 }));
   if (deps.guard) {
     app.use("/v1/*", deps.guard.auth);
     app.route("/admin", deps.guard.admin);
