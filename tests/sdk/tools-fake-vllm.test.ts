@@ -340,6 +340,25 @@ describe("SDK against a real Petrel backend server (tiny-random, constrained dec
     expect(ran).toEqual([]);
   });
 
+  it("runTools: the engine's forced call is run here, its result sent back, and the engine answers", async () => {
+    ran.length = 0;
+    const runner = runTools(client, {
+      model: "tiny-random",
+      messages,
+      tools: [calculator],
+      tool_choice: "required",
+      parallel_tool_calls: false,
+      max_tokens: 96,
+      seed: 1,
+    });
+    const final = await runner.finalChatCompletion();
+    expect(runner.completions[0]?.choices[0]?.finish_reason).toBe("tool_calls");
+    expect(final.choices[0]?.message.tool_calls ?? []).toEqual([]);
+    expect(ran).toHaveLength(1);
+    expect(ran[0]).toMatch(/^calculator\(/);
+    expect(runner.messages.map((m) => m.role)).toEqual(["user", "assistant", "tool", "assistant"]);
+  });
+
   it("parse: the engine's JSON answer validates against the zod schema", async () => {
     const Answer = z.object({ answer: z.number().int(), unit: z.enum(["cm", "kg"]) });
     const completion = await client.chat.completions.parse({
