@@ -1,8 +1,9 @@
 // A FAKE vLLM on 127.0.0.1 that answers tool-calling and structured-output requests the way vLLM's
 // OpenAI server streams them (hermes parser): a role chunk, then per call a delta with index, id,
 // type and function.name, then function.arguments in fragments, finish_reason "tool_calls", the usage
-// chunk and [DONE]. Petrel's engine cannot make tool calls yet, and no real vLLM runs here, so a fake
-// is the only way to put tool-call deltas on the wire. It records every request body it receives.
+// chunk and [DONE]. No real vLLM runs here, and a fake can misbehave on purpose (call an unknown
+// function, send broken arguments or JSON), which no real model does on demand. It records every
+// request body it receives.
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 
