@@ -2,15 +2,17 @@
 // on), then phases of one request kind each (bench/lib/soak-traffic.ts), in an order that puts the
 // engine last: invalid requests the app refuses before any backend, then completions, then streams
 // abandoned mid-way. workerd's RSS is read before and after each phase, so growth can be pinned on a
-// kind of request. Not a test.
-//   npx tsx bench/workerd-memory.ts [--requests 2000] [--clients 4] [--out bench/results]
+// kind of request. `--minimal` runs the same traffic through bench/workers/minimal-proxy (a Worker with
+// no Petrel code, forwarding to bench/lib/fake-openai.ts) instead: what wrangler dev and workerd keep
+// per request on their own. Not a test.
+//   npx tsx bench/workerd-memory.ts [--requests 2000] [--clients 4] [--minimal] [--out bench/results]
 import { createHash } from "node:crypto";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { processTree, sampleRss } from "./lib/proc-memory.js";
-import { startWrangler, stopAll } from "./lib/procs.js";
+import { startFakeUpstream, startWrangler, stopAll } from "./lib/procs.js";
 import { type Kind, prng, send, type Target } from "./lib/soak-traffic.js";
 import { machineInfo, round } from "./lib/stats.js";
 
@@ -23,6 +25,7 @@ const { values } = parseArgs({
       default: "bad-json,text-plain,too-long,deep-json,unknown-model,no-key,json,stream,abandoned",
     },
     out: { type: "string", default: "bench/results" },
+    minimal: { type: "boolean", default: false },
   },
 });
 const requests = Number(values.requests);
@@ -42,11 +45,18 @@ const keys = {
 
 async function main() {
   mkdirSync(values.out as string, { recursive: true });
-  const worker = await startWrangler(
-    { PETREL_KEYS: JSON.stringify(keys), PETREL_REQUEST_LOG: "off" },
-    undefined,
-    ["--persist-to", mkdtempSync(join(tmpdir(), "petrel-memory-"))],
-  );
+  const persist = ["--persist-to", mkdtempSync(join(tmpdir(), "petrel-memory-"))];
+  const worker = values.minimal
+    ? await startWrangler(
+        { UPSTREAM: (await startFakeUpstream()).url },
+        "bench/workers/minimal-proxy/wrangler.toml",
+        persist,
+      )
+    : await startWrangler(
+        { PETREL_KEYS: JSON.stringify(keys), PETREL_REQUEST_LOG: "off" },
+        undefined,
+        persist,
+      );
   const workerdMB = () => {
     const tree = processTree("worker", worker.pid).filter((p) => p.label.startsWith("worker:workerd"));
     const rss = sampleRss([tree], 0).rss;
@@ -87,8 +97,10 @@ async function main() {
     console.log(JSON.stringify({ kind, ...phases[kind] }));
   }
   await stopAll();
-  const result = { name: "workerd-memory", machine: machineInfo(), requestsPerPhase: requests, phases };
-  writeFileSync(`${values.out}/workerd-memory.json`, `${JSON.stringify(result, null, 2)}\n`);
+  const name = values.minimal ? "workerd-memory-minimal" : "workerd-memory";
+  const subject = values.minimal ? "bench/workers/minimal-proxy (no Petrel code)" : "Petrel's Worker";
+  const result = { name, worker: subject, machine: machineInfo(), requestsPerPhase: requests, phases };
+  writeFileSync(`${values.out}/${name}.json`, `${JSON.stringify(result, null, 2)}\n`);
 }
 
 main().catch(async (err) => {
