@@ -1,8 +1,9 @@
 // Time per token with a grammar mask active vs unconstrained, for the shipped model (petrel-mini) in
 // the backend server's configuration (onnxruntime-node, fp32 own-cache file, batching engine), or
 // `--sessions web` for onnxruntime-web (the Worker's runtime) with the Worker's int8 file. Each
-// repetition runs both, in alternating order, same prompt and seed, one stream at a time: the
-// machine is shared, so only side-by-side pairs compare. Per run, ms/token is measured from the first
+// repetition runs both, in alternating order, same prompt and seed, one stream at a time, and both
+// decode as many tokens as the constrained run needs for its JSON: the machine is shared, so only
+// side-by-side pairs compare. Per run, ms/token is measured from the first
 // token to the finish (decode steps only: prefill and the grammar's compilation, cached after the
 // warm-up, are outside it). Prints JSON and writes bench/results/constrained[-web].json.
 //   npx tsx bench/constrained.ts [--reps 15] [--tokens 64] [--sessions node|web]
@@ -88,6 +89,11 @@ const systems = {
 };
 // warm-up: sessions, the grammar runtime's vocabulary and this schema's compilation
 for (const make of Object.values(systems)) await timeRun(engine, make(0));
+// Each pair decodes the same number of tokens: a step's cost grows with the cached length, so the
+// unconstrained run stops where the constrained one (same seed) ends its JSON. Lengths from an
+// untimed constrained run per seed (same seed, same tokens: fp32, or int8 alone).
+const lengths: number[] = [];
+for (let rep = 0; rep < reps; rep++) lengths.push((await timeRun(engine, systems.constrained(rep + 1))).tokens);
 
 const runs: Record<keyof typeof systems, { msPerToken: number; tokens: number }[]> = {
   unconstrained: [],
@@ -97,7 +103,8 @@ const ratios: number[] = [];
 for (let rep = 0; rep < reps; rep++) {
   const pair: Partial<Record<keyof typeof systems, number>> = {};
   for (const name of rotate(Object.keys(systems) as (keyof typeof systems)[], rep)) {
-    const run = await timeRun(engine, systems[name](rep + 1));
+    const params = { ...systems[name](rep + 1), maxTokens: lengths[rep] as number };
+    const run = await timeRun(engine, params);
     runs[name].push(run);
     pair[name] = run.msPerToken;
   }

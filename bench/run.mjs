@@ -1,4 +1,4 @@
-// `npm run bench [-- --quick | --tables] [--only engine,concurrency,concurrency-worker,gateway,sdk] [--backend-flags "..."]`: runs each benchmark as
+// `npm run bench [-- --quick | --tables] [--only engine,concurrency,concurrency-worker,gateway,sdk,constrained,constrained-web] [--backend-flags "..."]`: runs each benchmark as
 // its own process (Node 22 + tsx) with a hard time limit, then draws a PNG per result (bench/plot.py,
 // Debian's python3 + matplotlib) and, unless --quick, rewrites the results tables in bench/README.md.
 // --quick: fewer repetitions and shorter streams, written to bench/results/quick/ (ignored by git) so
@@ -43,6 +43,9 @@ const benches = {
   // Petrel beside Portkey and minimal proxies (Node and wrangler dev), 3 alternating rounds
   gateway: ["bench/gateway.ts", [], ["--rounds", "1", "--requests", "40"], 2400],
   sdk: ["bench/sdk.ts", [], ["--chunks", "5000", "--reps", "3"], 300],
+  // time per token under a grammar mask vs none (issue 15's ≤ 1.3×): backend server's and Worker's runtime
+  constrained: ["bench/constrained.ts", [], ["--reps", "3", "--tokens", "32"], 600],
+  "constrained-web": ["bench/constrained.ts", ["--sessions", "web"], ["--sessions", "web", "--reps", "3"], 600],
   "gateway-profile": ["bench/gateway-profile.ts", [], ["--requests", "200"], 300],
 };
 const chosen = values.tables

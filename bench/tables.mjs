@@ -239,6 +239,13 @@ function concurrencyWorker(r) {
   return `### concurrency-worker (\`wrangler dev\`, ${r.model}; ${r.maxTokens} tokens per stream, ${r.reps} reps)\n\n${table(header, rows)}\n\n${line}\n\n${machine(r.machine)}`;
 }
 
+// time per decoded token with a grammar mask vs none; one table per runtime
+function constrained(r) {
+  const rows = ["unconstrained", "constrained"].map((k) => [k, r[k].msPerTokenMedian, r[k].tokensMedian]);
+  const line = `Constrained ÷ unconstrained: ${r.ratioOfMedians}× (ratio of medians), ${r.pairedRatioMedian}× (median of the paired ratios); target ${r.target}.`;
+  return `### ${r.name} (${r.model}, ${r.variant}, ${r.runtime}; ${r.reps} alternating pairs, up to ${r.maxTokens} tokens, temperature 1)\n\n${table(["run", "ms/token median", "tokens median"], rows)}\n\n${line}\n\n${machine(r.machine)}`;
+}
+
 export function tables(dir) {
   const parts = {
     engine,
@@ -249,6 +256,8 @@ export function tables(dir) {
     "gateway-profile": gatewayProfile,
     sdk,
     "cold-start": coldStart,
+    constrained,
+    "constrained-web": constrained,
   };
   return Object.entries(parts)
     .map(([name, fmt]) => {
