@@ -93,7 +93,8 @@ for (const make of Object.values(systems)) await timeRun(engine, make(0));
 // unconstrained run stops where the constrained one (same seed) ends its JSON. Lengths from an
 // untimed constrained run per seed (same seed, same tokens: fp32, or int8 alone).
 const lengths: number[] = [];
-for (let rep = 0; rep < reps; rep++) lengths.push((await timeRun(engine, systems.constrained(rep + 1))).tokens);
+for (let rep = 0; rep < reps; rep++)
+  lengths.push((await timeRun(engine, systems.constrained(rep + 1))).tokens);
 
 const runs: Record<keyof typeof systems, { msPerToken: number; tokens: number }[]> = {
   unconstrained: [],

@@ -45,7 +45,12 @@ const benches = {
   sdk: ["bench/sdk.ts", [], ["--chunks", "5000", "--reps", "3"], 300],
   // time per token under a grammar mask vs none (issue 15's ≤ 1.3×): backend server's and Worker's runtime
   constrained: ["bench/constrained.ts", [], ["--reps", "3", "--tokens", "32"], 600],
-  "constrained-web": ["bench/constrained.ts", ["--sessions", "web"], ["--sessions", "web", "--reps", "3"], 600],
+  "constrained-web": [
+    "bench/constrained.ts",
+    ["--sessions", "web"],
+    ["--sessions", "web", "--reps", "3"],
+    600,
+  ],
   "gateway-profile": ["bench/gateway-profile.ts", [], ["--requests", "200"], 300],
 };
 const chosen = values.tables
