@@ -214,6 +214,8 @@ describe("POST /v1/responses with a fake gateway", () => {
 
   it("refuses what it cannot serve with OpenAI-shaped 400/404s naming the param", async () => {
     const { app, gateway } = responsesApp();
+    const call = { type: "function_call", call_id: "call_a", name: "get_time", arguments: "{}" };
+    const output = { type: "function_call_output", call_id: "call_a", output: "noon" };
     const cases: [Record<string, unknown>, number, string | null, string | null][] = [
       [{ input: undefined }, 400, "input", "missing_required_parameter"],
       [{ input: [{ type: "web_search_call", id: "x" }] }, 400, null, null],
@@ -223,6 +225,14 @@ describe("POST /v1/responses with a fake gateway", () => {
       [{ input: "Hi", model: "gpt-nope" }, 404, "model", "model_not_found"],
       [{ input: "Hi", previous_response_id: "resp_missing" }, 404, "previous_response_id", "not_found"],
       [{ input: [{ type: "item_reference", id: "msg_missing" }] }, 404, "input[0]", "item_not_found"],
+      // a function_call_output must answer a function_call before it (here: none, then a later one)
+      [
+        { input: [{ type: "function_call_output", call_id: "call_a", output: "1" }] },
+        400,
+        "input[0]",
+        "invalid_value",
+      ],
+      [{ input: [{ role: "user", content: "Hi" }, output, call] }, 400, "input[1]", "invalid_value"],
     ];
     for (const [body, status, param, code] of cases) {
       const response = await create(app, body);

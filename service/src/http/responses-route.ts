@@ -8,6 +8,7 @@ import { openapiDocument } from "../generated/openapi-document.js";
 import { ApiError, invalidRequest, modelNotFound } from "../protocol/errors.js";
 import {
   type CreateResponseRequest,
+  checkCallOutputs,
   dropOldestTurn,
   initialResponse,
   type NewId,
@@ -125,6 +126,7 @@ export function responsesHandler(options: ResponsesRouteOptions) {
       await store.items(owner, referencedIds(request.input)),
       newId,
     );
+    checkCallOutputs(past, inputItems);
     const chat = toChatRequest(request, [...past, ...inputItems]);
     const builder = new ResponseBuilder(
       initialResponse(request, newId("resp"), Math.floor(now() / 1000)),

@@ -3,7 +3,7 @@
 export { ResponseBuilder, toResponseUsage } from "./builder.js";
 export { DEFAULT_RETENTION_DAYS, ResponsesConfigError, retentionMs } from "./config.js";
 export { type IdPrefix, type NewId, randomId } from "./ids.js";
-export { referencedIds, toStoredItems } from "./input-items.js";
+export { checkCallOutputs, referencedIds, toStoredItems } from "./input-items.js";
 export { initialResponse } from "./response-object.js";
 export {
   localResponseStore,

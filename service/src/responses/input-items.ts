@@ -1,6 +1,6 @@
 // A request's `input` as stored items: a string becomes one user message, every item gets an id, text
 // shorthands become parts, and `item_reference`s are replaced by the stored items they name.
-import { ApiError } from "../protocol/errors.js";
+import { ApiError, invalidRequest } from "../protocol/errors.js";
 import type { NewId } from "./ids.js";
 import type { ContentPart, CreateResponseRequest, InputItem, StoredItem } from "./types.js";
 
@@ -73,4 +73,22 @@ function toStored(
 export function toStoredItems(input: Input, resolved: Map<string, StoredItem>, newId: NewId): StoredItem[] {
   if (typeof input === "string") return [toStored({ role: "user", content: input }, 0, resolved, newId)];
   return input.map((item, index) => toStored(item, index, resolved, newId));
+}
+
+/**
+ * Every function_call_output in the input answers a function_call before it, in the chain or earlier in
+ * the input (as OpenAI requires): otherwise a backend would get a tool message answering no call.
+ */
+export function checkCallOutputs(past: StoredItem[], input: StoredItem[]): void {
+  const calls = new Set(past.flatMap((item) => (item.type === "function_call" ? [item.call_id] : [])));
+  input.forEach((item, index) => {
+    if (item.type === "function_call") calls.add(item.call_id);
+    if (item.type !== "function_call_output" || calls.has(item.call_id)) return;
+    const id = item.call_id.length > 256 ? `${item.call_id.slice(0, 256)}…` : item.call_id;
+    throw invalidRequest(
+      `No tool call found for function call output with call_id ${id}.`,
+      `input[${index}]`,
+      "invalid_value",
+    );
+  });
 }
