@@ -1,7 +1,8 @@
 // Tool round trips over the Responses API, through the real Node gateway and real wrangler dev, each in
 // front of a FAKE vLLM (tests/helpers/fake-vllm-tools.ts): scripted calls make the round trips
-// deterministic (the built-in engine's calls are covered by engine-tools-*.test.ts), and no real vLLM
-// runs here, so the fake is what puts tool-call deltas on the wire. The clients are the
+// deterministic (the built-in engine's calls are covered by engine-tools-*.test.ts and, over the
+// Responses API, responses-engine-tools.test.ts), and no real vLLM runs here, so the fake is what puts
+// tool-call deltas on the wire. The clients are the
 // real ones: the AI SDK's default OpenAI provider (generateText and streamText running the tools), the
 // official openai package (function_call items, previous_response_id with function_call_output,
 // argument events) and LangChain's ChatOpenAI({ useResponsesApi: true }).bindTools. Every response is
