@@ -32,8 +32,8 @@ function source(chunks: ChatCompletionChunk[], failAt?: number) {
       return { done: true, value: undefined };
     },
   };
-  // like an upstream's reader: what is left, and its end ([DONE]) counts as received too
-  return { iterator, seen, inHand: () => chunks.length - i + 1 };
+  // like an upstream's reader: the chunks not handed out yet
+  return { iterator, seen, inHand: () => chunks.length - i };
 }
 
 async function started(
@@ -125,7 +125,7 @@ describe("sseBody", () => {
     await reader.cancel();
   });
 
-  it("chunks already received (inHand) leave in one read, up to 16 KiB at a time", async () => {
+  it("chunks already received (inHand) leave in one read but for the last, up to 16 KiB at a time", async () => {
     const few = source([delta("a"), delta("b"), usage]);
     const body = sseBody({
       started: started(few.iterator, few.inHand),
@@ -134,8 +134,13 @@ describe("sseBody", () => {
       abort: new AbortController(),
     });
     const reader = body.getReader();
-    const all = new TextDecoder().decode((await reader.read()).value);
-    expect(all.split("\n\n").filter(Boolean)).toHaveLength(4); // a, b, usage, [DONE]
+    const decode = async () => new TextDecoder().decode((await reader.read()).value);
+    expect(await decode()).toBe(
+      `data: ${JSON.stringify(delta("a"))}\n\ndata: ${JSON.stringify(delta("b"))}\n\n`,
+    );
+    // the last chunk here is pulled on its own: what follows it may be the stream's end
+    expect(await decode()).toBe(`data: ${JSON.stringify(usage)}\n\n`);
+    expect(await decode()).toBe("data: [DONE]\n\n");
     expect((await reader.read()).done).toBe(true);
 
     const many = source(Array.from({ length: 1000 }, (_, i) => delta(String(i))));

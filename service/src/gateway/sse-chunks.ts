@@ -72,9 +72,14 @@ export class SseChunkReader {
     if (!this.received) await this.readMore(timeoutMs, onTimeout);
   }
 
-  /** Events received and parsed, not yet handed out. */
+  /**
+   * Chunks received and parsed, not yet handed out. The closing `[DONE]` is not counted: what a
+   * stream's end runs (metering, the circuit's verdict) may wait on I/O, and chunks already here
+   * must not wait for it.
+   */
   get pending(): number {
-    return this.events.length;
+    const n = this.events.length;
+    return n > 0 && this.events[n - 1]?.data.trim() === "[DONE]" ? n - 1 : n;
   }
 
   /** Stops reading and releases the connection. */

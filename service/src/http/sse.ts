@@ -28,7 +28,7 @@ export interface SseOptions {
 }
 
 export interface PullOptions {
-  /** How many frames are ready behind the one just pulled; while > 0 they join the same write. */
+  /** How many frames are ready behind the one just pulled; all but the last join the same write. */
   inHand?: () => number;
   /** Called once: the body ended (false) or the client cancelled it (true). */
   onEnd?: (cancelled: boolean) => void;
@@ -67,8 +67,8 @@ function join(parts: Uint8Array[]): Uint8Array {
  * A pull-driven stream: each read takes frames straight from the backend's iterator (no
  * TransformStream and writer in between — one fewer promise hop and queue per token, which the
  * server pays per stream per step). Chunks already received (an upstream read that carried several
- * events) leave together, as one write to the socket; a frame whose chunk is not here yet is never
- * held back for the next. Cancelling it (the client went away) aborts generation.
+ * events) leave together, as one write to the socket, but for the last of them; a frame whose chunk
+ * is not here yet is never held back for the next. Cancelling it (the client went away) aborts generation.
  */
 export function sseBody(options: SseOptions): ReadableStream<Uint8Array> {
   let inHand: (() => number) | undefined;
@@ -120,8 +120,10 @@ export function pullBody(
         while (!result.done) {
           parts.push(result.value);
           bytes += result.value.length;
-          // the next frame is already here only when its chunk is (never a keep-alive wait)
-          if (bytes >= MAX_WRITE_BYTES || !inHand || inHand() === 0) break;
+          // The next frame joins this write only if its chunk is here and is not the last one here:
+          // pulling past the last may run the stream's end (metering, the circuit's verdict), which
+          // can wait on I/O, and chunks already here must not wait for it.
+          if (bytes >= MAX_WRITE_BYTES || !inHand || inHand() < 2) break;
           result = await frames.next();
         }
         try {
