@@ -42,8 +42,22 @@ async function families(metrics: ReturnType<typeof createMetrics>) {
 }
 
 describe("metrics registry (in-process)", () => {
+  it("labels only the models it serves: a thousand unknown model names add no series", async () => {
+    const metrics = createMetrics({ status: () => ({ m: [backend({})] }), processMetrics: false });
+    for (let i = 0; i < 1000; i++) {
+      metrics.observe(record({ model: `no-such-model-${i}`, status: 404, outcome: "error", backend: null }));
+    }
+    metrics.observe(record({}));
+    const text = await (await metrics.scrape()).text();
+    expect(text).not.toContain("no-such-model");
+    const f = await families(metrics);
+    const total = "petrel_requests_total";
+    expect(sumOf(f, total, total, { model: "", status: "404" })).toBe(1000);
+    expect(sumOf(f, total, total, { model: "m", status: "200" })).toBe(1);
+  });
+
   it("turns a record into counters and histograms; TPOT = (latency − ttft) / (tokens − 1)", async () => {
-    const metrics = createMetrics({ status: () => ({}), processMetrics: false });
+    const metrics = createMetrics({ status: () => ({ m: [] }), processMetrics: false });
     metrics.observe(record({}));
     const f = await families(metrics);
     expect(sumOf(f, "petrel_requests_total", "petrel_requests_total", { outcome: "ok", backend: "b1" })).toBe(

@@ -174,12 +174,20 @@ export function createMetrics(options: MetricsOptions): Metrics {
   backendGauges(registry, options.status);
   backendCounters(registry, options.status);
 
+  // Model labels come from the models this process serves (fixed by its config), never from what a
+  // client asked for: a series per unknown model name would let clients grow the registry without end.
+  let served: Set<string> | undefined;
+  const servedModel = (asked: string | null) => {
+    served ??= new Set(Object.keys(options.status()));
+    return asked !== null && served.has(asked) ? asked : "";
+  };
+
   function observe(r: RequestRecord) {
     const route = ROUTES.has(r.path) ? r.path : "other";
-    const model = r.model ?? "";
+    const model = servedModel(r.model);
     requests.inc({ route, model, backend: r.backend ?? "", status: String(r.status), outcome: r.outcome });
     latency.observe({ route, outcome: r.outcome }, r.latency_ms / 1000);
-    if (r.model === null) return;
+    if (model === "") return;
     if (r.prompt_tokens !== null) promptTokens.inc({ model }, r.prompt_tokens);
     if (r.completion_tokens !== null) completionTokens.inc({ model }, r.completion_tokens);
     if (r.queue_ms !== null) queue.observe({ model }, r.queue_ms / 1000);
