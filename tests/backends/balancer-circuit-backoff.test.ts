@@ -143,9 +143,9 @@ describe("circuit breaker", () => {
     expect(c.trips).toBe(1);
   });
 
-  it("one timeout opens it at once", () => {
+  it("one hang (headers, then silence) opens it at once", () => {
     const c = new CircuitBreaker(policy, () => 0);
-    c.recordFailure("timeout");
+    c.recordFailure("hang");
     expect(c.state).toBe("open");
   });
 

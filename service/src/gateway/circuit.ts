@@ -1,7 +1,8 @@
 // Passive circuit breaker, one per backend, judging whole streams: a stream counts as a success only
 // when it ends cleanly, and a failure after the first token counts like one before it. Closed: traffic
-// flows. After `failureThreshold` consecutive failures — or one timeout, which has already cost a
-// client the whole wait — it opens and the backend gets no client requests. Once the cooldown has
+// flows. After `failureThreshold` consecutive failures — or one hang (response headers, then not a
+// byte: a backend that writes at once is stuck, not busy) — it opens and the backend gets no client
+// requests. Once the cooldown has
 // passed it is half-open: the pool sends one synthetic trial (a one-token completion, never a
 // client's request); the trial's success closes the circuit, its failure reopens it. Every trip in a
 // row doubles the cooldown (capped), and only a run of clean streams forgets them, so a backend that
@@ -11,8 +12,8 @@ import type { CircuitPolicy } from "./config.js";
 
 export type CircuitState = "closed" | "open" | "half-open";
 
-/** Why a stream failed, as far as the circuit cares: timeouts trip it at once. */
-export type FailureKind = "error" | "timeout";
+/** Why a stream failed, as far as the circuit cares: a hang trips it at once. */
+export type FailureKind = "error" | "hang";
 
 const MAX_COOLDOWN_FACTOR = 8;
 /** Clean streams in a row after which earlier trips no longer lengthen the next cooldown. */
@@ -70,7 +71,7 @@ export class CircuitBreaker {
     this.failures += 1;
     this.cleanStreak = 0;
     if (this.opened) return; // a late failure of a request sent before the trip
-    if (kind === "timeout" || this.failures >= this.policy.failureThreshold) this.open();
+    if (kind === "hang" || this.failures >= this.policy.failureThreshold) this.open();
   }
 
   beginTrial(): void {

@@ -108,9 +108,12 @@ export async function dispatch(
   }
 }
 
-/** Timeouts have already cost a client the whole wait: the circuit opens on the first one. */
+/**
+ * Headers followed by silence from a backend that writes at once is a hang, not load: the circuit
+ * opens on the first one. A slow first token may be a queue, and counts like any other failure.
+ */
 function failureKind(err: unknown): FailureKind {
-  return err instanceof ApiError && /^upstream_.*timeout$/.test(err.code ?? "") ? "timeout" : "error";
+  return err instanceof ApiError && err.code === "upstream_first_byte_timeout" ? "hang" : "error";
 }
 
 /** One upstream call, with the slot's bookkeeping: in-flight count, circuit, Retry-After cooldown. */
