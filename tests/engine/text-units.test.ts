@@ -76,8 +76,11 @@ describe("incremental detokenizer", () => {
   });
 
   it("deltas of any valid text are whole characters that concatenate to the text", () => {
+    // U+FFFD is what an incomplete character would leak as, so the text itself must not hold one
+    // (fast-check's grapheme strings include it: seed 1754686290 drew "\uFFFD")
+    const texts = fc.string({ unit: "grapheme", maxLength: 40 }).filter((t) => !t.includes("\uFFFD"));
     fc.assert(
-      fc.property(fc.string({ unit: "grapheme", maxLength: 40 }), (text) => {
+      fc.property(texts, (text) => {
         const ids = tokenizer.encode(text);
         const detok = new IncrementalDetokenizer((x) => tokenizer.decode(x));
         const deltas = ids.map((id) => detok.push(id));
