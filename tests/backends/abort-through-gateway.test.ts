@@ -35,7 +35,8 @@ describe("abort through the Node gateway (real processes)", () => {
     await untilIdle(backend.url);
     const record = await recordAt(backend, index);
     expect(record).toMatchObject({ outcome: "cancelled", stream: true });
-    expect(record.completion_tokens).toBeLessThan(240);
+    // null: the abort landed before the first token (the log line counts no tokens it never saw)
+    expect(record.completion_tokens ?? 0).toBeLessThan(240);
   }
 
   it("streaming: client abort → the backend stops and frees its slot", async () => {
