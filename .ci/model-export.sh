@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # model-export's CI step: Debian packages it needs (PyTorch, onnx, regex, OpenBLAS, matplotlib,
 # pytest, tqdm and the public-domain text packages the corpus is built from), then its pytest suite.
+# `--deps`: the packages only.
 # The Node side (onnxruntime-node, @huggingface/tokenizers) comes from the repo's npm install.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,5 +16,6 @@ if [ -n "$missing" ]; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $missing
 fi
+[ "${1:-}" = "--deps" ] && exit 0  # packages only: the vitest global setup builds its tools model with them
 [ -x node_modules/.bin/node ] || npm ci
 cd model-export && /usr/bin/python3 -m pytest -q
