@@ -33,7 +33,7 @@ function parseJsonVar(env: SecurityEnv, name: string): Record<string, unknown> {
 }
 
 /** PETREL_API_KEYS: raw comma-separated keys, hashed here at start (prefer hashed PETREL_KEYS). */
-async function legacyKeys(raw: string | undefined, limits: SecurityConfig["defaultRateLimits"]) {
+async function rawKeys(raw: string | undefined, limits: SecurityConfig["defaultRateLimits"]) {
   const keys = (raw ?? "")
     .split(",")
     .map((k) => k.trim())
@@ -61,7 +61,7 @@ export async function securityFromEnv(env: SecurityEnv): Promise<SecuritySetting
     defaultLimits: keysDoc.defaultLimits ?? limitsDoc.defaultLimits,
     requestLimits: keysDoc.requestLimits ?? limitsDoc.requestLimits,
   });
-  const keys = [...parsed.keys, ...(await legacyKeys(env.PETREL_API_KEYS, parsed.defaultRateLimits))];
+  const keys = [...parsed.keys, ...(await rawKeys(env.PETREL_API_KEYS, parsed.defaultRateLimits))];
   const open = keys.length === 0 && /^(1|true|yes)$/i.test(env.PETREL_OPEN_ACCESS?.trim() ?? "");
   // Open mode (local development) is not rate limited unless limits were asked for explicitly.
   const explicit = keysDoc.defaultLimits ?? limitsDoc.defaultLimits;
