@@ -188,7 +188,7 @@ describe("playground examples (real Chromium, real wrangler dev, FAKE vLLM upstr
   it("the built-in engine (petrel-mini in workerd): the structured answer is valid against the schema", async () => {
     const { page, errors } = await openPage("petrel-mini", "structured");
     await page.getByLabel("Seed").fill("7");
-    await page.getByLabel("Max tokens").fill("160"); // petrel-mini's context is 256 tokens
+    await page.getByLabel("Max tokens").fill("160"); // leaves room for the prompt in petrel-mini's 512-token context
     await send(page);
     await idle(page);
     expect(await bubbles(page, "error").allTextContents()).toEqual([]);

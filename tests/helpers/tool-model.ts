@@ -2,7 +2,7 @@
 // grammar, parser): model-export's random tiny model (petrel_export/random_model.py, tiny-random's
 // shape, tokenizer and seed) exported with a 1024-token context, room for a tools block in its
 // 1,024-token vocabulary, and with the chat template and `tool_call_format` model-export writes today.
-// The shipped models predate both and keep 256 tokens. Random weights: mechanics, not judgement.
+// tiny-random predates both and keeps 256 tokens. Random weights: mechanics, not judgement.
 // Built by the vitest global setup into tests/models/ (gitignored, ~12 s) when model-export changed.
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
