@@ -14,7 +14,7 @@
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { Agent } from "node:http";
 import { parseArgs } from "node:util";
-import { levelRows, type Round, topVsOne } from "./lib/concurrency-report.js";
+import { levelRows, type Round, streamRound, topVsOne } from "./lib/concurrency-report.js";
 import { chatOnce, type Sample } from "./lib/http-load.js";
 import { type Proc, startFakeUpstream, startWrangler, stopAll } from "./lib/procs.js";
 import { loadNow, machineInfo, median, percentile, rotate, round } from "./lib/stats.js";
@@ -83,21 +83,12 @@ async function measureRound(worker: Proc, level: number, rep: number): Promise<W
   const client = process.cpuUsage(clientBefore);
   const cpu = groupCpuMs(worker.pid);
   agent.destroy();
-  const bad = samples.find((s) => s.status !== 200);
-  if (bad) throw new Error(`worker answered ${bad.status}`);
-  const tokens = samples.reduce((n, s) => n + (s.completionTokens ?? 0), 0);
+  const r = streamRound(rep, samples, wallMs, "worker");
   return {
-    rep,
-    wallMs: round(wallMs),
-    tokens,
-    aggregateTokS: round((tokens / wallMs) * 1000, 1),
-    serverCpuMsPerToken: round((cpu.workerd - cpuBefore.workerd) / tokens, 3),
-    wranglerCpuMsPerToken: round((cpu.wrangler - cpuBefore.wrangler) / tokens, 3),
-    clientCpuMsPerToken: round((client.user + client.system) / 1000 / tokens, 3),
-    ttftMs: samples.map((s) => round(s.firstMs)),
-    streamTokS: samples.map((s) =>
-      round((((s.completionTokens ?? 1) - 1) / (s.totalMs - s.firstMs)) * 1000, 1),
-    ),
+    ...r,
+    serverCpuMsPerToken: round((cpu.workerd - cpuBefore.workerd) / r.tokens, 3),
+    wranglerCpuMsPerToken: round((cpu.wrangler - cpuBefore.wrangler) / r.tokens, 3),
+    clientCpuMsPerToken: round((client.user + client.system) / 1000 / r.tokens, 3),
   };
 }
 

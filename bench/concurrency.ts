@@ -20,7 +20,14 @@ import { basename } from "node:path";
 import { parseArgs } from "node:util";
 import { sseEvent } from "../service/src/http/sse.js";
 import { ensureModel } from "./lib/bench-model.js";
-import { levelRows, modelShape, pairedRatio, type Round, topVsOne } from "./lib/concurrency-report.js";
+import {
+  levelRows,
+  modelShape,
+  pairedRatio,
+  type Round,
+  streamRound,
+  topVsOne,
+} from "./lib/concurrency-report.js";
 import { inProcessEngines } from "./lib/engine-concurrency.js";
 import { chatOnce, type Sample } from "./lib/http-load.js";
 import { type Proc, startBackend, stopAll } from "./lib/procs.js";
@@ -78,21 +85,8 @@ async function round_(c: Config, level: number, rep: number): Promise<Round> {
   const wallMs = performance.now() - start;
   const cpuMs = processCpuMs(c.backend.pid) - cpuBefore;
   agent.destroy();
-  const bad = samples.find((s) => s.status !== 200);
-  if (bad) throw new Error(`backend answered ${bad.status}`);
-  const tokens = samples.reduce((n, s) => n + (s.completionTokens ?? 0), 0);
-  return {
-    rep,
-    wallMs: round(wallMs),
-    tokens,
-    aggregateTokS: round((tokens / wallMs) * 1000, 1),
-    serverCpuMsPerToken: round(cpuMs / tokens, 3),
-    ttftMs: samples.map((s) => round(s.firstMs)),
-    // a client's view of decode speed: tokens after the first over the time after the first
-    streamTokS: samples.map((s) =>
-      round((((s.completionTokens ?? 1) - 1) / (s.totalMs - s.firstMs)) * 1000, 1),
-    ),
-  };
+  const r = streamRound(rep, samples, wallMs, "backend");
+  return { ...r, serverCpuMsPerToken: round(cpuMs / r.tokens, 3) };
 }
 
 /** µs to turn one token's chunk into SSE bytes with the server's own writer (JSON + encode). */

@@ -3,6 +3,7 @@
 // a repetition, and the model's size read from its config.json.
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
+import type { Sample } from "./http-load.js";
 import { root } from "./procs.js";
 import { median, percentile, round } from "./stats.js";
 
@@ -15,6 +16,27 @@ export interface Round {
   serverCpuMsPerToken: number;
   ttftMs: number[];
   streamTokS: number[];
+}
+
+/**
+ * The wall-clock half of a round of simultaneous streams (all must be 200); the caller adds the CPU
+ * it measured per token.
+ */
+export function streamRound(rep: number, samples: Sample[], wallMs: number, who: string) {
+  const bad = samples.find((s) => s.status !== 200);
+  if (bad) throw new Error(`${who} answered ${bad.status}`);
+  const tokens = samples.reduce((n, s) => n + (s.completionTokens ?? 0), 0);
+  return {
+    rep,
+    wallMs: round(wallMs),
+    tokens,
+    aggregateTokS: round((tokens / wallMs) * 1000, 1),
+    ttftMs: samples.map((s) => round(s.firstMs)),
+    // a client's view of decode speed: tokens after the first over the time after the first
+    streamTokS: samples.map((s) =>
+      round((((s.completionTokens ?? 1) - 1) / (s.totalMs - s.firstMs)) * 1000, 1),
+    ),
+  };
 }
 
 export function levelRows(levels: number[], rounds: Map<number, Round[]>) {
