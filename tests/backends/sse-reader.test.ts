@@ -2,7 +2,12 @@
 // to the bytes, the same chunks come out; and the failure cases each raise the right error.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { DONE, isCommitChunk, SseChunkReader } from "../../service/src/gateway/sse-chunks.js";
+import {
+  DONE,
+  endsMidCharacter,
+  isCommitChunk,
+  SseChunkReader,
+} from "../../service/src/gateway/sse-chunks.js";
 import { type ByteSource, streamSource } from "../../service/src/gateway/transport.js";
 import { ApiError } from "../../service/src/protocol/errors.js";
 
@@ -73,6 +78,29 @@ describe("SseChunkReader", () => {
       }),
       { numRuns: 200 },
     );
+  });
+
+  it("strips the stream's leading byte-order mark only: one at a later read's start is content", async () => {
+    const enc = new TextEncoder();
+    const [head, tail] = `data: ${chunk("\uFEFFafter")}\n\ndata: [DONE]\n\n`.split("\uFEFF");
+    const parts = [enc.encode(`\uFEFF${head ?? ""}`), enc.encode(`\uFEFF${tail ?? ""}`)];
+    const chunks = await readAll(new SseChunkReader(streamOf(parts), "b", "m"));
+    const contents = chunks.map((c) => (c.choices as { delta: { content: string } }[])[0]?.delta.content);
+    expect(contents).toEqual(["\uFEFFafter"]);
+  });
+
+  it("decodes a character split across reads", async () => {
+    const bytes = new TextEncoder().encode(`data: ${chunk("a🐦b")}\n\ndata: [DONE]\n\n`);
+    const at = bytes.indexOf(0xf0) + 2; // inside the bird's four bytes
+    const chunks = await readAll(
+      new SseChunkReader(streamOf([bytes.subarray(0, at), bytes.subarray(at)]), "b", "m"),
+    );
+    expect(chunks.map((c) => (c.choices as { delta: { content: string } }[])[0]?.delta.content)).toEqual([
+      "a🐦b",
+    ]);
+    expect(endsMidCharacter(new Uint8Array([0x61, 0xe6, 0x97]))).toBe(true);
+    expect(endsMidCharacter(new TextEncoder().encode("a日🐦"))).toBe(false);
+    expect(endsMidCharacter(new Uint8Array([0xf0, 0x9f, 0x90]))).toBe(true);
   });
 
   it("a stream that ends without [DONE] is an error, not a clean end", async () => {

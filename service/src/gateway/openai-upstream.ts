@@ -158,13 +158,21 @@ export function createOpenAIUpstream(
  * every engine does (a Pydantic TypedDict refuses `name: null` in a message).
  */
 function withoutNulls(request: ChatCompletionRequest): ChatCompletionRequest {
-  const entries = Object.entries(request).filter(([, value]) => value !== null);
+  // Most requests have no null anywhere: they are passed on without a copy.
+  let out: Record<string, unknown> | undefined;
+  for (const key in request) {
+    if ((request as unknown as Record<string, unknown>)[key] !== null) continue;
+    out ??= { ...request };
+    delete out[key];
+  }
+  if (!request.messages.some((m) => "name" in m && m.name === null))
+    return (out as unknown as ChatCompletionRequest | undefined) ?? request;
   const messages = request.messages.map((m) => {
     if (!("name" in m) || m.name !== null) return m;
     const { name: _null, ...rest } = m;
     return rest as typeof m;
   });
-  return { ...(Object.fromEntries(entries) as ChatCompletionRequest), messages };
+  return { ...((out ?? request) as ChatCompletionRequest), messages };
 }
 
 function clientGone(signal: AbortSignal): ApiError {

@@ -16,8 +16,31 @@ const MAX_BUFFER_CHARS = 4 * 1024 * 1024;
 
 export const DONE = Symbol("done");
 
+// One decoder for reads that end on a whole character (nearly all): a TextDecoder per stream was a
+// visible share of a short request's CPU on Node. A read that ends inside a character gets the
+// stream its own streaming decoder, from then on. Neither strips a byte-order mark (each decode of the
+// shared one starts afresh, and would drop one at any read's start): eventsource-parser strips the
+// stream's leading one.
+const utf8 = { ignoreBOM: true };
+const shared = new TextDecoder("utf-8", utf8);
+
+/** True when `bytes` ends inside a UTF-8 sequence (a lead byte whose continuation bytes are missing). */
+export function endsMidCharacter(bytes: Uint8Array): boolean {
+  const n = bytes.length;
+  for (let back = 1; back <= 3 && back <= n; back++) {
+    const b = bytes[n - back] as number;
+    if (b < 0x80) return false; // ASCII: complete
+    if (b >= 0xc0) {
+      // a lead byte: it needs 1, 2 or 3 continuation bytes after it
+      const needs = b >= 0xf0 ? 3 : b >= 0xe0 ? 2 : 1;
+      return back - 1 < needs;
+    }
+  }
+  return false; // only continuation bytes: malformed or complete, either way nothing to carry
+}
+
 export class SseChunkReader {
-  private readonly decoder = new TextDecoder();
+  private decoder: TextDecoder | undefined;
   private readonly parser;
   private readonly events: EventSourceMessage[] = [];
   private parseError: string | undefined;
@@ -100,13 +123,19 @@ export class SseChunkReader {
       if (result.done) {
         this.ended = true;
         // A final event without its blank line ("data: [DONE]" then EOF) still counts.
-        this.parser.feed(`${this.decoder.decode()}\n\n`);
+        this.parser.feed(`${this.decoder?.decode() ?? ""}\n\n`);
       } else {
-        this.parser.feed(this.decoder.decode(result.value, { stream: true }));
+        this.parser.feed(this.decodeBytes(result.value));
       }
     } finally {
       disarm?.();
     }
+  }
+
+  private decodeBytes(bytes: Uint8Array): string {
+    if (!this.decoder && !endsMidCharacter(bytes)) return shared.decode(bytes);
+    this.decoder ??= new TextDecoder("utf-8", utf8);
+    return this.decoder.decode(bytes, { stream: true });
   }
 
   private timeout(onTimeout: () => ApiError): ApiError {
@@ -148,15 +177,13 @@ export class SseChunkReader {
     if (!obj.choices.every(isChoice)) throw this.garbage("a choice without an integer index");
     // The upstream edge: from here the chunk is the wire type, every field the upstream sent kept
     // (tool-call deltas, finish_reason, logprobs, extensions). Upstreams serve under their own model
-    // name; clients see the public id they asked for.
-    return {
-      ...(obj as Partial<ChatCompletionChunk>),
-      id: typeof obj.id === "string" ? obj.id : "",
-      object: "chat.completion.chunk",
-      created: typeof obj.created === "number" ? obj.created : Math.floor(Date.now() / 1000),
-      model: this.publicModel,
-      choices: obj.choices,
-    };
+    // name; clients see the public id they asked for. The object was just parsed and is nobody
+    // else's: its fields are set in place (no copy per chunk), keeping the upstream's key order.
+    if (typeof obj.id !== "string") obj.id = "";
+    obj.object = "chat.completion.chunk";
+    if (typeof obj.created !== "number") obj.created = Math.floor(Date.now() / 1000);
+    obj.model = this.publicModel;
+    return obj as unknown as ChatCompletionChunk;
   }
 }
 

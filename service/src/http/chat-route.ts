@@ -30,16 +30,25 @@ const validate: RequestValidator = (body) => {
   return reference(body);
 };
 
+const invalidJson = () =>
+  invalidRequest(
+    "We could not parse the JSON body of your request. The API expects a JSON payload; what was sent was not valid JSON.",
+    null,
+    "invalid_json",
+  );
+
+/** The body as JSON: parsed by the security guard when it ran (once per request), else here. */
 export async function readJson(c: Context<AppEnv>): Promise<unknown> {
+  const parsed = c.get("requestJson");
+  if (parsed) {
+    if (parsed.ok) return parsed.value;
+    throw invalidJson();
+  }
   const text = await c.req.text();
   try {
     return JSON.parse(text);
   } catch {
-    throw invalidRequest(
-      "We could not parse the JSON body of your request. The API expects a JSON payload; what was sent was not valid JSON.",
-      null,
-      "invalid_json",
-    );
+    throw invalidJson();
   }
 }
 

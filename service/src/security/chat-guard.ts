@@ -8,7 +8,7 @@ import type { Context, MiddlewareHandler } from "hono";
 import type { Gateway } from "../gateway/types.js";
 import { ApiError, invalidApiKey, invalidRequest } from "../protocol/errors.js";
 import type { KeyRecord, SecurityConfig } from "./config.js";
-import type { GuardEnv } from "./env.js";
+import type { GuardEnv, ParsedJson } from "./env.js";
 import type { Limiter } from "./limiter.js";
 import { meterGateway } from "./meter.js";
 import type { Decision, UsedTokens } from "./rate-limit.js";
@@ -55,11 +55,11 @@ const limiterUnavailable = () =>
     { retryAfterSeconds: 1 },
   );
 
-function parseQuietly(text: string): unknown {
+function parseQuietly(text: string): ParsedJson {
   try {
-    return JSON.parse(text);
+    return { ok: true, value: JSON.parse(text) };
   } catch {
-    return undefined; // the chat route answers 400 invalid_json
+    return { ok: false }; // the chat route answers 400 invalid_json
   }
 }
 
@@ -98,8 +98,12 @@ async function inspect(
   inspectBody: RequestInspector,
 ): Promise<RequestFacts> {
   const text = await c.req.text();
-  const facts =
-    checkDepth(text, config.requestLimits) ?? inspectBody(parseQuietly(text), config.requestLimits);
+  let facts: LimitViolation | RequestFacts | undefined = checkDepth(text, config.requestLimits);
+  if (!facts) {
+    const parsed = parseQuietly(text);
+    c.set("requestJson", parsed);
+    facts = inspectBody(parsed.ok ? parsed.value : undefined, config.requestLimits);
+  }
   if (isViolation(facts)) throw invalidRequest(facts.message, facts.param || null, facts.code);
   if (facts.model !== undefined && key.models !== "*" && !key.models.includes(facts.model))
     throw notAllowed();

@@ -7,6 +7,13 @@ export type GuardVariables = {
   apiKey?: KeyRecord;
   /** The gateway wrapped with this request's usage meter (set by the guard's `chat`). */
   chatGateway?: Gateway;
+  /**
+   * The request body as the guard parsed it (`ok: false`: not JSON), so the route parses it only
+   * once; the route still validates it and answers invalid JSON with its 400.
+   */
+  requestJson?: ParsedJson;
 };
+
+export type ParsedJson = { ok: true; value: unknown } | { ok: false };
 
 export type GuardEnv = { Variables: GuardVariables };
