@@ -2,7 +2,7 @@
 // (with the real byte-level BPE tokenizer of tiny-random).
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
-import { IncrementalDetokenizer } from "../../service/src/engine/detokenizer.js";
+import { ByteStreamDetokenizer, IncrementalDetokenizer } from "../../service/src/engine/detokenizer.js";
 import { StopStringMatcher } from "../../service/src/engine/stop-strings.js";
 import { ModelTokenizer } from "../../service/src/engine/tokenizer.js";
 import { readModelDir } from "../../service/src/ort/node-files.js";
@@ -98,5 +98,65 @@ describe("incremental detokenizer", () => {
     const detok = new IncrementalDetokenizer((x) => tokenizer.decode(x));
     const deltas = ids.map((id) => detok.push(id));
     expect(deltas.filter((d) => d !== "")).toEqual(["🎉"]);
+  });
+});
+
+describe("byte-stream detokenizer (byte-level BPE, one id at a time)", () => {
+  const tokenizers: Record<string, ModelTokenizer> = {};
+  beforeAll(async () => {
+    for (const model of ["tiny-random", "petrel-mini"])
+      tokenizers[model] = new ModelTokenizer(await readModelDir(modelDir(model)));
+  });
+
+  const run = (tokenizer: ModelTokenizer, ids: number[]) => {
+    if (!tokenizer.pieces) throw new Error("not a byte-level tokenizer");
+    const detok = new ByteStreamDetokenizer(tokenizer.pieces);
+    const deltas = ids.map((id) => detok.push(id));
+    deltas.push(detok.flush());
+    return deltas;
+  };
+
+  // any ids at all: specials (skipped), petrel-mini's non-special <tool_call> (verbatim), lone
+  // continuation bytes and cut-off characters (U+FFFD), as the tokenizer's own decode gives them
+  // (a few ids past the vocabulary too: they decode as nothing)
+  it.each([
+    ["tiny-random", 1024],
+    ["petrel-mini", 4096],
+  ])("%s: any id sequence joins to the tokenizer's decode", (model, vocab) => {
+    const tokenizer = tokenizers[model] as ModelTokenizer;
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: vocab + 3 }), { maxLength: 40 }), (ids) => {
+        expect(run(tokenizer, ids).join("")).toBe(tokenizer.decode(ids));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("petrel-mini: a character cut off by an added token decodes as the tokenizer's decode does", () => {
+    const tokenizer = tokenizers["petrel-mini"] as ModelTokenizer;
+    const pieces = tokenizer.pieces as NonNullable<ModelTokenizer["pieces"]>;
+    // a token spelling one UTF-8 lead byte: a character that the next token must complete
+    const lead = Array.from({ length: 4096 }, (_, id) => id).find((id) => {
+      const piece = pieces(id);
+      return piece instanceof Uint8Array && piece.length === 1 && (piece[0] as number) >= 0xc2;
+    }) as number;
+    const call = tokenizer.tokenToId("<tool_call>") as number;
+    const ids = [lead, call, lead, lead];
+    expect(tokenizer.decode(ids)).toBe("\uFFFD<tool_call>\uFFFD\uFFFD");
+    expect(run(tokenizer, ids).join("")).toBe(tokenizer.decode(ids));
+  });
+
+  it("petrel-mini: deltas of valid text are whole characters; an added token comes out as its text", () => {
+    const tokenizer = tokenizers["petrel-mini"] as ModelTokenizer;
+    const texts = fc.string({ unit: "grapheme", maxLength: 40 }).filter((t) => !t.includes("\uFFFD"));
+    fc.assert(
+      fc.property(texts, texts, (a, b) => {
+        const ids = tokenizer.encode(`${a}<tool_call>${b}<|im_end|>`);
+        const deltas = run(tokenizer, ids);
+        expect(deltas.join("")).toBe(`${a}<tool_call>${b}`);
+        for (const d of deltas) expect(d).not.toContain("\uFFFD");
+      }),
+      { numRuns: 200 },
+    );
   });
 });

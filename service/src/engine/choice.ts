@@ -1,6 +1,6 @@
 // The state of one choice (of n) during generation: its PRNG stream, penalty counts, incremental
 // detokenizer and stop-string holdback. It turns logits into a token and a token into events.
-import { IncrementalDetokenizer } from "./detokenizer.js";
+import { type Detokenizer, IncrementalDetokenizer } from "./detokenizer.js";
 import type { LogitsProcessor, LogitsProcessorFactory } from "./sampling/logits-processor.js";
 import { type TokenDescriber, tokenLogprob } from "./sampling/logprobs.js";
 import { Xoshiro128 } from "./sampling/prng.js";
@@ -39,6 +39,8 @@ export interface ResolvedParams {
 
 export interface ChoiceDeps {
   decode: (ids: number[]) => string;
+  /** A streaming detokenizer per choice where the tokenizer allows one; else a window over `decode`. */
+  detokenizer?: () => Detokenizer;
   describe: TokenDescriber;
   eosIds: ReadonlySet<number>;
 }
@@ -49,7 +51,7 @@ export class Choice {
   private readonly rng: Xoshiro128;
   private readonly seen: Set<number>;
   private readonly counts = new Map<number, number>();
-  private readonly detokenizer: IncrementalDetokenizer;
+  private readonly detokenizer: Detokenizer;
   private readonly stops: StopStringMatcher;
   private readonly processors: LogitsProcessor[];
   /** Whether a processor needs `prepare()` awaited before each pick (a grammar's mask). */
@@ -65,7 +67,7 @@ export class Choice {
   ) {
     this.rng = new Xoshiro128(params.seed, index);
     this.seen = new Set(promptIds);
-    this.detokenizer = new IncrementalDetokenizer(deps.decode);
+    this.detokenizer = deps.detokenizer?.() ?? new IncrementalDetokenizer(deps.decode);
     this.stops = new StopStringMatcher(params.stop);
     this.processors = params.logitsProcessors?.(index) ?? [];
     this.needsPrepare = this.processors.some((p) => p.prepare !== undefined);

@@ -5,6 +5,7 @@
 import { BatchRunner } from "./batching/batch-runner.js";
 import { type BatchingOptions, BatchScheduler } from "./batching/scheduler.js";
 import type { ChoiceDeps } from "./choice.js";
+import { ByteStreamDetokenizer } from "./detokenizer.js";
 import { boundSpec, boundsForContext, type GrammarBounds } from "./grammar/bounds.js";
 import { GrammarCache } from "./grammar/cache.js";
 import { constrained } from "./grammar/constrained.js";
@@ -68,8 +69,10 @@ export async function createEngine(options: EngineOptions): Promise<PetrelEngine
     (id) => tokenizer.idToToken(id),
     (id) => tokenizer.decode([id]),
   );
+  const pieces = tokenizer.pieces;
   const deps: ChoiceDeps = {
     decode: (ids) => tokenizer.decode(ids),
+    detokenizer: pieces && (() => new ByteStreamDetokenizer(pieces)),
     describe: { text: (id) => tokenizer.decode([id]), bytes: bytesOf },
     eosIds,
   };

@@ -3,6 +3,7 @@
 // adding special tokens again (as transformers' apply_chat_template does).
 import { Template } from "@huggingface/jinja";
 import { Tokenizer } from "@huggingface/tokenizers";
+import { bytePieces, type Piece } from "./byte-pieces.js";
 import type { ModelFiles } from "./model-files.js";
 import { readJson, requireJson } from "./model-files.js";
 import type { ChatMessage, ToolDefinition } from "./types.js";
@@ -64,6 +65,8 @@ export class ModelTokenizer {
   private readonly tokenizer: Tokenizer;
   private readonly template: Template;
   private readonly specialTokens: Record<string, string> = {};
+  /** Each id's share of decoded text, for byte-level BPE tokenizers only (byte-pieces.ts). */
+  readonly pieces: ((id: number) => Piece) | undefined;
 
   constructor(files: ModelFiles) {
     const tokenizerJson = requireJson<Json>(files, "tokenizer.json");
@@ -74,6 +77,7 @@ export class ModelTokenizer {
       if (content !== undefined) this.specialTokens[key] = content;
     }
     this.template = new Template(pickTemplate(config));
+    this.pieces = bytePieces(tokenizerJson, config, (id) => this.idToToken(id));
   }
 
   /**
