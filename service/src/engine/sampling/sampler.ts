@@ -10,16 +10,31 @@ export interface TruncationParams {
   minP?: number;
 }
 
-/** Unnormalised probabilities exp(l − max) in float64 (the largest is exactly 1) and the max logit. */
-function softmaxUnnormalised(logits: Float32Array): { probs: Float64Array; total: number; max: number } {
+/** Reused across draws (sampling is synchronous and keeps no reference): no 32 KB allocation per token. */
+let scratch = new Float64Array(0);
+
+/**
+ * Unnormalised probabilities exp(l − max) in float64 (the largest is exactly 1), their total and the
+ * max logit; with `mass`, each probability is also added to its distance bucket (see bucketOf).
+ */
+function softmaxUnnormalised(
+  logits: Float32Array,
+  mass?: Float64Array,
+): { probs: Float64Array; total: number; max: number } {
   let max = Number.NEGATIVE_INFINITY;
   for (let i = 0; i < logits.length; i++) max = Math.max(max, logits[i] as number);
-  const probs = new Float64Array(logits.length);
+  if (scratch.length < logits.length) scratch = new Float64Array(logits.length);
+  const probs = scratch.length === logits.length ? scratch : scratch.subarray(0, logits.length);
   let total = 0;
   for (let i = 0; i < logits.length; i++) {
-    const p = Math.exp((logits[i] as number) - max);
+    const l = logits[i] as number;
+    const p = Math.exp(l - max);
     probs[i] = p;
     total += p;
+    if (mass) {
+      const b = bucketOf(l, max);
+      mass[b] = (mass[b] as number) + p;
+    }
   }
   return { probs, total, max };
 }
@@ -53,31 +68,36 @@ function candidates(
   total: number,
   max: number,
   params: TruncationParams,
+  mass: Float64Array | undefined,
 ): number[] {
   const minLogit =
     params.minP !== undefined && params.minP > 0 ? max + Math.log(params.minP) : Number.NEGATIVE_INFINITY;
   const needK = params.topK !== undefined && params.topK > 0 ? params.topK : 0;
   const needP = params.topP !== undefined && params.topP < 1 ? params.topP * total : 0;
-  const mass = new Float64Array(bucketCount);
-  if (needP > 0 && needK === 0) {
-    for (let i = 0; i < logits.length; i++) {
-      const b = bucketOf(logits[i] as number, max);
-      mass[b] = (mass[b] as number) + (probs[i] as number);
-    }
-  }
   // top-k: exact via the k-th largest logit; the buckets then only serve top-p
   const kth = needK > 0 && needK < logits.length ? kthLargest(logits, needK) : Number.NEGATIVE_INFINITY;
-  let last = needK > 0 || needP === 0 ? bucketCount - 1 : 0; // min_p alone: every bucket
-  let cumMass = mass[0] as number;
-  // the nucleus lies within the buckets that first reach its mass
-  while (last < bucketCount - 1 && cumMass < needP) {
-    last++;
-    cumMass += mass[last] as number;
+  let last = bucketCount - 1; // top-k or min_p alone: every bucket
+  if (mass) {
+    // the nucleus lies within the buckets that first reach its mass
+    last = 0;
+    let cumMass = mass[0] as number;
+    while (last < bucketCount - 1 && cumMass < needP) {
+      last++;
+      cumMass += mass[last] as number;
+    }
   }
+  // bucketOf(l, max) ≤ last, without the floor: floor(x) ≤ k exactly when x < k + 1
+  const open = last === bucketCount - 1;
   const picked: number[] = [];
   for (let i = 0; i < logits.length; i++) {
     const l = logits[i] as number;
-    if (l >= minLogit && l >= kth && (probs[i] as number) > 0 && bucketOf(l, max) <= last) picked.push(i);
+    if (
+      l >= minLogit &&
+      l >= kth &&
+      (probs[i] as number) > 0 &&
+      (open || (max - l) * bucketsPerNat < last + 1)
+    )
+      picked.push(i);
   }
   picked.sort((x, y) => (probs[y] as number) - (probs[x] as number) || x - y);
   return picked;
@@ -85,13 +105,17 @@ function candidates(
 
 /** Samples with truncation; `logits` already carries bias, penalties and temperature. */
 export function sampleToken(logits: Float32Array, params: TruncationParams, rng: Xoshiro128): number {
-  const { probs, total, max } = softmaxUnnormalised(logits);
+  const topK = params.topK !== undefined && params.topK > 0;
+  const topP = params.topP !== undefined && params.topP < 1;
+  // top-p alone buckets the mass by distance below the max while the probabilities are computed
+  const mass = topP && !topK ? new Float64Array(bucketCount) : undefined;
+  const { probs, total, max } = softmaxUnnormalised(logits, mass);
   const truncating =
-    (params.topK !== undefined && params.topK > 0 && params.topK < logits.length) ||
-    (params.topP !== undefined && params.topP < 1) ||
+    (topK && (params.topK as number) < logits.length) ||
+    topP ||
     (params.minP !== undefined && params.minP > 0);
   if (!truncating) return drawFrom(probs, total, rng);
-  let kept = candidates(logits, probs, total, max, params);
+  let kept = candidates(logits, probs, total, max, params, mass);
   if (params.topK !== undefined && params.topK > 0) kept = kept.slice(0, params.topK);
   if (params.topP !== undefined && params.topP < 1) {
     let keptMass = 0;
