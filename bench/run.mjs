@@ -38,6 +38,8 @@ const benches = {
     ["--reps", "2", "--tokens", "32", "--levels", "1,8"],
     900,
   ],
+  // the in-Worker engine without HTTP: workerd CPU per token, session runs alone vs the whole engine
+  "worker-engine-cost": ["bench/worker-engine-cost.ts", [], ["--reps", "2", "--tokens", "32"], 600],
   // raw session.run per decode step at B = 1, 2, 4, 8 for the same two models: the cost model a + B·b
   "concurrency-step-cost": ["bench/step-cost.ts", [], ["--reps", "2", "--steps", "32"], 600],
   // Petrel beside Portkey and minimal proxies (Node and wrangler dev), 3 alternating rounds

@@ -5,6 +5,7 @@ import { basename } from "node:path";
 import { table } from "./lib/markdown.mjs";
 import { coldStart } from "./tables-cold-start.mjs";
 import { llamaCppConcurrency, llamaCppEngine } from "./tables-llama-cpp.mjs";
+import { workerEngineCost } from "./tables-worker-engine.mjs";
 
 const read = (dir, name) =>
   existsSync(`${dir}/${name}.json`) ? JSON.parse(readFileSync(`${dir}/${name}.json`, "utf8")) : undefined;
@@ -252,6 +253,7 @@ export function tables(dir) {
     concurrency,
     "concurrency-step-cost": stepCost,
     "concurrency-worker": concurrencyWorker,
+    "worker-engine-cost": (r) => workerEngineCost(r, machine),
     gateway,
     "gateway-profile": gatewayProfile,
     sdk,
