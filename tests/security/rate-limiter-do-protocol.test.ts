@@ -1,18 +1,18 @@
-// The Durable Object's request protocol and persistence, driven from Node through a fake namespace
-// and fake storage (eviction can't be caused on demand in wrangler dev). workerd.test.ts covers the
-// real object under parallel load.
+// The Durable Object's RPC methods and persistence, driven from Node through a fake namespace and
+// fake storage (eviction can't be caused on demand in wrangler dev). workerd.test.ts covers the real
+// object, over real RPC, under parallel load.
 import { describe, expect, it } from "vitest";
 import {
   type DurableObjectNamespaceLike,
   durableObjectLimiter,
-  RateLimiterDO,
+  RateLimiterObject,
 } from "../../service/src/security/index.js";
 
 const unlimited = { requestsPerMinute: null, tokensPerMinute: null, concurrent: null };
 
 function fakeNamespace() {
   const storage = new Map<string, Map<string, unknown>>();
-  const live = new Map<string, RateLimiterDO>();
+  const live = new Map<string, RateLimiterObject>();
   const instance = (name: string) => {
     let object = live.get(name);
     if (!object) {
@@ -25,19 +25,19 @@ function fakeNamespace() {
         },
         blockConcurrencyWhile: <T>(callback: () => Promise<T>) => callback(),
       };
-      object = new RateLimiterDO(state, {});
+      object = new RateLimiterObject(state);
       live.set(name, object);
     }
     return object;
   };
   const namespace: DurableObjectNamespaceLike = {
     idFromName: (name) => name,
-    get: (id) => ({ fetch: (input, init) => instance(id as string).fetch(new Request(input, init)) }),
+    get: (id) => instance(id as string),
   };
   return { namespace, evict: () => live.clear() };
 }
 
-describe("rate-limiter Durable Object protocol (fake namespace)", () => {
+describe("rate-limiter Durable Object RPC (fake namespace)", () => {
   it("acquires, settles and reports usage per key; usage survives eviction", async () => {
     const { namespace, evict } = fakeNamespace();
     const limiter = durableObjectLimiter(namespace);
@@ -66,12 +66,5 @@ describe("rate-limiter Durable Object protocol (fake namespace)", () => {
       completionTokens: 4,
       inFlight: 0,
     });
-  });
-
-  it("answers 404/405 to anything but its own operations", async () => {
-    const { namespace } = fakeNamespace();
-    const stub = namespace.get(namespace.idFromName("x"));
-    expect((await stub.fetch("https://rate-limiter/acquire")).status).toBe(405);
-    expect((await stub.fetch("https://rate-limiter/other", { method: "POST", body: "{}" })).status).toBe(404);
   });
 });

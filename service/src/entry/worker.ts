@@ -16,7 +16,7 @@ import { preloadWanted } from "./preload.js";
 // The Durable Object classes, bound in wrangler.toml: RATE_LIMITER (a key's rate limits) and RESPONSES
 // (a key's stored responses).
 export { ResponseStoreDO } from "../responses/index.js";
-export { RateLimiterDO } from "../security/index.js";
+export { RateLimiterDO } from "./rate-limiter-do.js";
 
 type Env = Record<string, string | undefined>;
 

@@ -14,11 +14,19 @@ export {
 export { constantTimeEqual, createKeyStore, type KeyStore, sha256Hex } from "./key-store.js";
 export { type Lease, type Limiter, memoryLimiter } from "./limiter.js";
 export {
+  type AcquireRequest,
   type Decision,
   KeyLimiterState,
   type Usage,
   type UsageReport,
   type UsedTokens,
 } from "./rate-limit.js";
-export { type DurableObjectNamespaceLike, durableObjectLimiter, RateLimiterDO } from "./rate-limiter-do.js";
+export {
+  type DurableObjectNamespaceLike,
+  type DurableObjectStateLike,
+  durableObjectLimiter,
+  RateLimiterObject,
+  type RateLimiterRpc,
+  type SettleCall,
+} from "./rate-limiter-do.js";
 export { type WorkerSecurity, workerSecurity } from "./worker-security.js";

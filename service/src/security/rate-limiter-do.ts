@@ -3,8 +3,10 @@
 // take from them" is atomic for every isolate and every colo: N parallel requests against a limit of
 // N per minute admit exactly N. Usage counters are persisted; buckets and leases live in memory
 // (losing them on eviction only hands a key a fresh minute, and eviction needs idleness).
-// Plain fetch-style object: no `cloudflare:workers` import, so this file also type-checks and runs
-// under Node for tests of its protocol.
+// The Worker calls it over JS RPC (three methods, structured-clone arguments): no Request, URL, JSON
+// body or Response per call, on either side — a chat request makes two of these calls. This file is
+// the host-independent object (no `cloudflare:workers` import, so it type-checks and runs under Node
+// in tests); entry/rate-limiter-do.ts is the workerd class that extends DurableObject around it.
 import type { RateLimits } from "./config.js";
 import type { Lease, Limiter } from "./limiter.js";
 import {
@@ -25,48 +27,51 @@ export interface DurableObjectStateLike {
   blockConcurrencyWhile<T>(callback: () => Promise<T>): Promise<T>;
 }
 
+/** The object's RPC methods: what a stub offers the Worker. */
+export interface RateLimiterRpc {
+  acquire(request: AcquireRequest): Promise<Decision>;
+  settle(call: SettleCall): Promise<void>;
+  usage(): Promise<UsageReport>;
+}
+
 /** The parts of DurableObjectNamespace the client uses. */
 export interface DurableObjectNamespaceLike {
   idFromName(name: string): unknown;
-  get(id: unknown): { fetch(input: string, init?: RequestInit): Promise<Response> };
+  get(id: unknown): RateLimiterRpc;
 }
 
-type SettleBody = { lease: Lease; used: UsedTokens; limits: RateLimits };
+export type SettleCall = { lease: Lease; used: UsedTokens; limits: RateLimits };
 
 const USAGE_KEY = "usage";
 
-export class RateLimiterDO {
+export class RateLimiterObject implements RateLimiterRpc {
   private readonly limiter = new KeyLimiterState();
   // workerd holds events until blockConcurrencyWhile settles; awaiting it too keeps other hosts honest.
   private readonly loaded: Promise<void>;
 
-  constructor(
-    private readonly state: DurableObjectStateLike,
-    _env: unknown,
-  ) {
+  constructor(private readonly state: DurableObjectStateLike) {
     this.loaded = state.blockConcurrencyWhile(async () => {
       const saved = await state.storage.get<Usage>(USAGE_KEY);
       if (saved) Object.assign(this.limiter.usage, saved);
     });
   }
 
-  async fetch(request: Request): Promise<Response> {
+  async acquire(request: AcquireRequest): Promise<Decision> {
     await this.loaded;
-    const op = new URL(request.url).pathname;
-    if (op === "/usage") return Response.json(this.limiter.report(Date.now()));
-    if (request.method !== "POST") return new Response("method not allowed", { status: 405 });
-    if (op === "/acquire") {
-      const decision = this.limiter.acquire((await request.json()) as AcquireRequest, Date.now());
-      await this.save();
-      return Response.json(decision);
-    }
-    if (op === "/settle") {
-      const { lease, used, limits } = (await request.json()) as SettleBody;
-      this.limiter.settle(lease.leaseId, lease.reserved, used, limits, Date.now());
-      await this.save();
-      return Response.json({ ok: true });
-    }
-    return new Response("not found", { status: 404 });
+    const decision = this.limiter.acquire(request, Date.now());
+    await this.save();
+    return decision;
+  }
+
+  async settle({ lease, used, limits }: SettleCall): Promise<void> {
+    await this.loaded;
+    this.limiter.settle(lease.leaseId, lease.reserved, used, limits, Date.now());
+    await this.save();
+  }
+
+  async usage(): Promise<UsageReport> {
+    await this.loaded;
+    return this.limiter.report(Date.now());
   }
 
   private save() {
@@ -76,18 +81,10 @@ export class RateLimiterDO {
 
 /** The Worker side: one Durable Object per key id. */
 export function durableObjectLimiter(namespace: DurableObjectNamespaceLike): Limiter {
-  const call = async <T>(keyId: string, op: string, body?: unknown): Promise<T> => {
-    const stub = namespace.get(namespace.idFromName(keyId));
-    const init: RequestInit = body === undefined ? {} : { method: "POST", body: JSON.stringify(body) };
-    const response = await stub.fetch(`https://rate-limiter${op}`, init);
-    if (!response.ok) throw new Error(`rate limiter ${op} failed with ${response.status}`);
-    return (await response.json()) as T;
-  };
+  const stub = (keyId: string) => namespace.get(namespace.idFromName(keyId));
   return {
-    acquire: (keyId, request) => call<Decision>(keyId, "/acquire", request),
-    settle: async (keyId, lease, used, limits) => {
-      await call(keyId, "/settle", { lease, used, limits } satisfies SettleBody);
-    },
-    usage: (keyId) => call<UsageReport>(keyId, "/usage"),
+    acquire: (keyId, request) => stub(keyId).acquire(request),
+    settle: (keyId, lease, used, limits) => stub(keyId).settle({ lease, used, limits }),
+    usage: (keyId) => stub(keyId).usage(),
   };
 }
