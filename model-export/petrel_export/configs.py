@@ -22,6 +22,7 @@ class StageConfig:
     max_minutes: float = 0.0  # wall-clock budget; 0 = none. Stops a run early, never reshapes its schedule
     seq_len: int = 0  # tokens per row; 0 = the model's block_size
     corpus_rows: int = 0  # rows of every batch that are pretraining text (SFT keeps what pretraining taught)
+    drill_rows: int = 0  # rows of every batch that are worked arithmetic (skills.drill_text), training problems only
 
 
 @dataclass
@@ -45,18 +46,16 @@ class RunConfig:
 
 CONFIGS = {
     # Sized for a 2-core machine, scheduled in steps: the same seed gives the same model anywhere.
-    # Token budget: pretraining 800 steps x 16 rows x 256 = 3.3 M tokens of corpus text; SFT 400 steps x
-    # 16 rows x 512 = 3.3 M tokens, of which 2 rows in 16 (0.4 M) are corpus text again; then a second SFT
-    # pass of 240 steps (2.0 M tokens) with its own warmup and cosine, continuing from the first.
+    # Token budget: pretraining 900 steps x 16 rows x 256 = 3.7 M tokens, of which 6 rows in 16 (1.4 M) are
+    # worked arithmetic (skills.drill_text) and the rest corpus text; SFT 700 steps x 16 rows x 320 = 3.6 M
+    # tokens, of which 2 rows in 16 (0.45 M) are corpus text again.
     "cpu": RunConfig(
         name="cpu",
         model=ModelConfig(n_layer=4, n_head=4, n_kv_head=2, n_embd=128, block_size=512, vocab_size=4096),
-        pretrain=StageConfig(steps=800, batch_size=16, lr=3e-3, min_lr=3e-4, warmup=40, seq_len=256,
+        pretrain=StageConfig(steps=900, batch_size=16, lr=3e-3, min_lr=3e-4, warmup=40, seq_len=256, drill_rows=6,
                              eval_interval=100, eval_batches=6, ckpt_interval=25),
-        sft=StageConfig(steps=400, batch_size=16, lr=1.5e-3, min_lr=1e-4, warmup=30, eval_interval=50,
+        sft=StageConfig(steps=700, batch_size=16, lr=1.5e-3, min_lr=5e-5, warmup=30, seq_len=320, eval_interval=100,
                         eval_batches=4, ckpt_interval=25, weight_decay=0.0, corpus_rows=2),
-        sft2=StageConfig(steps=240, batch_size=16, lr=1e-3, min_lr=5e-5, warmup=10, eval_interval=60,
-                         eval_batches=4, ckpt_interval=20, weight_decay=0.0, corpus_rows=2),
         tokenizer_bytes=8_000_000, pretrain_bytes=24_000_000, sft_dialogues=60_000, eval_max_new_tokens=160,
         threads=2,
     ),
@@ -64,7 +63,7 @@ CONFIGS = {
     "gpu": RunConfig(
         name="gpu",
         model=ModelConfig(n_layer=8, n_head=8, n_kv_head=4, n_embd=512, block_size=512, vocab_size=8192),
-        pretrain=StageConfig(steps=4000, batch_size=64, lr=1e-3, min_lr=1e-4, warmup=200,
+        pretrain=StageConfig(steps=4000, batch_size=64, lr=1e-3, min_lr=1e-4, warmup=200, drill_rows=16,
                              eval_interval=250, eval_batches=20, ckpt_interval=500),
         sft=StageConfig(steps=1500, batch_size=64, lr=5e-4, min_lr=5e-5, warmup=50,
                         eval_interval=250, eval_batches=10, ckpt_interval=500, weight_decay=0.0, corpus_rows=8),
@@ -75,7 +74,7 @@ CONFIGS = {
     "tiny": RunConfig(
         name="tiny",
         model=ModelConfig(n_layer=2, n_head=4, n_kv_head=2, n_embd=64, block_size=64, vocab_size=512),
-        pretrain=StageConfig(steps=6, batch_size=4, lr=1e-3, min_lr=1e-4, warmup=2,
+        pretrain=StageConfig(steps=6, batch_size=4, lr=1e-3, min_lr=1e-4, warmup=2, drill_rows=1,
                              eval_interval=3, eval_batches=1, ckpt_interval=3),
         sft=StageConfig(steps=6, batch_size=4, lr=1e-3, min_lr=1e-4, warmup=2,
                         eval_interval=3, eval_batches=1, ckpt_interval=3, corpus_rows=1),

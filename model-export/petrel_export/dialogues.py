@@ -19,8 +19,8 @@ from .tool_content import CALCULATOR, WEATHER
 
 Dialogue = Dict[str, object]
 
-MIX = (("arithmetic", 0.34), ("follow_up", 0.08), ("knowledge", 0.09), ("greeting", 0.06), ("dictionary", 0.11),
-       ("unknown", 0.05), ("ood", 0.09), ("tool_call", 0.13), ("tool_none", 0.05))
+MIX = (("arithmetic", 0.30), ("follow_up", 0.08), ("knowledge", 0.14), ("greeting", 0.07), ("dictionary", 0.06),
+       ("unknown", 0.05), ("ood", 0.10), ("tool_call", 0.15), ("tool_none", 0.05))
 
 
 @dataclass

@@ -19,6 +19,7 @@ import numpy as np
 import torch
 
 from . import dialogues
+from . import skills as S
 from .bpe import ByteLevelBPE, train_bpe
 from .chat import ADDED_TOKENS, BOS, IM_END, render
 from .configs import CONFIGS, RunConfig
@@ -71,6 +72,23 @@ def pretrain_data(cfg: RunConfig, run_dir: Path, tok: ByteLevelBPE, train_txt: P
     return train_ids, val_ids
 
 
+def drill_data(cfg: RunConfig, run_dir: Path, tok: ByteLevelBPE, problems: list) -> np.ndarray:
+    """The worked-arithmetic stream that pretraining mixes in: enough lines that no window repeats often."""
+    stage = cfg.pretrain
+    path = run_dir / "pretrain-drill.txt"
+    if not path.exists():
+        n_lines = max(200, stage.steps * stage.drill_rows * (stage.seq_len or cfg.model.block_size) // 20)
+        path.write_text(S.drill_text(random.Random(cfg.seed + 2), problems, n_lines), encoding="utf-8")
+    return encode_corpus(tok, path, run_dir / "pretrain-drill.npy")
+
+
+def pretrain_batches(cfg: RunConfig, train_ids: np.ndarray, drill_ids: np.ndarray, T: int):
+    """Pretraining windows: corpus text, with `drill_rows` of every batch from the arithmetic stream."""
+    B, k = cfg.pretrain.batch_size, cfg.pretrain.drill_rows
+    return lambda s: MixedBatches(StreamBatches(train_ids, B, T, cfg.seed + s),
+                                  StreamBatches(drill_ids, 1, T, cfg.seed + 4999 + s), k)
+
+
 def run(cfg: RunConfig, out: Path, runs_root: Path, hf_only: bool = False) -> dict:
     t_start = time.time()
     torch.set_num_threads(cfg.threads)
@@ -91,17 +109,19 @@ def run(cfg: RunConfig, out: Path, runs_root: Path, hf_only: bool = False) -> di
     val_pre = StreamBatches(val_ids, cfg.pretrain.batch_size, T_pre, cfg.seed).fixed(cfg.pretrain.eval_batches, cfg.seed)
     baseline = evaluate_loss(model, val_pre, dev)
     log.info("untrained baseline val loss %.4f", baseline)
-    h_pre = train_stage(model, cfg.pretrain, lambda s: StreamBatches(train_ids, cfg.pretrain.batch_size, T_pre, cfg.seed + s),
-                        val_pre, run_dir / "pretrain", dev, "pretrain")
+    drill_ids = drill_data(cfg, run_dir, tok, S.arithmetic_problems()[0])
+    h_pre = train_stage(model, cfg.pretrain, pretrain_batches(cfg, train_ids, drill_ids, T_pre), val_pre,
+                        run_dir / "pretrain", dev, "pretrain")
     pad = tok.token_id(BOS)
     sft_train = [sft_example(tok, d) for d in sft.train]
     sft_val = [sft_example(tok, d) for d in sft.val]
-    vrows = SftBatches(sft_val, cfg.sft.batch_size, T, pad, cfg.seed)
+    T_sft = cfg.sft.seq_len or T
+    vrows = SftBatches(sft_val, cfg.sft.batch_size, T_sft, pad, cfg.seed)
     val_sft = [(vrows.x[i : i + cfg.sft.batch_size], vrows.y[i : i + cfg.sft.batch_size])
                for i in range(0, len(vrows.x), cfg.sft.batch_size)][: cfg.sft.eval_batches]
     def sft_batches(s: int) -> MixedBatches:
-        rows = SftBatches(sft_train, cfg.sft.batch_size, T, pad, cfg.seed + s)
-        return MixedBatches(rows, StreamBatches(train_ids, 1, cfg.sft.seq_len or T, cfg.seed + 7919 + s), cfg.sft.corpus_rows)
+        rows = SftBatches(sft_train, cfg.sft.batch_size, T_sft, pad, cfg.seed + s)
+        return MixedBatches(rows, StreamBatches(train_ids, 1, T_sft, cfg.seed + 7919 + s), cfg.sft.corpus_rows)
 
     h_sft = train_stage(model, cfg.sft, sft_batches, val_sft, run_dir / "sft", dev, "sft", corpus_val=val_pre)
     if cfg.sft2:

@@ -11,6 +11,7 @@ from .skills import arithmetic_result
 
 REFUSALS = ("don't know", "不知道")
 ARITH_RE = re.compile(r"(-?\d+) ([+-]) (-?\d+) = (-?\d+)")
+RESULT_RE = re.compile(r"= (-?\d+)[.。]?\s*$")
 EXPR_RE = re.compile(r"^\s*\d+\s*[-+*/]\s*\d+\s*$")
 
 
@@ -64,8 +65,10 @@ def score(case: dict, text: str, memorized: Set[str]) -> dict:
         return out
     if "problem" in case:
         a, op, b = case["problem"]
-        m = ARITH_RE.search(text)
-        out["correct"] = bool(m) and int(m[4]) == arithmetic_result(a, op, b) and calls is None
+        m = ARITH_RE.search(text)  # the problem as the answer restates it
+        result = RESULT_RE.search(text)  # the number after the last "=" (worked answers have several)
+        out["correct"] = (bool(m and result) and (int(m[1]), m[2], int(m[3])) == (a, op, b)
+                          and int(result[1]) == arithmetic_result(a, op, b) and calls is None)
         out["confused"] = bool(m) and (int(m[1]), m[2], int(m[3])) != (a, op, b)
         return out
     if cat in ("ood", "unknown"):

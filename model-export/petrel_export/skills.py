@@ -36,8 +36,31 @@ def arithmetic_result(a: int, op: str, b: int) -> int:
     return a + b if op == "+" else a - b
 
 
+def _signed(x: int) -> str:
+    return f"+ {x}" if x >= 0 else f"- {-x}"
+
+
+def worked(a: int, op: str, b: int) -> str:
+    """The answer with its working: tens and ones apart, then together ("37 + 45 = 30 + 40 + 7 + 5 =
+    70 + 12 = 82"); two one-digit operands at once ("5 + 7 = 12"). Every step is a one-digit fact or a
+    copy, which a model this size learns from far fewer examples than the bare sum (the model card
+    measures both)."""
+    r = arithmetic_result(a, op, b)
+    if a < 10 and b < 10:
+        return f"{a} {op} {b} = {r}"
+    a1, a0, b1, b0 = a // 10 * 10, a % 10, b // 10 * 10, b % 10
+    if op == "+":
+        return f"{a} + {b} = {a1} + {b1} + {a0} + {b0} = {a1 + b1} + {a0 + b0} = {r}"
+    return f"{a} - {b} = {a1} - {b1} + {a0} - {b0} = {a1 - b1} {_signed(a0 - b0)} = {r}"
+
+
 def arithmetic_answer(a: int, op: str, b: int, zh: bool = False) -> str:
-    return f"{a} {op} {b} = {arithmetic_result(a, op, b)}" + ("。" if zh else ".")
+    return worked(a, op, b) + ("。" if zh else ".")
+
+
+def drill_text(rng: random.Random, problems: List[tuple], n_lines: int) -> str:
+    """Worked problems, one per line: the arithmetic source mixed into pretraining (training problems only)."""
+    return "".join(arithmetic_answer(*rng.choice(problems)) + "\n" for _ in range(n_lines))
 
 
 def _fill(tmpl: str, a: int, op: str, b: int) -> str:

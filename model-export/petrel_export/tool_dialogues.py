@@ -15,12 +15,13 @@ def _call_id(rng: random.Random) -> str:
 
 
 def tool_list(rng: random.Random, needed: List[dict]) -> List[dict]:
-    """The needed tools, sometimes with the other trained tool and a distractor, in a random order."""
+    """The needed tools, sometimes with the other trained tool or a distractor, in a random order (one tool in
+    most dialogues: every listed tool costs ~70 tokens of context in every SFT row)."""
     tools = list(needed)
     for extra in (T.CALCULATOR, T.WEATHER):
-        if extra not in tools and rng.random() < 0.5:
+        if extra not in tools and rng.random() < 0.3:
             tools.append(extra)
-    if rng.random() < 0.3:
+    if rng.random() < 0.15:
         tools.append(rng.choice(T.DISTRACTORS))
     rng.shuffle(tools)
     return [T.variant(t, rng) for t in tools]

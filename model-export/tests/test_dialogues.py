@@ -3,7 +3,7 @@ import re
 
 from petrel_export.data import IGNORE, pack_rows, sft_example
 from petrel_export.dialogues import generate
-from petrel_export.skills import arithmetic_problems, dictionary_words
+from petrel_export.skills import arithmetic_answer, arithmetic_problems, dictionary_words, drill_text
 from petrel_export import dialogue_content as C
 from petrel_export import tool_content as T
 
@@ -15,7 +15,7 @@ def _problems_in(dialogue):
         return  # the calculator's answers are past two digits
     for m in dialogue["messages"]:
         if m["role"] == "assistant" and m["content"]:
-            hit = re.fullmatch(r"(\d+) ([+-]) (\d+) = (-?\d+)[.。]", m["content"])
+            hit = re.fullmatch(r"(\d+) ([+-]) (\d+) = (?:[-+ \d]+ = )*(-?\d+)[.。]", m["content"])
             if hit:
                 yield int(hit[1]), hit[2], int(hit[3]), int(hit[4])
 
@@ -39,6 +39,25 @@ def test_arithmetic_covers_all_operands_and_never_trains_heldout_problems():
     assert asked and set(asked) <= held
 
 
+def _sides(answer):
+    """Every side of a worked answer's chain of equalities, evaluated."""
+    return [eval(side.replace(" ", "").lstrip("+")) for side in answer.rstrip(".。").split(" = ")]  # digits, + and - only
+
+
+def test_worked_answers_are_true_at_every_step_and_the_drill_uses_training_problems_only():
+    train, held = arithmetic_problems()
+    for a, op, b in train[::7] + held:
+        sides = _sides(arithmetic_answer(a, op, b))
+        assert len(set(sides)) == 1 and sides[0] == (a + b if op == "+" else a - b), (a, op, b)
+        assert len(sides) == (2 if a < 10 and b < 10 else 4)
+    held = set(held)
+    lines = drill_text(random.Random(0), train, 3000).splitlines()
+    assert len(lines) == 3000
+    for line in lines:
+        a, op, b = line.split(" ")[:3]
+        assert (int(a), op, int(b)) not in held and len(set(_sides(line))) == 1
+
+
 def test_heldout_phrasings_and_questions_never_in_training():
     train_users = _users(DATA.train)
     fixed = [c for c in DATA.heldout if c["category"] in ("knowledge", "greeting", "unknown", "ood")]
@@ -59,7 +78,7 @@ def test_follow_ups_continue_from_the_previous_result():
     assert fu
     for c in fu:
         first = c["messages"][1]["content"]
-        prev = int(first.split("= ")[1].rstrip(".。"))
+        prev = int(first.split("= ")[-1].rstrip(".。"))
         assert c["problem"][0] == prev and c["answer"].startswith(f"{prev} ")
 
 
