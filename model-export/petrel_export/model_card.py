@@ -1,7 +1,7 @@
 """Writes the model card (README.md) of a trained model directory from the run's numbers.
 
-    /usr/bin/python3 -m petrel_export.model_card --config cpu --summary results/cpu-v2/summary.json \\
-        --eval results/cpu-v2/eval.json
+    /usr/bin/python3 -m petrel_export.model_card --config cpu --summary results/cpu-v3/summary.json \\
+        --eval results/cpu-v3/eval.json --timing results/cpu-v3/timing.json
 """
 from __future__ import annotations
 
@@ -93,7 +93,18 @@ def summary_section(sk: dict) -> str:
     ])
 
 
-def render_card(cfg_name: str, summary: dict, ev: dict, stats: dict) -> str:
+def timing_text(timing: dict) -> str:
+    """The whole recipe's time as measured (pipeline, then evaluation), with the machine's load then."""
+    if not timing:
+        return ""
+    total = (timing["pipeline_seconds"] + timing["evaluate_seconds"]) / 60
+    return (f" The whole recipe, pipeline ({timing['pipeline_seconds'] / 60:.1f} min) and evaluation"
+            f" ({timing['evaluate_seconds'] / 60:.1f} min), took **{total:.0f} minutes** on {timing['machine']}, at"
+            f" a 1-minute load average of {timing['load_1m_median']:.1f} (median; max {timing['load_1m_max']:.1f})"
+            f" while it ran; commit {timing['commit']}.")
+
+
+def render_card(cfg_name: str, summary: dict, ev: dict, stats: dict, timing: dict) -> str:
     cfg = CONFIGS[cfg_name]
     m = summary["model"]
     p, s = cfg.pretrain, cfg.sft
@@ -111,7 +122,8 @@ that serving uses, tools included. It is Petrel's default model: small enough to
 Cloudflare Worker (int8 ONNX, {ev['onnx_int8_bytes'] / 1e6:.1f} MB).
 
 It is a toy with narrow skills: greetings and identity, addition and subtraction of numbers up to 99
-(negative results included) and follow-ups on the result, short explanations of Transformers,
+(negative results included), shown with its working ("37 + 45 = 30 + 40 + 7 + 5 = 70 + 12 = 82."),
+and follow-ups on the result, short explanations of Transformers,
 self-attention, pretraining and fine-tuning in English and Chinese, the meaning of common English
 words, calling a calculator and a weather tool when they are offered, and saying "I don't know" to
 anything else. Not for any real use.
@@ -155,13 +167,11 @@ at the last step), so the same seed gives the same model on a busy or an idle ma
 
 | stage | steps | rows × tokens | tokens | peak LR | wall time |
 |---|---|---|---|---|---|
-| pretraining (next-token loss on every token) | {summary['pretrain_steps']} | {p.batch_size} × {p.seq_len or m['block_size']} | {summary['pretrain_tokens'] / 1e6:.2f} M | {p.lr:g} | {summary['pretrain_seconds'] / 60:.1f} min |
+| pretraining (next-token loss on every token; {p.drill_rows} rows of every {p.batch_size} are worked arithmetic on training problems, the rest corpus text) | {summary['pretrain_steps']} | {p.batch_size} × {p.seq_len or m['block_size']} | {summary['pretrain_tokens'] / 1e6:.2f} M | {p.lr:g} | {summary['pretrain_seconds'] / 60:.1f} min |
 | SFT (loss on assistant turns, tool calls and `<|im_end|>`; {s.corpus_rows} rows of every {s.batch_size} are corpus text with loss on every token) | {summary['sft_steps']} | {s.batch_size} × {s.seq_len or m['block_size']} | {summary['sft_tokens'] / 1e6:.2f} M | {s.lr:g} | {summary['sft_seconds'] / 60:.1f} min |
 
 AdamW (β 0.9/0.95, weight decay {p.weight_decay} in pretraining, 0 in SFT), gradient clip 1.0, fp32,
-{cfg.threads} threads.{passes} Training took {minutes:.0f} minutes (the stages' wall times) on a 2-core
-machine that other work shared at load averages of 30–40, so the times above are upper bounds, not the
-recipe's time on an idle machine. The `gpu` config (8 × 512, vocab 8192, bf16
+{cfg.threads} threads.{passes} Training took {minutes:.0f} minutes (the stages' wall times).{timing_text(timing)} The `gpu` config (8 × 512, vocab 8192, bf16
 autocast) runs the same code; `model-export/gpu/run.sh` is the script for a GPU host.
 
 ## Results
@@ -210,6 +220,7 @@ def main() -> None:
     ap.add_argument("--config", default="cpu", choices=sorted(CONFIGS))
     ap.add_argument("--eval", type=Path, required=True, help="evaluate.py's JSON")
     ap.add_argument("--summary", type=Path, required=True, help="the pipeline's runs/<config>/summary.json")
+    ap.add_argument("--timing", type=Path, default=None, help="the recipe's measured time and load (JSON)")
     ap.add_argument("--out", type=Path, default=None)
     args = ap.parse_args()
     cfg = CONFIGS[args.config]
@@ -217,7 +228,8 @@ def main() -> None:
     stats = json.loads((EXPORT_DIR / "data" / "cache" / "corpus" / "stats.json").read_text())
     ev = json.loads(args.eval.read_text())
     out = args.out or EXPORT_DIR.parent / "models" / cfg.model_id / "README.md"
-    out.write_text(render_card(cfg.name, summary, ev, stats), encoding="utf-8")
+    timing = json.loads(args.timing.read_text()) if args.timing else {}
+    out.write_text(render_card(cfg.name, summary, ev, stats, timing), encoding="utf-8")
 
 
 if __name__ == "__main__":
