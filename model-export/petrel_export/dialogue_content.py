@@ -126,7 +126,9 @@ OP_VERBS = {"+": "add", "-": "subtract"}
 # Wrappers around a question: whole wrappers are held out, so a trained family asked in a new way is
 # evaluated. {q} keeps the question, {ql} lower-cases its first letter.
 WRAPPERS_EN = ["{q}", "{q}", "{q}", "Please, {ql}", "Quick question: {q}", "Hey, {ql}", "{q} Answer briefly.",
-               "I have a question. {q}", "Tell me: {ql}"]
+               "I have a question. {q}", "Tell me: {ql}", "Good morning. {q}", "Excuse me, {ql}", "{q} Thanks!",
+               "Hey Petrel, {ql}", "I'd like to know: {ql}", "{q} Please explain.", "Sorry to bother you. {q}",
+               "A question for you: {ql}"]
 WRAPPERS_EN_HELD = ["Could you help me? {q}", "Hi! {q}"]
 
 # Questions outside the model's skills: the answer says so and what it can talk about
@@ -142,7 +144,9 @@ OOD_TEMPLATES_EN = [
     "What is {a3} times {b}?", "What is the square root of {b}?", "Tell me a story about {topic}.",
     "How do I fix my {device}?", "Who was the first president of {country}?", "What should I eat for dinner?",
     "Sing me a song about {topic}.", "How many legs does a {animal} have?", "What is {a3} + {b3}?",
-    "Explain quantum physics.", "Give me advice about my career.",
+    "Explain quantum physics.", "Give me advice about my career.", "What is {a3} - {b3}?",
+    "Write a letter to a friend about {topic}.", "Where can I buy {food}?", "Draw a picture of a {animal}.",
+    "Who is the best football player in {country}?", "Plan a trip to {country} for me.",
 ]
 OOD_TEMPLATES_EN_HELD = [
     "Write an essay about {topic}.", "What language do people speak in {country}?", "How do I repair a {device}?",
