@@ -63,6 +63,12 @@ SKILLS = [
 ]
 
 
+def low_rows(sk: dict, below: float = 0.5) -> str:
+    """The skills answered right on fewer than `below` of their held-out prompts (greedy)."""
+    g = sk["greedy"]
+    return "; ".join(what for cat, what in SKILLS if cat in g and g[cat]["n"] and g[cat]["correct"] / g[cat]["n"] < below)
+
+
 def skills_section(sk: dict) -> str:
     rows = ["| skill | held-out prompts | greedy | sampled T=0.7, 5 seeds: mean (min–max) | ended turn |",
             "|---|---|---|---|---|"]
@@ -208,8 +214,8 @@ Export parity:
 {summary['params'] / 1e6:.1f} M parameters trained on two CPU cores: free text is mostly word salad, the
 knowledge answers are fixed paragraphs, and what it knows of words beyond the trained dictionary
 entries is the row "word meanings of words never asked in SFT" above. Read the skill rows before
-trusting an answer: where a row is low (arithmetic on unseen problems, tool arguments) the model has
-learned the form of the answer, not the skill. The corpus contains archaic (1913 Webster, KJV)
+trusting an answer: where a row is low ({low_rows(sk)}) the model has learned the form of the answer,
+not the skill. The corpus contains archaic (1913 Webster, KJV)
 language. Tool arguments are JSON the model writes; grammar-constrained decoding makes them parse,
 not right.
 """
