@@ -6,8 +6,10 @@
 // once; rounds alternate them, the order rotating. Per cell: p50/p99 latency (non-stream: whole
 // response; stream: first content chunk), requests/s, and the target's own CPU per request (its
 // process tree's user+system time from /proc). Writes <out>/<name>.json; `checks` holds the
-// issue-18 targets.
-//   npx tsx bench/gateway.ts [--rounds 3] [--connections 1,16] [--requests 200] [--out bench/results]
+// issue-18 targets. A Node target serves a request in about a millisecond of CPU, a `wrangler dev` one
+// in tens: Node cells take `--node-scale` times the requests, so their CPU (counted in 10 ms ticks)
+// and p50 rest on a second or more of load each, at little cost to the run's length.
+//   npx tsx bench/gateway.ts [--rounds 5] [--connections 1,16] [--requests 200] [--node-scale 5] [--out bench/results]
 import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { type Cell, type Cells, cellKey, checks, MODES, type Mode, summarize } from "./lib/gateway-report.js";
@@ -25,10 +27,11 @@ import { loadNow, machineInfo, median, percentile, rotate, round, treeCpuMs } fr
 
 const { values } = parseArgs({
   options: {
-    rounds: { type: "string", default: "3" },
+    rounds: { type: "string", default: "5" },
     // requests per cell at one connection; at more, this many per connection/8 more (at least this)
     requests: { type: "string", default: "200" },
     connections: { type: "string", default: "1,16" },
+    "node-scale": { type: "string", default: "5" },
     // skip the wrangler dev targets (faster, Node only)
     node: { type: "boolean", default: false },
     out: { type: "string", default: "bench/results" },
@@ -40,6 +43,7 @@ const { values } = parseArgs({
 const rounds = Number(values.rounds);
 const levels = (values.connections as string).split(",").map(Number);
 const requestsAt = (c: number) => Math.max(Number(values.requests), c * 30);
+const nodeScale = Number(values["node-scale"]);
 
 const body = (stream: boolean) =>
   JSON.stringify({ model: "bench", messages: [{ role: "user", content: "Hi!" }], stream, max_tokens: 8 });
@@ -51,6 +55,8 @@ interface Target {
   pid: number;
   headers: Record<string, string>;
   what: string;
+  /** Requests per cell, as a multiple of requestsAt: `--node-scale` for Node targets, 1 under wrangler dev. */
+  scale: number;
 }
 
 async function loadCell(t: Target, connections: number, mode: Mode, rnd: number): Promise<Cell> {
@@ -58,7 +64,7 @@ async function loadCell(t: Target, connections: number, mode: Mode, rnd: number)
   const r: LoadResult = await runLoad({
     url: t.url,
     connections,
-    requests: requestsAt(connections),
+    requests: requestsAt(connections) * t.scale,
     stream: mode === "stream",
     makeBody: () => bodies[mode],
     headers: t.headers,
@@ -130,23 +136,33 @@ try {
     await startNodeGateway(config, logOff),
   ];
   const targets: Target[] = [
-    { name: "direct", url: upstream.url, pid: upstream.pid, headers, what: "client → fake upstream" },
+    {
+      name: "direct",
+      url: upstream.url,
+      pid: upstream.pid,
+      headers,
+      what: "client → fake upstream",
+      scale: nodeScale,
+    },
     {
       ...minimal,
       name: "minimal-proxy",
       headers,
+      scale: nodeScale,
       what: "node:http server + fetch, bench/lib/minimal-proxy.ts",
     },
     {
       ...portkey,
       name: "portkey-node",
       headers,
+      scale: nodeScale,
       what: "@portkey-ai/gateway build/start-server.js --headless (provider openai, custom host)",
     },
     {
       ...petrel,
       name: "petrel-node",
       headers,
+      scale: nodeScale,
       what: `service/src/entry/node-gateway.ts under tsx, open mode, request log ${values["request-log"]}`,
     },
   ];
@@ -161,12 +177,14 @@ try {
         ...minimalWorker,
         name: "minimal-worker",
         headers,
+        scale: 1,
         what: "wrangler dev: bench/workers/minimal-proxy",
       },
       {
         ...worker,
         name: "petrel-worker",
         headers,
+        scale: 1,
         what: `wrangler dev: service/src/entry/worker.ts, open mode, request log ${values["request-log"]}`,
       },
     );
@@ -177,7 +195,9 @@ try {
     benchmark: "gateway",
     rounds,
     requestLog: values["request-log"],
-    requestsPerCell: Object.fromEntries(levels.map((c) => [c, requestsAt(c)])),
+    requestsPerCell: Object.fromEntries(
+      targets.map((t) => [t.name, Object.fromEntries(levels.map((c) => [c, requestsAt(c) * t.scale]))]),
+    ),
     upstream:
       "bench/lib/fake-openai.ts: precomputed answer, one write (role, 1 content chunk, finish, usage, [DONE])",
     cpu: "each target's process tree (wrangler dev: wrangler's Node process, workerd, esbuild), /proc user+system",
