@@ -67,9 +67,10 @@ def score(case: dict, text: str, memorized: Set[str]) -> dict:
         a, op, b = case["problem"]
         m = ARITH_RE.search(text)  # the problem as the answer restates it
         result = RESULT_RE.search(text)  # the number after the last "=" (worked answers have several)
-        out["correct"] = (bool(m and result) and (int(m[1]), m[2], int(m[3])) == (a, op, b)
-                          and int(result[1]) == arithmetic_result(a, op, b) and calls is None)
-        out["confused"] = bool(m) and (int(m[1]), m[2], int(m[3])) != (a, op, b)
+        restated = (int(m[1]), m[2], int(m[3])) if m else None
+        out["correct"] = (restated == (a, op, b) and bool(result) and int(result[1]) == arithmetic_result(a, op, b)
+                          and calls is None)
+        out["confused"] = restated is not None and restated != (a, op, b)
         return out
     if cat in ("ood", "unknown"):
         out["correct"] = refused and calls is None

@@ -43,8 +43,8 @@ def _signed(x: int) -> str:
 def worked(a: int, op: str, b: int) -> str:
     """The answer with its working: tens and ones apart, then together ("37 + 45 = 30 + 40 + 7 + 5 =
     70 + 12 = 82"); two one-digit operands at once ("5 + 7 = 12"). Every step is a one-digit fact or a
-    copy, which a model this size learns from far fewer examples than the bare sum (the model card
-    measures both)."""
+    copy, which a model this size learns from far fewer examples than the bare sum
+    (scripts/drill_probe.py measures both)."""
     r = arithmetic_result(a, op, b)
     if a < 10 and b < 10:
         return f"{a} {op} {b} = {r}"
