@@ -1,10 +1,10 @@
 // Where the Node gateway's time goes: the gateway under `node --cpu-prof` in front of the instant fake
-// upstream, 4 connections, non-stream then stream requests; the V8 profile's self time grouped by
-// package (undici = its fetch to the upstream, hono, @cfworker = request validation, service/... =
+// upstream, 4 connections (`--connections`), non-stream then stream requests; the V8 profile's self
+// time grouped by package (undici = its client to the upstream, hono, @cfworker = request validation, service/... =
 // Petrel's own files, (native) = GC, socket writes, console). Samples before the measured load
 // (start-up, module loading, a warm-up of 200 requests) are left out: the profile's timestamps and
 // process.hrtime read the same monotonic clock. Writes <out>/gateway-profile.json.
-//   npx tsx bench/gateway-profile.ts [--requests 1500] [--modes non-stream,stream] [--out bench/results]
+//   npx tsx bench/gateway-profile.ts [--requests 1500] [--modes non-stream,stream] [--connections 4] [--out bench/results]
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -17,6 +17,7 @@ const { values } = parseArgs({
   options: {
     requests: { type: "string", default: "1500" },
     modes: { type: "string", default: "non-stream,stream" },
+    connections: { type: "string", default: "4" },
     out: { type: "string", default: "bench/results" },
   },
 });
@@ -76,6 +77,7 @@ const config = {
   models: { bench: { backends: [{ id: "fake", url: upstream.url, kind: "openai" }] } },
 };
 const requests = Number(values.requests);
+const connections = Number(values.connections);
 try {
   const gateway = await startNode({
     args: [
@@ -97,7 +99,7 @@ try {
     const stream = mode === "stream";
     await runLoad({
       url: gateway.url,
-      connections: 4,
+      connections,
       requests: 100,
       stream,
       makeBody: () => bodyOf(stream),
@@ -109,7 +111,7 @@ try {
   for (const mode of modes) {
     const stream = mode === "stream";
     const body = bodyOf(stream);
-    const r = await runLoad({ url: gateway.url, connections: 4, requests, stream, makeBody: () => body });
+    const r = await runLoad({ url: gateway.url, connections, requests, stream, makeBody: () => body });
     served[mode] = r.samples.length;
   }
   const cpuDuringLoad = cpuMs(gateway.pid) - cpuBefore;
@@ -119,6 +121,7 @@ try {
   const summary = summarize(JSON.parse(readFileSync(join(dir, file), "utf8")) as Profile, 25, fromUs);
   const report = {
     benchmark: "gateway-profile",
+    connections,
     served,
     // from /proc: the gateway process's user+system CPU during the load only (no start-up)
     cpuMsPerRequest: round(cpuDuringLoad / (requests * modes.length), 3),

@@ -1,61 +1,157 @@
 // The Node gateway's upstream client: undici's connection pool (an Agent: keep-alive sockets per
-// origin) through its request() API, which hands back status, plain headers and a Node stream, none
-// of the Request/Response/ReadableStream objects that fetch builds around every call. The gateway
-// keeps its own timeouts (connect, first token, idle, total), so undici's are off.
-import type { Readable } from "node:stream";
-import { Agent } from "undici";
-import type { ByteSource, Transport } from "../gateway/index.js";
+// origin) driven through its dispatcher, the level below request() and fetch(). The response's
+// status and headers arrive in one callback and its bytes in another, straight into a small queue
+// that the gateway pulls from: no Readable stream, no Request/Response/ReadableStream objects, no
+// AsyncResource per call. The gateway keeps its own timeouts (connect, first token, idle, total), so
+// undici's are off.
+import { Agent, type Dispatcher } from "undici";
+import type { ByteSource, Transport, UpstreamResponse } from "../gateway/index.js";
 
-/** A Node stream as a pull source: reads whatever is buffered, else waits for more. */
-export function readableSource(
-  body: Readable & { dump?: (o: { limit: number }) => Promise<unknown> },
-): ByteSource {
-  let wake: (() => void) | undefined;
-  let failure: Error | undefined;
-  let ended = false;
-  let released = false;
-  const signal = () => {
-    const w = wake;
-    wake = undefined;
-    w?.();
-  };
-  body.on("readable", signal);
-  body.on("end", () => {
-    ended = true;
-    signal();
-  });
-  body.on("error", (err) => {
-    failure = err;
-    signal();
-  });
-  body.on("close", () => {
-    if (!ended) failure ??= new Error("upstream body closed");
-    signal();
-  });
-  return {
-    async read() {
-      for (;;) {
-        const chunk = body.read() as Buffer | null;
-        if (chunk !== null) return { done: false, value: chunk };
-        if (failure) throw failure;
-        if (ended) return { done: true };
-        await new Promise<void>((resolve) => {
-          wake = resolve;
-        });
+/** Unread bytes above which undici stops reading the socket until the gateway catches up. */
+const HIGH_WATER_BYTES = 64 * 1024;
+/** After release(), the most of a body's rest read to keep its connection; more aborts it. */
+const DRAIN_LIMIT_BYTES = 64 * 1024;
+
+type Controller = Dispatcher.DispatchController;
+type Headers = Record<string, string | string[] | undefined>;
+
+/**
+ * One upstream exchange as undici's handler: resolves `response` at the headers, then queues the
+ * body's chunks for read(). A failure before the headers rejects `response`; after them it rejects
+ * the read that finds the queue empty.
+ */
+export class UpstreamExchange implements ByteSource {
+  readonly response: Promise<UpstreamResponse>;
+  #resolve!: (r: UpstreamResponse) => void;
+  #reject!: (err: Error) => void;
+  #controller: Controller | undefined;
+  #chunks: Buffer[] = [];
+  #queued = 0;
+  #ended = false;
+  #failure: Error | undefined;
+  #released = false;
+  #drained = 0;
+  #wake: (() => void) | undefined;
+  #started = false;
+  #unlisten: (() => void) | undefined;
+
+  constructor(signal?: AbortSignal) {
+    this.response = new Promise<UpstreamResponse>((resolve, reject) => {
+      this.#resolve = resolve;
+      this.#reject = reject;
+    });
+    if (!signal) return;
+    if (signal.aborted) {
+      this.#fail(reasonOf(signal)); // the dispatcher aborts it when it starts
+      return;
+    }
+    const onAbort = () => {
+      const reason = reasonOf(signal);
+      this.#fail(reason);
+      this.#controller?.abort(reason);
+    };
+    signal.addEventListener("abort", onAbort, { once: true });
+    this.#unlisten = () => signal.removeEventListener("abort", onAbort);
+  }
+
+  onRequestStart(controller: Controller): void {
+    this.#controller = controller;
+    if (this.#failure) controller.abort(this.#failure);
+  }
+
+  onResponseStart(_controller: Controller, status: number, headers: Headers): void {
+    if (status < 200 || this.#failure) return; // 1xx: informational, the real answer follows
+    this.#started = true;
+    this.#resolve({
+      status,
+      headers: {
+        get(name) {
+          const v = headers[name];
+          return v === undefined ? null : Array.isArray(v) ? v.join(", ") : v;
+        },
+      },
+      body: this,
+      text: () => this.#text(),
+    });
+  }
+
+  onResponseData(controller: Controller, chunk: Buffer): void {
+    if (this.#released) {
+      this.#drained += chunk.length;
+      if (this.#drained > DRAIN_LIMIT_BYTES) controller.abort(new Error("upstream body too long to drain"));
+      return;
+    }
+    this.#chunks.push(chunk);
+    this.#queued += chunk.length;
+    if (this.#queued > HIGH_WATER_BYTES) controller.pause();
+    this.#signal();
+  }
+
+  onResponseEnd(): void {
+    this.#ended = true;
+    this.#unlisten?.();
+    this.#signal();
+  }
+
+  onResponseError(_controller: Controller | null, err: Error): void {
+    this.#unlisten?.();
+    this.#fail(err);
+  }
+
+  async read(): Promise<{ done: true } | { done: false; value: Uint8Array }> {
+    for (;;) {
+      const chunk = this.#chunks.shift();
+      if (chunk) {
+        this.#queued -= chunk.length;
+        if (this.#queued <= HIGH_WATER_BYTES) this.#controller?.resume();
+        return { done: false, value: chunk };
       }
-    },
-    cancel() {
-      if (!released && !body.destroyed) body.destroy();
-    },
-    release() {
-      released = true;
-      // A 'readable' listener would keep the stream paused: flowing is what drains it.
-      body.off("readable", signal);
-      // undici reads what is left (up to the limit, then aborts); a finished response keeps its socket
-      if (body.dump) body.dump({ limit: 64 * 1024 }).catch(() => {});
-      else body.resume();
-    },
-  };
+      if (this.#failure) throw this.#failure;
+      if (this.#ended) return { done: true };
+      await new Promise<void>((resolve) => {
+        this.#wake = resolve;
+      });
+    }
+  }
+
+  cancel(): void {
+    if (this.#released || this.#ended || this.#failure) return;
+    const reason = new Error("upstream body closed");
+    this.#fail(reason);
+    this.#controller?.abort(reason);
+  }
+
+  release(): void {
+    if (this.#released) return;
+    this.#released = true;
+    // What is left is read and dropped (up to the limit): a finished response keeps its socket.
+    this.#chunks = [];
+    this.#queued = 0;
+    this.#controller?.resume();
+  }
+
+  #fail(err: Error): void {
+    this.#failure ??= err;
+    if (!this.#started) this.#reject(this.#failure);
+    this.#signal();
+  }
+
+  #signal(): void {
+    const wake = this.#wake;
+    this.#wake = undefined;
+    wake?.();
+  }
+
+  async #text(): Promise<string> {
+    const parts: Buffer[] = [];
+    for (let r = await this.read(); !r.done; r = await this.read()) parts.push(r.value as Buffer);
+    return Buffer.concat(parts).toString("utf8");
+  }
+}
+
+function reasonOf(signal: AbortSignal): Error {
+  const reason: unknown = signal.reason;
+  return reason instanceof Error ? reason : new Error("request aborted", { cause: reason });
 }
 
 export function undiciTransport(agent = new Agent({ headersTimeout: 0, bodyTimeout: 0 })): Transport {
@@ -69,24 +165,12 @@ export function undiciTransport(agent = new Agent({ headersTimeout: 0, bodyTimeo
     }
     return t;
   };
-  return async (url, init) => {
+  return (url, { method, headers, body, signal }) => {
+    if (signal.aborted) return Promise.reject(reasonOf(signal));
     const { origin, path } = target(url);
-    const res = await agent.request({ origin, path, ...init });
-    let source: ByteSource | undefined;
-    return {
-      status: res.statusCode,
-      headers: {
-        get(name) {
-          const v = res.headers[name];
-          return v === undefined ? null : Array.isArray(v) ? v.join(", ") : v;
-        },
-      },
-      // taken lazily: text() reads the same stream
-      get body() {
-        source ??= readableSource(res.body);
-        return source;
-      },
-      text: () => res.body.text(),
-    };
+    const exchange = new UpstreamExchange(signal);
+    // A synchronous failure (a closed agent) reaches onResponseError, which rejects the response.
+    agent.dispatch({ origin, path, method, headers, body }, exchange);
+    return exchange.response;
   };
 }
