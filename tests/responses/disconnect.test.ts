@@ -3,17 +3,28 @@
 // backend server running tiny-random (greedy on this prompt it never picks an end-of-sequence token,
 // so it would stream to max_output_tokens): generation stops at the backend, the key is billed for the
 // tokens that were generated, and the stored response is `incomplete` with what was generated.
+// The backend server runs in the test process with its engine behind a gate (gated-sessions.ts): in the
+// dropped stream the engine is held after its first steps until the backend has seen the client go, so
+// the cancel never races the engine to the end of a 200-token generation (on an idle machine
+// tiny-random finishes before a disconnect has passed through wrangler dev and workerd).
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Proc, startBackend, startNodeGateway, stopAll } from "../backends/helpers/processes.js";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import type { RequestRecord } from "../../service/src/http/index.js";
+import { nodeSessions } from "../../service/src/ort/node.js";
+import { type BackendServer, startBackendServer } from "../../service/src/server/backend-server.js";
+import { gatedSessions } from "../backends/helpers/gated-sessions.js";
+import { type Proc, startNodeGateway, stopAll } from "../backends/helpers/processes.js";
 import { assertResponseMatchesContract } from "../helpers/contract.js";
 import { type RunningWrangler, startWrangler } from "../helpers/wrangler.js";
 import { dropMidStream, requestRecords, usageOf } from "../reliability/helpers.js";
 import { KEYS, sha256Hex } from "../security/helpers.js";
 
 const MAX = 200;
+// Session runs (the prefill, then decode steps) the engine may make in the dropped stream before it
+// waits at the gate: enough for the first output_text delta, far short of MAX.
+const STEPS = 8;
 const request = { model: "tiny-random", input: "hi", temperature: 0, max_output_tokens: MAX };
 const unlimited = { requestsPerMinute: null, tokensPerMinute: null, concurrent: null };
 const keys = { keys: [{ id: "alice", sha256: sha256Hex(KEYS.alice), limits: unlimited }] };
@@ -25,13 +36,22 @@ interface Target {
   log(): string;
 }
 const procs: Proc[] = [];
-let backend: Proc;
+const { sessions, gate } = gatedSessions(nodeSessions({ intraOpNumThreads: 1 }));
+/** The backend's request records, by request id. */
+const atBackend = new Map<string, RequestRecord>();
+let backend: BackendServer;
 let worker: RunningWrangler;
 const targets: Record<string, Target> = {};
 
 beforeAll(async () => {
-  backend = await startBackend();
-  procs.push(backend);
+  backend = await startBackendServer({
+    modelDir: "models/tiny-random",
+    host: "127.0.0.1",
+    port: 0,
+    provider: "cpu",
+    sessions,
+    requestLog: (record) => atBackend.set(record.request_id, record),
+  });
   const backends = { models: { "tiny-random": { backends: [{ kind: "petrel", url: backend.url }] } } };
   const dir = mkdtempSync(join(tmpdir(), "petrel-responses-drop-"));
   const keysFile = join(dir, "keys.json");
@@ -55,9 +75,12 @@ beforeAll(async () => {
   targets["wrangler dev"] = { url: worker.url, log: () => worker.log() };
   targets["the Node gateway"] = { url: gateway.url, log: () => gateway.output() };
 });
+afterEach(() => gate.allow(Number.POSITIVE_INFINITY));
 afterAll(async () => {
+  gate.allow(Number.POSITIVE_INFINITY);
   await worker?.stop();
   await stopAll(procs);
+  await backend?.drain(1_000);
 });
 
 const post = (url: string, body: unknown) =>
@@ -98,6 +121,7 @@ describe.each(["wrangler dev", "the Node gateway"])(
           .toBe(0);
       await settled(); // the previous request's settlement may still be on its way (waitUntil)
       const before = await usageOf(target.url, KEYS.admin, "alice");
+      gate.allow(STEPS); // then the engine waits until the backend has seen the client go
       const dropped = await dropMidStream({
         url: target.url,
         key: KEYS.alice,
@@ -109,16 +133,19 @@ describe.each(["wrangler dev", "the Node gateway"])(
       const id = /"id":"(resp_[^"]+)"/.exec(dropped.text)?.[1] ?? "";
       expect(id).not.toBe("");
 
-      // The backend stopped generating: its own record says the request was cancelled short of MAX.
-      const atBackend = await recordOf(backend.output, requestId);
-      expect(atBackend?.outcome).toBe("cancelled");
-      expect(atBackend?.completion_tokens).toBeLessThan(MAX);
+      // The backend stopped generating: its own record, written while the engine was still held,
+      // says the request was cancelled short of MAX.
+      await expect.poll(() => atBackend.has(requestId), { timeout: 30_000 }).toBe(true);
+      const backendRecord = atBackend.get(requestId);
+      gate.allow(Number.POSITIVE_INFINITY);
+      expect(backendRecord?.outcome).toBe("cancelled");
+      expect(backendRecord?.completion_tokens).toBeLessThan(MAX);
       // The gateway counted what it relayed and billed exactly that to the key.
       const atGateway = await recordOf(target.log, requestId);
       expect(atGateway?.outcome).toBe("cancelled");
       const generated = atGateway?.completion_tokens ?? 0;
       expect(generated).toBeGreaterThanOrEqual(dropped.contentChunks);
-      expect(generated).toBeLessThanOrEqual(atBackend?.completion_tokens ?? 0);
+      expect(generated).toBeLessThanOrEqual(backendRecord?.completion_tokens ?? 0);
       await settled();
       const after = await usageOf(target.url, KEYS.admin, "alice");
       expect(after.requests - before.requests).toBe(1);
