@@ -8,7 +8,7 @@ import { serve } from "@hono/node-server";
 import { createGateway } from "../gateway/index.js";
 import { createApp, type RequestRecord } from "../http/index.js";
 import { withDocsScript } from "../server/docs-script.js";
-import { withNodeContext } from "../server/execution-context.js";
+import { withNodeContext, withStreamHeadCoalesced } from "../server/execution-context.js";
 import { loadGatewayConfig } from "../server/gateway-config-source.js";
 import { batchedJsonLines } from "../server/log-sink.js";
 import { createMetrics, metricsRoute } from "../server/metrics.js";
@@ -61,7 +61,8 @@ const app = createApp({
   },
 });
 const token = process.env.PETREL_METRICS_TOKEN || undefined;
-const fetch = withDocsScript(metricsRoute(withNodeContext(app.fetch), metrics, { host: values.host, token }));
+const inner = metricsRoute(withNodeContext(app.fetch), metrics, { host: values.host, token });
+const fetch = withStreamHeadCoalesced(withDocsScript(inner));
 const server = serve({ fetch, hostname: values.host, port: Number(values.port) }, (info: AddressInfo) => {
   const backends = config.models.reduce((n, m) => n + m.backends.length, 0);
   console.log(
