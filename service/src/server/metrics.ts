@@ -5,7 +5,8 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import type { BackendStatus } from "../gateway/index.js";
 import type { RequestRecord } from "../http/index.js";
-import { isLoopback } from "./node-security.js";
+
+export { type MetricsAccess, metricsRoute, withMetricsRoute } from "./metrics-route.js";
 
 export interface MetricsOptions {
   /** The gateway's view of its backends per model (PetrelGateway.status). */
@@ -16,7 +17,7 @@ export interface MetricsOptions {
 
 export interface Metrics {
   readonly registry: Registry;
-  /** Feed one finished request (ObservabilityOptions.onRecord). */
+  /** Feed one finished request (ObservabilityOptions.onRecord); counted by the next scrape. */
   observe(record: RequestRecord): void;
   /** The text exposition format, with its content type. */
   scrape(): Promise<Response>;
@@ -182,7 +183,7 @@ export function createMetrics(options: MetricsOptions): Metrics {
     return asked !== null && served.has(asked) ? asked : "";
   };
 
-  function observe(r: RequestRecord) {
+  function apply(r: RequestRecord) {
     const route = ROUTES.has(r.path) ? r.path : "other";
     const model = servedModel(r.model);
     requests.inc({ route, model, backend: r.backend ?? "", status: String(r.status), outcome: r.outcome });
@@ -197,59 +198,24 @@ export function createMetrics(options: MetricsOptions): Metrics {
     if (tokens >= 2) tpot.observe({ model }, (r.latency_ms - r.ttft_ms) / 1000 / (tokens - 1));
   }
 
+  // A record is folded into the series after the response has left (prom-client hashes every label
+  // set on every call): observe() queues it for the end of this turn of the event loop, and a scrape
+  // applies whatever is still queued first.
+  let queued: RequestRecord[] = [];
+  const drain = () => {
+    const records = queued;
+    queued = [];
+    for (const r of records) apply(r);
+  };
+  function observe(r: RequestRecord) {
+    if (queued.push(r) === 1) setImmediate(drain);
+  }
+
   async function scrape() {
+    drain();
     const body = await registry.metrics();
     return new Response(body, { status: 200, headers: { "content-type": registry.contentType } });
   }
 
   return { registry, observe, scrape };
-}
-
-// Compares every byte whatever the first difference, so timing doesn't reveal a prefix of the token.
-function sameSecret(given: string, expected: string): boolean {
-  const a = new TextEncoder().encode(given);
-  const b = new TextEncoder().encode(expected);
-  let diff = a.length ^ b.length;
-  for (let i = 0; i < b.length; i++) diff |= (a[i] ?? 0) ^ (b[i] ?? 0);
-  return diff === 0;
-}
-
-/** Answers GET /metrics from `metrics` (bearer `token` required when set); everything else → `inner`. */
-export function withMetricsRoute(
-  inner: (request: Request) => Response | Promise<Response>,
-  metrics: Metrics,
-  token?: string,
-) {
-  return (request: Request): Response | Promise<Response> => {
-    if (request.method !== "GET" || new URL(request.url).pathname !== "/metrics") return inner(request);
-    if (token && !sameSecret(request.headers.get("authorization") ?? "", `Bearer ${token}`)) {
-      return new Response("unauthorized\n", { status: 401, headers: { "www-authenticate": "Bearer" } });
-    }
-    return metrics.scrape();
-  };
-}
-
-export interface MetricsAccess {
-  /** The address the server listens on. */
-  host: string;
-  /** PETREL_METRICS_TOKEN: when set, GET /metrics requires `Authorization: Bearer <token>`. */
-  token?: string;
-  warn?: (message: string) => void;
-}
-
-/**
- * GET /metrics as a Node server offers it: open on a loopback address, elsewhere only behind a
- * token; without one it is not served at all (backend names, queue depths and traffic are nobody
- * else's business).
- */
-export function metricsRoute(
-  inner: (request: Request) => Response | Promise<Response>,
-  metrics: Metrics,
-  { host, token, warn = console.warn }: MetricsAccess,
-) {
-  if (token || isLoopback(host)) return withMetricsRoute(inner, metrics, token);
-  warn(
-    `petrel: GET /metrics is off on ${host} (not loopback): set PETREL_METRICS_TOKEN to serve it behind a token.`,
-  );
-  return inner;
 }
