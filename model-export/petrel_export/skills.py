@@ -58,9 +58,36 @@ def arithmetic_answer(a: int, op: str, b: int, zh: bool = False) -> str:
     return worked(a, op, b) + ("。" if zh else ".")
 
 
-def drill_text(rng: random.Random, problems: List[tuple], n_lines: int) -> str:
-    """Worked problems, one per line: the arithmetic source mixed into pretraining (training problems only)."""
-    return "".join(arithmetic_answer(*rng.choice(problems)) + "\n" for _ in range(n_lines))
+ONE_DIGIT_SHARE = 0.08  # of training arithmetic problems (drill and SFT)
+
+
+def one_digit(problems: List[tuple]) -> List[tuple]:
+    return [p for p in problems if p[0] < 10 and p[2] < 10]
+
+
+def pick_problem(rng: random.Random, problems: List[tuple], one_digit_pool: Optional[List[tuple]] = None) -> tuple:
+    """A problem from `problems`, or (ONE_DIGIT_SHARE of the time) from `one_digit_pool`: two one-digit
+    operands are 1% of all pairs but answered bare, with no working to lean on, so training oversamples
+    them. Evaluation passes no pool and samples every pair uniformly."""
+    if one_digit_pool and rng.random() < ONE_DIGIT_SHARE:
+        return rng.choice(one_digit_pool)
+    return rng.choice(problems)
+
+
+def drill_text(rng: random.Random, problems: List[tuple], n_lines: int, chain: float = 0.5) -> str:
+    """Worked problems, one per line: the arithmetic source mixed into pretraining (training problems
+    only). A `chain` share of lines starts from the previous line's result, as a follow-up question
+    does ("... = 82." then "82 - 9 = ..."), so copying the last result is learned here too."""
+    by_first: dict = {}
+    for p in problems:
+        by_first.setdefault(p[0], []).append(p)
+    small, lines, prev = one_digit(problems), [], None
+    for _ in range(n_lines):
+        nxt = by_first.get(prev) if prev is not None and rng.random() < chain else None
+        p = rng.choice(nxt) if nxt else pick_problem(rng, problems, small)
+        lines.append(arithmetic_answer(*p) + "\n")
+        prev = arithmetic_result(*p)
+    return "".join(lines)
 
 
 def _fill(tmpl: str, a: int, op: str, b: int) -> str:

@@ -104,9 +104,11 @@ def test_tool_dialogues_call_then_answer_from_the_result():
 def test_covers_required_skills_in_english_and_chinese():
     text = "\n".join(m["content"] or "" for d in DATA.train for m in d["messages"])
     for needle in ("Transformer", "self-attention", "Pretraining", "Fine-tuning", "自注意力", "预训练", "微调",
-                   "I am Petrel", "我是Petrel", "I don't know", "我不知道", " + ", " - ", '"Sea" means',
+                   "I am Petrel", "我是Petrel", "I don't know", "我不知道", " + ", " - ", '" means',
                    "I can talk about"):
         assert needle in text, needle
+    trained_words = {w for w, _ in dictionary_words()[0]}
+    assert {"sea", "petrel", "ocean"} <= trained_words
     assert any(m["role"] == "system" for d in DATA.train for m in d["messages"])
     assert any(sum(m["role"] == "user" for m in d["messages"]) > 1 for d in DATA.train)
 
