@@ -19,7 +19,7 @@ from .tool_content import CALCULATOR, WEATHER
 
 Dialogue = Dict[str, object]
 
-MIX = (("arithmetic", 0.22), ("follow_up", 0.16), ("knowledge", 0.14), ("greeting", 0.08), ("dictionary", 0.06),
+MIX = (("arithmetic", 0.26), ("follow_up", 0.14), ("knowledge", 0.14), ("greeting", 0.08), ("dictionary", 0.04),
        ("unknown", 0.05), ("ood", 0.10), ("tool_call", 0.14), ("tool_none", 0.05))
 
 

@@ -74,20 +74,10 @@ def pick_problem(rng: random.Random, problems: List[tuple], one_digit_pool: Opti
     return rng.choice(problems)
 
 
-def drill_text(rng: random.Random, problems: List[tuple], n_lines: int, chain: float = 0.5) -> str:
-    """Worked problems, one per line: the arithmetic source mixed into pretraining (training problems
-    only). A `chain` share of lines starts from the previous line's result, as a follow-up question
-    does ("... = 82." then "82 - 9 = ..."), so copying the last result is learned here too."""
-    by_first: dict = {}
-    for p in problems:
-        by_first.setdefault(p[0], []).append(p)
-    small, lines, prev = one_digit(problems), [], None
-    for _ in range(n_lines):
-        nxt = by_first.get(prev) if prev is not None and rng.random() < chain else None
-        p = rng.choice(nxt) if nxt else pick_problem(rng, problems, small)
-        lines.append(arithmetic_answer(*p) + "\n")
-        prev = arithmetic_result(*p)
-    return "".join(lines)
+def drill_text(rng: random.Random, problems: List[tuple], n_lines: int) -> str:
+    """Worked problems, one per line: the arithmetic source mixed into pretraining (training problems only)."""
+    small = one_digit(problems)
+    return "".join(arithmetic_answer(*pick_problem(rng, problems, small)) + "\n" for _ in range(n_lines))
 
 
 def _fill(tmpl: str, a: int, op: str, b: int) -> str:
