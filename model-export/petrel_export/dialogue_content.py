@@ -9,20 +9,15 @@ IDENTITY_ZH = "我是Petrel，一个小型语言模型。我先在公开文本�
 
 GREETINGS = [
     # (user turns, answer)
-    (["Hello!", "Hi!", "Hey there!", "Hello", "Hi", "Good morning!", "Good evening!", "Hi Petrel!",
-      "Hey!", "Hello there!", "Hi there, Petrel!", "Greetings!", "Hey Petrel!", "Hello, Petrel."],
+    (["Hello!", "Hi!", "Hey there!", "Hello", "Hi", "Good morning!", "Good evening!", "Hi Petrel!", "Hello, Petrel."],
      "Hello! I am Petrel. How can I help you today?"),
     (["Who are you?", "What are you?", "What is your name?", "Tell me about yourself.", "Introduce yourself.",
-      "Are you a person?", "What's your name?",
-      "Who is this?", "Tell me who you are.", "What should I call you?", "Are you a chatbot?", "Who am I talking to?"], IDENTITY_EN),
-    (["Thank you!", "Thanks!", "Thanks a lot.", "Thank you so much!", "Many thanks.", "Thanks, Petrel!",
-      "Thank you, that helps.", "Thank you very much."], "You are welcome! Happy to help."),
-    (["Goodbye!", "Bye!", "See you later.", "Bye for now!", "See you!", "I have to go now. Bye!",
-      "Talk to you later.", "Farewell!", "Good night!"], "Goodbye! Have a nice day."),
+      "Are you a person?", "What's your name?", "Who am I talking to?"], IDENTITY_EN),
+    (["Thank you!", "Thanks!", "Thanks a lot.", "Thank you very much."], "You are welcome! Happy to help."),
+    (["Goodbye!", "Bye!", "See you later.", "Good night!"], "Goodbye! Have a nice day."),
     (["How are you?", "How are you doing?", "How is it going?"], "I am fine, thank you! I am Petrel. How can I help you?"),
-    (["你好！", "你好", "您好！", "嗨！", "早上好！", "哈喽！", "你好呀！", "下午好！", "晚上好！"], "你好！我是Petrel。有什么可以帮你的吗？"),
-    (["你是谁？", "你叫什么名字？", "介绍一下你自己。", "请问你是谁？", "你是机器人吗？", "我在和谁说话？",
-      "你是什么？"], IDENTITY_ZH),
+    (["你好！", "你好", "您好！", "嗨！", "早上好！", "晚上好！"], "你好！我是Petrel。有什么可以帮你的吗？"),
+    (["你是谁？", "你叫什么名字？", "介绍一下你自己。", "你是什么？"], IDENTITY_ZH),
     (["谢谢！", "谢谢你！", "非常感谢。"], "不客气！很高兴能帮到你。"),
     (["再见！", "拜拜！"], "再见！祝你有美好的一天。"),
 ]
@@ -115,23 +110,17 @@ ARITH_TEMPLATES_EN = [
     ("Solve {a} {op} {b}.", None), ("What's {a} {word} {b}?", None), ("{a} {word} {b}?", None),
     ("Add {a} and {b}.", "+"), ("What is the sum of {a} and {b}?", "+"), ("Subtract {b} from {a}.", "-"),
     ("What is {a} take away {b}?", "-"), ("Quick question: what is {a} {op} {b}?", None),
-    ("What do you get from {a} {op} {b}?", None), ("Find {a} {op} {b}.", None), ("Tell me what {a} {word} {b} equals.", None),
-    ("Please compute {a} {word} {b}.", None), ("Can you calculate {a} {op} {b}?", None), ("I need {a} {op} {b}.", None),
-    ("{a} {op} {b} is what?", None), ("What is {b} subtracted from {a}?", "-"), ("Take {b} away from {a}.", "-"),
 ]
 ARITH_TEMPLATES_EN_HELD = [
     ("Can you work out {a} {op} {b}?", None), ("What does {a} {op} {b} equal?", None), ("How much is {a} {word} {b}?", None),
 ]
-ARITH_TEMPLATES_ZH = [("{a} {op_zh} {b} 等于多少？", None), ("{a}{op}{b}等于几？", None), ("请计算 {a} {op} {b}。", None),
-                      ("算一下 {a} {op} {b}。", None), ("{a} {op} {b} 的结果是什么？", None), ("请问 {a}{op_zh}{b} 得几？", None),
-                      ("{a} {op} {b} = ？", None), ("帮我算 {a} {op_zh} {b}。", None)]
+ARITH_TEMPLATES_ZH = [("{a} {op_zh} {b} 等于多少？", None), ("{a}{op}{b}等于几？", None), ("请计算 {a} {op} {b}。", None)]
 ARITH_TEMPLATES_ZH_HELD = [("{a} {op} {b} 是多少？", None)]
 # follow-ups to the previous result: "and minus 3?"
 FOLLOW_UPS_EN = ["And {word} {b}?", "{Word} {b}?", "Now {verb} {b}.", "And {op} {b}?", "What if you {verb} {b}?",
-                 "Then {word} {b}?", "And then {word} {b}?", "Next, {verb} {b}.", "What about {word} {b}?",
-                 "And if I {verb} {b}?"]
+                 "Then {word} {b}?"]
 FOLLOW_UPS_EN_HELD = ["OK, and {word} {b}?"]
-FOLLOW_UPS_ZH = ["再{op_zh}{b}呢？", "然后{op_zh} {b} 呢？", "那再{op_zh} {b} 呢？", "接着{op_zh}{b}。"]
+FOLLOW_UPS_ZH = ["再{op_zh}{b}呢？", "然后{op_zh} {b} 呢？"]
 OP_VERBS = {"+": "add", "-": "subtract"}
 
 # Wrappers around a question: whole wrappers are held out, so a trained family asked in a new way is

@@ -19,8 +19,8 @@ from .tool_content import CALCULATOR, WEATHER
 
 Dialogue = Dict[str, object]
 
-MIX = (("arithmetic", 0.26), ("follow_up", 0.14), ("knowledge", 0.14), ("greeting", 0.08), ("dictionary", 0.04),
-       ("unknown", 0.05), ("ood", 0.10), ("tool_call", 0.14), ("tool_none", 0.05))
+MIX = (("arithmetic", 0.30), ("follow_up", 0.08), ("knowledge", 0.14), ("greeting", 0.07), ("dictionary", 0.06),
+       ("unknown", 0.05), ("ood", 0.10), ("tool_call", 0.15), ("tool_none", 0.05))
 
 
 @dataclass
@@ -35,7 +35,6 @@ class Pools:
 
     def __init__(self) -> None:
         self.arith = S.arithmetic_problems()
-        self.one_digit = S.one_digit(self.arith[0])
         self.knowledge = S.family_pairs(C.KNOWLEDGE, wrap=True)
         self.greeting = S.family_pairs(C.GREETINGS, wrap=False)
         self.unknown = S.unknown_pairs()
@@ -46,7 +45,7 @@ class Pools:
         """One (question, answer) of a plain skill."""
         h = 1 if held else 0
         if cat == "arithmetic":
-            return S.arithmetic_question(rng, S.pick_problem(rng, self.arith[h], None if held else self.one_digit))
+            return S.arithmetic_question(rng, rng.choice(self.arith[h]))
         if cat == "dictionary":
             return S.dictionary_question(rng, *rng.choice(self.dictionary[h]))
         return rng.choice(getattr(self, cat)[h])

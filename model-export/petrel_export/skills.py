@@ -58,26 +58,9 @@ def arithmetic_answer(a: int, op: str, b: int, zh: bool = False) -> str:
     return worked(a, op, b) + ("。" if zh else ".")
 
 
-ONE_DIGIT_SHARE = 0.08  # of training arithmetic problems (drill and SFT)
-
-
-def one_digit(problems: List[tuple]) -> List[tuple]:
-    return [p for p in problems if p[0] < 10 and p[2] < 10]
-
-
-def pick_problem(rng: random.Random, problems: List[tuple], one_digit_pool: Optional[List[tuple]] = None) -> tuple:
-    """A problem from `problems`, or (ONE_DIGIT_SHARE of the time) from `one_digit_pool`: two one-digit
-    operands are 1% of all pairs but answered bare, with no working to lean on, so training oversamples
-    them. Evaluation passes no pool and samples every pair uniformly."""
-    if one_digit_pool and rng.random() < ONE_DIGIT_SHARE:
-        return rng.choice(one_digit_pool)
-    return rng.choice(problems)
-
-
 def drill_text(rng: random.Random, problems: List[tuple], n_lines: int) -> str:
     """Worked problems, one per line: the arithmetic source mixed into pretraining (training problems only)."""
-    small = one_digit(problems)
-    return "".join(arithmetic_answer(*pick_problem(rng, problems, small)) + "\n" for _ in range(n_lines))
+    return "".join(arithmetic_answer(*rng.choice(problems)) + "\n" for _ in range(n_lines))
 
 
 def _fill(tmpl: str, a: int, op: str, b: int) -> str:
