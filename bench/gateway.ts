@@ -35,7 +35,8 @@ const { values } = parseArgs({
     // skip the wrangler dev targets (faster, Node only)
     node: { type: "boolean", default: false },
     out: { type: "string", default: "bench/results" },
-    // "off" silences Petrel's per-request JSON log line, to see what logging costs
+    // Petrel's request log: "on" (batched), "off" to see what logging costs, "each" (Worker: one
+    // console.log per request)
     "request-log": { type: "string", default: "on" },
     name: { type: "string", default: "gateway" },
   },
@@ -129,7 +130,8 @@ const config = {
 // the routing ones, and Petrel runs open.
 const headers = { authorization: "Bearer sk-bench", ...portkeyHeaders(upstream.url) };
 try {
-  const logOff: Record<string, string> = values["request-log"] === "off" ? { PETREL_REQUEST_LOG: "off" } : {};
+  const logMode = values["request-log"] as string;
+  const logOff: Record<string, string> = logMode === "on" ? {} : { PETREL_REQUEST_LOG: logMode };
   const [minimal, portkey, petrel] = [
     await startMinimalProxy(upstream.url),
     await startPortkey(),
@@ -163,13 +165,17 @@ try {
       name: "petrel-node",
       headers,
       scale: nodeScale,
-      what: `service/src/entry/node-gateway.ts under tsx, open mode, request log ${values["request-log"]}`,
+      what: `service/src/entry/node-gateway.ts under tsx, open mode, request log ${logMode}`,
     },
   ];
   if (!values.node) {
     const minimalWorker = await startWrangler(
       { UPSTREAM: upstream.url },
       "bench/workers/minimal-proxy/wrangler.toml",
+    );
+    const minimalBehindAssets = await startWrangler(
+      { UPSTREAM: upstream.url },
+      "bench/workers/minimal-proxy/wrangler-assets.toml",
     );
     const worker = await startWrangler({ PETREL_BACKENDS: JSON.stringify(config), ...logOff });
     targets.push(
@@ -181,11 +187,18 @@ try {
         what: "wrangler dev: bench/workers/minimal-proxy",
       },
       {
+        ...minimalBehindAssets,
+        name: "minimal-worker-assets",
+        headers,
+        scale: 1,
+        what: "wrangler dev: bench/workers/minimal-proxy behind Petrel's [assets] front (wrangler-assets.toml)",
+      },
+      {
         ...worker,
         name: "petrel-worker",
         headers,
         scale: 1,
-        what: `wrangler dev: service/src/entry/worker.ts, open mode, request log ${values["request-log"]}`,
+        what: `wrangler dev: service/src/entry/worker.ts, open mode, request log ${logMode}`,
       },
     );
   }
@@ -210,7 +223,13 @@ try {
       ...checks(cells, "petrel-node", { portkey: "portkey-node", minimal: "minimal-proxy" }, levels),
       ...(values.node
         ? []
-        : checks(cells, "petrel-worker", { portkey: "portkey-node", minimal: "minimal-worker" }, levels)),
+        : [
+            ...checks(cells, "petrel-worker", { portkey: "portkey-node", minimal: "minimal-worker" }, levels),
+            // the same floor with the same wrangler dev front as Petrel's Worker (its [assets] config)
+            ...checks(cells, "petrel-worker", { minimal: "minimal-worker-assets" }, levels).filter((c) =>
+              c.what.startsWith("CPU"),
+            ),
+          ]),
     ],
     machine: { ...machine, loadAverage1mAtEnd: loadNow() },
     rows: summarize(cells, names, levels),

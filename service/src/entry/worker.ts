@@ -7,7 +7,7 @@ import { env as isolateEnv } from "cloudflare:workers";
 import type { ExecutionContext } from "hono";
 import { createEngineBackend } from "../gateway/engine-backend.js";
 import { createGateway, parseGatewayConfig } from "../gateway/index.js";
-import { createApp, jsonLineLog } from "../http/index.js";
+import { batchedLog, createApp, jsonLineLog, type RequestRecord } from "../http/index.js";
 import { workerResponseStore } from "../responses/index.js";
 import { workerSecurity } from "../security/index.js";
 import { bundledEngine, embeddedOnly } from "./bundled-model.js";
@@ -30,12 +30,18 @@ async function buildApp(env: Env) {
     embedded: (_model, backend) => createEngineBackend({ id: backend.id, engine: bundledEngine }),
   });
   const { guard, maxBodyBytes } = await workerSecurity(env);
-  // One JSON line per request (Workers Logs indexes them); PETREL_LOG_PROMPTS=1 adds the messages.
-  const log = env.PETREL_REQUEST_LOG === "off" ? undefined : jsonLineLog;
+  // One JSON line per request, written in batches (http/log-batch.ts); PETREL_REQUEST_LOG=each
+  // writes each alone (one Workers Logs event per request, its fields indexed), =off none at all.
+  // PETREL_LOG_PROMPTS=1 adds the messages.
+  const mode = env.PETREL_REQUEST_LOG;
+  const log = mode === "off" ? undefined : mode === "each" ? jsonLineLog : requestLog.log;
   const observability = { log, logPrompts: env.PETREL_LOG_PROMPTS === "1" };
   const limits = maxBodyBytes ? { maxBodyBytes } : {};
   return createApp({ gateway, guard, limits, observability, responses: workerResponseStore(env) });
 }
+
+// The isolate's request log: records from its requests leave together.
+const requestLog = batchedLog<RequestRecord>();
 
 // Env is fixed for an isolate's lifetime, so the app is built once, on the first request.
 let app: ReturnType<typeof buildApp> | undefined;

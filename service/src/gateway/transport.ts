@@ -37,13 +37,39 @@ export type Transport = (url: string, init: UpstreamRequest) => Promise<Upstream
 
 const EMPTY: ByteSource = { read: async () => ({ done: true }), cancel: () => {}, release: () => {} };
 
-/** A web ReadableStream as a ByteSource. */
+/** What release() reads past `[DONE]` before it gives up on the connection and cancels. */
+const DRAIN_LIMIT_BYTES = 64 * 1024;
+
+/**
+ * A web ReadableStream as a ByteSource. release() reads the body to its end rather than cancelling
+ * it: a response read to its end leaves its connection to the next request (workerd, like undici,
+ * closes the connection of a body cancelled before its end).
+ */
 export function streamSource(body: ReadableStream<Uint8Array>): ByteSource {
   const reader = body.getReader();
+  let released = false;
   const cancel = () => {
     reader.cancel().catch(() => {});
   };
-  return { read: () => reader.read() as ReturnType<ByteSource["read"]>, cancel, release: cancel };
+  async function drain() {
+    for (let left = DRAIN_LIMIT_BYTES; left > 0; ) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      left -= value.byteLength;
+    }
+    cancel();
+  }
+  return {
+    read: () => reader.read() as ReturnType<ByteSource["read"]>,
+    cancel() {
+      if (!released) cancel();
+    },
+    release() {
+      if (released) return;
+      released = true;
+      drain().catch(() => {});
+    },
+  };
 }
 
 export function fetchTransport(fetchImpl: FetchLike): Transport {

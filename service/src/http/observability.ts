@@ -6,6 +6,7 @@
 import type { Context, MiddlewareHandler } from "hono";
 import type { ChatCompletionChunk, ChatCompletionRequest, ChatStream, Gateway } from "../gateway/types.js";
 import type { AppEnv } from "./env.js";
+import { keepAlive } from "./owner.js";
 import { RequestTrace } from "./request-trace.js";
 
 export { type Outcome, type RequestRecord, RequestTrace } from "./request-trace.js";
@@ -13,8 +14,11 @@ export { type Outcome, type RequestRecord, RequestTrace } from "./request-trace.
 import type { RequestRecord } from "./request-trace.js";
 
 export interface ObservabilityOptions {
-  /** Where request records go (one JSON line each); default: nowhere. */
-  log?: (record: RequestRecord) => void;
+  /**
+   * Where request records go (one JSON line each); default: nowhere. `waitUntil` is the request's
+   * (Workers), for a log that writes after the response.
+   */
+  log?: (record: RequestRecord, waitUntil?: (promise: Promise<unknown>) => void) => void;
   /** Also called with every record (the Node servers feed Prometheus from it). */
   onRecord?: (record: RequestRecord) => void;
   /** Put the request's messages into the record. Off by default: prompts are user data. */
@@ -68,8 +72,8 @@ function watchBody(body: ReadableStream<Uint8Array>, done: (cancelled: boolean) 
 
 export function observability(options: ObservabilityOptions = {}): MiddlewareHandler<AppEnv> {
   const now = options.now ?? (() => performance.now());
-  const emit = (record: RequestRecord) => {
-    options.log?.(record);
+  const emit = (c: Context<AppEnv>, record: RequestRecord) => {
+    options.log?.(record, (promise) => keepAlive(c, promise));
     options.onRecord?.(record);
   };
   return async function observabilityMiddleware(c, next) {
@@ -93,7 +97,7 @@ export function observability(options: ObservabilityOptions = {}): MiddlewareHan
     if (!streaming || body === null) {
       trace.settleFromStatus(c.res.status);
       setHeader(c, "server-timing", trace.serverTiming(false));
-      emit(trace.record(base));
+      emit(c, trace.record(base));
       return;
     }
     setHeader(c, "server-timing", trace.serverTiming(true));
@@ -102,7 +106,7 @@ export function observability(options: ObservabilityOptions = {}): MiddlewareHan
       if (emitted) return;
       emitted = true;
       trace.settleStream(cancelled);
-      emit(trace.record(base));
+      emit(c, trace.record(base));
     };
     // The chat route's SSE body says when it ends; any other stream is watched through a wrapper.
     if (!body) return trace.onBodyEnd(ended);
