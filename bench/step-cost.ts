@@ -5,10 +5,12 @@
 // layout: present fed back as past; what any other export gets). No sampling, no events. Fits step(B) ≈ a + B·b from B=1 and the largest B:
 // a is paid once per step (node dispatch, weight reads), b per row (its activations and KV). The
 // raw 8-vs-1 gain is 8·step(1)/step(8) — the ceiling for the server's aggregate tok/s ratio.
+// --runtime web runs the same steps on onnxruntime-web (WASM, one thread: --threads is ignored), the
+// Worker's runtime, in this Node process.
 // Prints JSON; with --out <dir>, also writes <dir>/<--name, default concurrency-step-cost>.json.
 //   npx tsx bench/step-cost.ts [--models models/petrel-mini,bench/models/bench-24m] [--batches 1,2,4,8]
-//     [--prompt 20[,100,240]] [--steps 128] [--reps 5] [--threads 1,2] [--variant fp32]
-//     [--modes new-kv,present] [--out bench/results] [--name concurrency-step-cost]
+//     [--prompt 20[,100,240]] [--steps 128] [--reps 5] [--threads 1,2] [--variant fp32[,int8]]
+//     [--modes new-kv,present] [--runtime node] [--out bench/results] [--name concurrency-step-cost]
 import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { BatchRunner } from "../service/src/engine/batching/batch-runner.js";
@@ -16,6 +18,7 @@ import { type OnnxVariant, onnxPath } from "../service/src/engine/index.js";
 import { parseModelArch } from "../service/src/engine/model-arch.js";
 import { nodeSessions } from "../service/src/ort/node.js";
 import { readModelDir } from "../service/src/ort/node-files.js";
+import { webSessions } from "../service/src/ort/web.js";
 import { ensureModel } from "./lib/bench-model.js";
 import { loadNow, machineInfo, median, round } from "./lib/stats.js";
 
@@ -30,6 +33,7 @@ const { values } = parseArgs({
     threads: { type: "string", default: "1,2" },
     variant: { type: "string", default: "fp32" },
     modes: { type: "string", default: "new-kv,present" },
+    runtime: { type: "string", default: "node" },
     out: { type: "string" },
     name: { type: "string", default: "concurrency-step-cost" },
   },
@@ -38,7 +42,8 @@ const list = (s: string) => s.split(",").filter(Boolean);
 const batches = list(values.batches as string).map(Number);
 const prompts = list(values.prompt as string).map(Number);
 const [steps, reps] = [values.steps, values.reps].map(Number) as [number, number];
-const int8 = values.variant === "int8";
+const variants = list(values.variant as string);
+const web = values.runtime === "web";
 
 /** One decode of `steps` steps at batch size B; ms per step, wall and this process's CPU (all threads). */
 async function decode(runner: BatchRunner, B: number, prompt: number) {
@@ -65,12 +70,14 @@ async function decode(runner: BatchRunner, B: number, prompt: number) {
   return { wall, cpu: (cpu.user + cpu.system) / 1000 / steps };
 }
 
-async function measure(model: string, threads: number, prompt: number, mode: string) {
+async function measure(model: string, threads: number, prompt: number, mode: string, weights: string) {
+  const int8 = weights === "int8";
   const variant: OnnxVariant =
     mode === "present" ? (int8 ? "int8" : "fp32") : int8 ? "new-kv-int8" : "new-kv";
   const files = await readModelDir(model, variant);
   const bytes = files[onnxPath(variant)] as Uint8Array;
-  const session = await nodeSessions({ intraOpNumThreads: threads }).create(bytes);
+  const sessions = web ? webSessions() : nodeSessions({ intraOpNumThreads: threads });
+  const session = await sessions.create(bytes);
   const runner = new BatchRunner(session, parseModelArch(files));
   for (const B of batches) await decode(runner, B, prompt); // warm-up: arena and kernels for every shape
   const runs = new Map<number, { wall: number; cpu: number }[]>(batches.map((B) => [B, []]));
@@ -97,12 +104,16 @@ async function measure(model: string, threads: number, prompt: number, mode: str
   return {
     model,
     mode,
-    threads,
+    variant: weights,
+    runtime: web ? "onnxruntime-web (wasm)" : "onnxruntime-node (cpu)",
+    threads: web ? 1 : threads,
     kv: `past ${prompt} → ${prompt + steps}`,
     rows,
     // step(B) ≈ a + B·b through B=1 and the largest B
     fit: { a_ms: round(first.step_ms - first.batch * b, 3), b_ms: round(b, 3) },
     raw_gain_max_vs_1: round((last.batch * first.step_ms) / last.step_ms, 2),
+    // the same from this process's CPU per step: what a loaded machine's wall clock blurs
+    raw_gain_cpu_max_vs_1: round((last.batch * first.step_cpu_ms) / last.step_cpu_ms, 2),
   };
 }
 
@@ -112,9 +123,11 @@ for (const model of list(values.models as string).map(ensureModel))
   for (const threads of list(values.threads as string).map(Number))
     for (const prompt of prompts)
       for (const mode of list(values.modes as string))
-        results.push(await measure(model, threads, prompt, mode));
+        for (const weights of variants) results.push(await measure(model, threads, prompt, mode, weights));
 const report = {
   benchmark: "step-cost",
+  name: values.name,
+  runtime: values.runtime,
   variant: values.variant,
   kv: prompts.map((p) => `past ${p} → ${p + steps}`).join(", "),
   reps,

@@ -150,13 +150,14 @@ function stepCost(r) {
     x.rows.map((row) => [
       x.model,
       x.threads,
-      x.mode ?? "present",
+      x.variant ? `${x.mode ?? "present"}, ${x.variant}, ${x.kv}` : (x.mode ?? "present"),
       row.batch,
       row.step_ms,
       row.step_cpu_ms,
       row.ms_per_token,
       row.batch === 1 ? `a ${x.fit.a_ms}, b ${x.fit.b_ms}` : "",
       row.batch === 1 ? x.raw_gain_max_vs_1 : "",
+      row.batch === 1 ? (x.raw_gain_cpu_max_vs_1 ?? "") : "",
     ]),
   );
   const header = [
@@ -169,8 +170,10 @@ function stepCost(r) {
     "ms/token",
     "fit ms",
     "raw gain",
+    "raw gain (CPU)",
   ];
-  return `### concurrency-step-cost (the batch engine's runner, no server; ${r.variant}, KV ${r.kv}, ${r.reps} reps; step ≈ a + B·b; raw gain = 8·step(1)/step(8))\n\n${table(header, rows)}\n\n${machine(r.machine)}`;
+  const runtime = r.runtime === "web" ? "onnxruntime-web (WASM, one thread) in Node" : "onnxruntime-node";
+  return `### ${r.name ?? "concurrency-step-cost"} (the batch engine's runner, no server; ${runtime}, ${r.variant}, KV ${r.kv}, ${r.reps} reps; step ≈ a + B·b; raw gain = 8·step(1)/step(8))\n\n${table(header, rows)}\n\n${machine(r.machine)}`;
 }
 
 // Petrel beside its peers: per target, mode and connection count; then the issue-18 checks
@@ -252,6 +255,7 @@ export function tables(dir) {
     engine,
     concurrency,
     "concurrency-step-cost": stepCost,
+    "step-cost-web": stepCost,
     "concurrency-worker": concurrencyWorker,
     "worker-engine-cost": (r) => workerEngineCost(r, machine),
     gateway,

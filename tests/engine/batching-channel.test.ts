@@ -55,6 +55,50 @@ describe("EventChannel", () => {
     ]);
   });
 
+  it("with an interval, the reader gets the first delta at once, then deltas of `interval` tokens; a finish goes at once", async () => {
+    const channel = new EventChannel();
+    channel.interval = 3;
+    const reader = channel.drain();
+    const got: GenerateEvent[] = [];
+    const next = () => reader.next().then((r) => got.push(r.value as GenerateEvent));
+    channel.push([delta(0, "a", 1)]);
+    await next();
+    let pending = next();
+    let taken = false;
+    void pending.then(() => {
+      taken = true;
+    });
+    channel.push([delta(0, "b", 2)]);
+    channel.push([delta(0, "c", 3)]);
+    await new Promise((r) => setImmediate(r));
+    expect(taken).toBe(false); // two tokens gathered, the interval is three
+    channel.push([delta(0, "d", 4)]);
+    await pending;
+    pending = next();
+    channel.push([delta(0, "e", 5), { type: "finish", index: 0, finishReason: "stop" }]);
+    await pending;
+    await next();
+    expect(got).toEqual([
+      { type: "delta", index: 0, text: "a", tokenIds: [1], logprobs: [lp("a")] },
+      { type: "delta", index: 0, text: "bcd", tokenIds: [2, 3, 4], logprobs: [lp("b"), lp("c"), lp("d")] },
+      { type: "delta", index: 0, text: "e", tokenIds: [5], logprobs: [lp("e")] },
+      { type: "finish", index: 0, finishReason: "stop" },
+    ]);
+  });
+
+  it("with an interval, the end of the stream hands over what has gathered", async () => {
+    const channel = new EventChannel();
+    channel.interval = 4;
+    channel.push([delta(0, "a", 1)]);
+    const reader = channel.drain();
+    expect((await reader.next()).value).toMatchObject({ text: "a" });
+    const pending = reader.next();
+    channel.push([delta(0, "b", 2)]);
+    channel.end();
+    expect((await pending).value).toMatchObject({ text: "b" });
+    expect((await reader.next()).done).toBe(true);
+  });
+
   it("a failure is thrown after what was already buffered", async () => {
     const channel = new EventChannel();
     channel.push([delta(0, "a", 1)]);

@@ -76,3 +76,34 @@ describe.each(flavours)("shared-step greedy = lone greedy (%s)", (_name, session
     expect(fetches.every((f) => JSON.stringify(f) === JSON.stringify(want))).toBe(true);
   });
 });
+
+describe("streamInterval (onnxruntime-web, model_new_kv.onnx)", () => {
+  it("8 requests sharing steps: the same ids as alone, the first delta one token, later ones gathered", async () => {
+    const model = "petrel-mini";
+    const { plain, batched } = await enginePair(
+      model,
+      webSessions(),
+      { maxBatchSize: 8, streamInterval: 4 },
+      "new-kv",
+    );
+    try {
+      const prompts = mixedPrompts(model, 8).map((ids) => ids.slice(0, 20));
+      const params = { temperature: 0, maxTokens: 24, logitBias: { 0: -100, 2: -100 } };
+      const reference: Collected[] = [];
+      for (const ids of prompts) reference.push(await collect(plain.generateFromIds(ids, params)));
+      const got = await Promise.all(prompts.map((ids) => drain(batched.generateFromIds(ids, params))));
+      expect(got.map((o) => o.ids[0])).toEqual(reference.map((o) => o.ids[0]));
+      const sizes = got.map((o) => o.events.flatMap((e) => (e.type === "delta" ? [e.tokenIds.length] : [])));
+      for (const s of sizes) expect(s[0]).toBe(1);
+      // every token goes one by one alone; with 8 rows sharing steps, deliveries gather up to 4
+      expect(
+        reference.every((o) => o.events.every((e) => e.type !== "delta" || e.tokenIds.length === 1)),
+      ).toBe(true);
+      expect(Math.max(...sizes.flat())).toBeGreaterThanOrEqual(3);
+      expect(sizes.flat().length).toBeLessThan(8 * 24 * 0.6);
+    } finally {
+      await plain.dispose();
+      await batched.dispose();
+    }
+  });
+});

@@ -24,12 +24,17 @@ const files = {
 // Once per isolate: ORT's wasm heap (which never shrinks) is paid for once, not per request. Started
 // at isolate start (PETREL_PRELOAD) or by the first request that needs it; a failed load is retried.
 let engine: Promise<Engine> | undefined;
+// streamInterval: in workerd an SSE write costs more CPU than a decode step's share of a token
+// (bench/README.md, concurrency-worker), so streams sharing steps are written every few tokens.
+const batching = { streamInterval: 4 };
 export function bundledEngine(): Promise<Engine> {
   const runtimes = { sessions: workerdSessions(), grammar: workerdGrammar() };
-  engine ??= createEngine({ id: MODEL_ID, files, variant: "new-kv-int8", ...runtimes }).catch((err) => {
-    engine = undefined;
-    throw err;
-  });
+  engine ??= createEngine({ id: MODEL_ID, files, variant: "new-kv-int8", batching, ...runtimes }).catch(
+    (err) => {
+      engine = undefined;
+      throw err;
+    },
+  );
   return engine;
 }
 

@@ -1,7 +1,8 @@
 // The hand-off between the batch scheduler (producer, one for all requests) and one request's
 // async iterator (consumer). The scheduler never waits for a slow reader: events queue here, so
 // one stalled client cannot hold back the decode step of everyone else; what it has not taken yet
-// is merged into one delta.
+// is merged into one delta. With an `interval` above 1 the reader is handed deltas only once that
+// many tokens have gathered (the first delta, a finish and the stream's end go at once).
 import type { GenerateEvent } from "../types.js";
 
 export class EventChannel {
@@ -9,6 +10,12 @@ export class EventChannel {
   private wake: (() => void) | undefined;
   private ended = false;
   private failure: { reason: unknown } | undefined;
+  /** Tokens in the buffered deltas. */
+  private pendingTokens = 0;
+  /** Whether a delta has gone to the reader yet. */
+  private delivered = false;
+  /** Tokens a delivery gathers after the first delta; 1 = every token as it comes (the scheduler sets it). */
+  interval = 1;
 
   /** Nothing buffered for the reader. */
   get empty(): boolean {
@@ -19,9 +26,19 @@ export class EventChannel {
     return this.ended || this.failure !== undefined;
   }
 
+  /** Something the reader should take now: the interval's tokens, a non-delta event, or the end. */
+  get ready(): boolean {
+    if (this.buffered.length === 0) return false;
+    if (this.closed || !this.delivered || this.pendingTokens >= this.interval) return true;
+    return this.buffered.some((event) => event.type !== "delta");
+  }
+
   push(events: Iterable<GenerateEvent>): void {
     if (this.closed) return;
-    for (const event of events) if (!this.mergeIntoLast(event)) this.buffered.push(event);
+    for (const event of events) {
+      if (event.type === "delta") this.pendingTokens += event.tokenIds.length;
+      if (!this.mergeIntoLast(event)) this.buffered.push(event);
+    }
     this.notify();
   }
 
@@ -58,13 +75,17 @@ export class EventChannel {
   }
 
   /**
-   * The reader's side. When nothing is buffered it awaits `refill` (the scheduler passes one that
+   * The reader's side. When nothing is ready it awaits `refill` (the scheduler passes one that
    * runs the next iteration); by default it waits for the next push, end or failure.
    */
   async *drain(refill: () => Promise<void> = () => this.changed()): AsyncGenerator<GenerateEvent> {
     for (;;) {
-      const event = this.buffered.shift();
+      const event = this.ready ? this.buffered.shift() : undefined;
       if (event) {
+        if (event.type === "delta") {
+          this.pendingTokens -= event.tokenIds.length;
+          this.delivered = true;
+        }
         yield event;
         continue;
       }

@@ -20,12 +20,20 @@ export interface BatchingOptions {
   maxKvTokens?: number;
   /** Prompt tokens run per iteration, in chunks, between decode steps; default 32. */
   prefillChunk?: number;
+  /**
+   * Most tokens a stream gathers per delivery while other rows share the steps: with R rows its
+   * reader is handed deltas every min(streamInterval, ⌊R/2⌋) tokens — the first delta, finishes and
+   * ends at once. Fewer, larger deliveries where each costs the host more than a decode step's share
+   * (a Worker's SSE write); default 1 = every token as it comes.
+   */
+  streamInterval?: number;
 }
 
 export class BatchScheduler {
   readonly maxBatchSize: number;
   private readonly maxKvTokens: number;
   private readonly prefillChunk: number;
+  private readonly streamInterval: number;
   private readonly waiting: BatchRequest[] = [];
   private readonly admitted: BatchRequest[] = [];
   private rows: Row[] = [];
@@ -45,6 +53,7 @@ export class BatchScheduler {
     this.maxBatchSize = Math.max(1, options.maxBatchSize ?? 8);
     this.maxKvTokens = options.maxKvTokens ?? this.maxBatchSize * contextLength;
     this.prefillChunk = Math.max(1, options.prefillChunk ?? 32);
+    this.streamInterval = Math.max(1, options.streamInterval ?? 1);
     this.block = runner.empty();
   }
 
@@ -72,9 +81,12 @@ export class BatchScheduler {
         // The iteration gave this reader nothing (queued, prefilling, text held back): let the
         // host's event loop turn before it runs the next one, so other streams' writes are not
         // starved where the session's runs never leave the microtask queue (onnxruntime-web), but
-        // wake at once when iterations run by other readers bring it something.
-        const idle = request.channel.empty && !request.channel.closed;
-        if (idle && request.servedIn !== joined) await Promise.race([nextTurn(), request.channel.changed()]);
+        // wake at once when iterations run by other readers bring it something. A reader gathering
+        // its interval's tokens lets the loop turn after each step it sees.
+        const { channel } = request;
+        if (channel.ready || channel.closed) return;
+        if (!channel.empty) await nextTurn();
+        else if (request.servedIn !== joined) await Promise.race([nextTurn(), channel.changed()]);
       });
     } finally {
       signal?.removeEventListener("abort", onAbort);
@@ -175,8 +187,10 @@ export class BatchScheduler {
       }
     }
     this.removeRows((row) => row.request.cancelled || row.choice.finishReason !== undefined);
+    const interval = Math.max(1, Math.min(this.streamInterval, Math.floor(this.rows.length / 2)));
     for (let i = this.admitted.length - 1; i >= 0; i--) {
       const request = this.admitted[i] as BatchRequest;
+      request.channel.interval = interval;
       if (request.prefillDone && request.finishIfDone()) this.admitted.splice(i, 1);
     }
   }
