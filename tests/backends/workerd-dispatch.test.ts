@@ -1,38 +1,47 @@
 // The same gateway inside real workerd (`wrangler dev`, PETREL_BACKENDS var): streaming through a
 // real Petrel backend server, failover and mid-stream errors against a FAKE upstream, and a client
-// abort reaching the backend's engine through workerd's fetch.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+// abort reaching the backend's engine through workerd's fetch. The backend server runs in the test
+// process with its engine behind a gate (gated-sessions.ts): in the abort test the engine is held
+// after its first steps until the backend has seen the client go, so the cancel never races the
+// engine to the end of its 240 tokens (a disconnect takes up to a second through wrangler dev and
+// workerd; tiny-random on an idle machine is faster).
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import type { RequestRecord } from "../../service/src/http/index.js";
+import { nodeSessions } from "../../service/src/ort/node.js";
+import { type BackendServer, startBackendServer } from "../../service/src/server/backend-server.js";
 import { type RunningWrangler, startWrangler } from "../helpers/wrangler.js";
+import { requestRecords } from "../reliability/helpers.js";
 import { type FakeUpstream, startFakeUpstream } from "./helpers/fake-upstream.js";
-import {
-  longChat,
-  type Proc,
-  postChat,
-  readSse,
-  recordAt,
-  recordsOf,
-  startBackend,
-  stopAll,
-  untilIdle,
-} from "./helpers/processes.js";
+import { gatedSessions } from "./helpers/gated-sessions.js";
+import { longChat, postChat, readSse, untilIdle } from "./helpers/processes.js";
 
-const procs: Proc[] = [];
 let wrangler: RunningWrangler | undefined;
 let stalls: FakeUpstream;
 let healthy: FakeUpstream;
-let backend: Proc;
+let backend: BackendServer;
+const { sessions, gate } = gatedSessions(nodeSessions({ intraOpNumThreads: 1 }));
+/** The backend's request records, by request id. */
+const atBackend = new Map<string, RequestRecord>();
 
 beforeAll(async () => {
   stalls = await startFakeUpstream();
   healthy = await startFakeUpstream();
-  backend = await startBackend();
-  procs.push(backend);
+  backend = await startBackendServer({
+    modelDir: "models/tiny-random",
+    host: "127.0.0.1",
+    port: 0,
+    provider: "cpu",
+    sessions,
+    requestLog: (record) => atBackend.set(record.request_id, record),
+  });
   const config = {
-    timeouts: { connectMs: 2_000, firstTokenMs: 1_000, idleMs: 500, totalMs: 30_000 },
+    timeouts: { connectMs: 2_000, firstTokenMs: 1_000, idleMs: 30_000, totalMs: 30_000 },
     health: { intervalMs: 60_000 },
     models: {
+      // a held engine must not look idle: tiny-random keeps the 30 s idle timeout
       "tiny-random": { backends: [{ url: backend.url, kind: "petrel" }] },
       flaky: {
+        timeouts: { idleMs: 500 },
         backends: [
           { id: "stalls", url: stalls.url, kind: "vllm", weight: 1000 },
           { id: "healthy", url: healthy.url, kind: "vllm", weight: 0.001 },
@@ -43,9 +52,11 @@ beforeAll(async () => {
   wrangler = await startWrangler({ vars: { PETREL_BACKENDS: JSON.stringify(config) } });
 });
 
+afterEach(() => gate.allow(Number.POSITIVE_INFINITY));
 afterAll(async () => {
+  gate.allow(Number.POSITIVE_INFINITY);
   await wrangler?.stop();
-  await stopAll(procs);
+  await backend?.drain(1_000);
   await Promise.all([stalls?.close(), healthy?.close()]);
 });
 
@@ -91,15 +102,26 @@ describe("gateway inside workerd (wrangler dev)", () => {
   });
 
   it("client abort through workerd → the backend stops and frees its slot", async () => {
-    const index = recordsOf(backend).length;
+    const requestId = "workerd-client-abort";
     const abort = new AbortController();
-    const res = await postChat(url(), longChat(), abort.signal);
+    gate.allow(8); // the prefill and 7 decode steps, then the engine waits for the cancel
+    const res = await fetch(`${url()}/v1/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-request-id": requestId },
+      body: JSON.stringify(longChat()),
+      signal: abort.signal,
+    });
     await res.body?.getReader().read(); // streaming has begun
     abort.abort();
+    // the backend's own record, written while its engine was held: only the cancel can end it
+    await expect.poll(() => atBackend.has(requestId), { timeout: 30_000 }).toBe(true);
+    gate.allow(Number.POSITIVE_INFINITY);
+    expect(atBackend.get(requestId)).toMatchObject({ outcome: "cancelled", stream: true });
+    expect(atBackend.get(requestId)?.completion_tokens).toBeLessThan(240);
     await untilIdle(backend.url);
-    // the backend's own record: cancelled, short of the 240 tokens asked for
-    const record = await recordAt(backend, index);
-    expect(record).toMatchObject({ outcome: "cancelled", stream: true });
-    expect(record.completion_tokens).toBeLessThan(240);
+    // the Worker cancelled because its client left, not because the held stream went idle
+    const worker = wrangler as RunningWrangler;
+    await expect.poll(() => requestRecords(worker.log()).has(requestId), { timeout: 30_000 }).toBe(true);
+    expect(requestRecords(worker.log()).get(requestId)).toMatchObject({ outcome: "cancelled" });
   });
 });
