@@ -8,11 +8,11 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { RequestRecord } from "../../service/src/http/index.js";
 import { nodeSessions } from "../../service/src/ort/node.js";
-import { type BackendServer, startBackendServer } from "../../service/src/server/backend-server.js";
+import type { BackendServer } from "../../service/src/server/backend-server.js";
 import { type RunningWrangler, startWrangler } from "../helpers/wrangler.js";
 import { requestRecords } from "../reliability/helpers.js";
 import { type FakeUpstream, startFakeUpstream } from "./helpers/fake-upstream.js";
-import { gatedSessions } from "./helpers/gated-sessions.js";
+import { gatedSessions, startGatedBackend } from "./helpers/gated-sessions.js";
 import { longChat, postChat, readSse, untilIdle } from "./helpers/processes.js";
 
 let wrangler: RunningWrangler | undefined;
@@ -26,14 +26,7 @@ const atBackend = new Map<string, RequestRecord>();
 beforeAll(async () => {
   stalls = await startFakeUpstream();
   healthy = await startFakeUpstream();
-  backend = await startBackendServer({
-    modelDir: "models/tiny-random",
-    host: "127.0.0.1",
-    port: 0,
-    provider: "cpu",
-    sessions,
-    requestLog: (record) => atBackend.set(record.request_id, record),
-  });
+  backend = await startGatedBackend(sessions, atBackend);
   const config = {
     timeouts: { connectMs: 2_000, firstTokenMs: 1_000, idleMs: 30_000, totalMs: 30_000 },
     health: { intervalMs: 60_000 },

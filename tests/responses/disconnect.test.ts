@@ -13,8 +13,8 @@ import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { RequestRecord } from "../../service/src/http/index.js";
 import { nodeSessions } from "../../service/src/ort/node.js";
-import { type BackendServer, startBackendServer } from "../../service/src/server/backend-server.js";
-import { gatedSessions } from "../backends/helpers/gated-sessions.js";
+import type { BackendServer } from "../../service/src/server/backend-server.js";
+import { gatedSessions, startGatedBackend } from "../backends/helpers/gated-sessions.js";
 import { type Proc, startNodeGateway, stopAll } from "../backends/helpers/processes.js";
 import { assertResponseMatchesContract } from "../helpers/contract.js";
 import { type RunningWrangler, startWrangler } from "../helpers/wrangler.js";
@@ -44,14 +44,7 @@ let worker: RunningWrangler;
 const targets: Record<string, Target> = {};
 
 beforeAll(async () => {
-  backend = await startBackendServer({
-    modelDir: "models/tiny-random",
-    host: "127.0.0.1",
-    port: 0,
-    provider: "cpu",
-    sessions,
-    requestLog: (record) => atBackend.set(record.request_id, record),
-  });
+  backend = await startGatedBackend(sessions, atBackend);
   const backends = { models: { "tiny-random": { backends: [{ kind: "petrel", url: backend.url }] } } };
   const dir = mkdtempSync(join(tmpdir(), "petrel-responses-drop-"));
   const keysFile = join(dir, "keys.json");

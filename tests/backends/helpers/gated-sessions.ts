@@ -2,6 +2,8 @@
 // next one waits until the test allows more. Decode steps become countable, and the engine can be
 // held mid-generation while the test does something, with no timing involved.
 import type { SessionFactory } from "../../../service/src/engine/index.js";
+import type { RequestRecord } from "../../../service/src/http/index.js";
+import { type BackendServer, startBackendServer } from "../../../service/src/server/backend-server.js";
 import { interceptRuns } from "../../engine/batching-helpers.js";
 
 export interface Gate {
@@ -44,4 +46,20 @@ export function gatedSessions(inner: SessionFactory): { sessions: SessionFactory
     return session.run(feeds, fetches);
   });
   return { sessions, gate };
+}
+
+/** A real backend server (tiny-random on onnxruntime-node) in the test process, its engine behind
+ * `gate`, its request records gathered by request id. */
+export function startGatedBackend(
+  sessions: SessionFactory,
+  records: Map<string, RequestRecord>,
+): Promise<BackendServer> {
+  return startBackendServer({
+    modelDir: "models/tiny-random",
+    host: "127.0.0.1",
+    port: 0,
+    provider: "cpu",
+    sessions,
+    requestLog: (record) => records.set(record.request_id, record),
+  });
 }
