@@ -28,13 +28,17 @@ let engine: Promise<Engine> | undefined;
 // (bench/README.md, concurrency-worker), so streams sharing steps are written every few tokens.
 const batching = { streamInterval: 4 };
 export function bundledEngine(): Promise<Engine> {
-  const runtimes = { sessions: workerdSessions(), grammar: workerdGrammar() };
-  engine ??= createEngine({ id: MODEL_ID, files, variant: "new-kv-int8", batching, ...runtimes }).catch(
-    (err) => {
-      engine = undefined;
-      throw err;
-    },
-  );
+  engine ??= createEngine({
+    id: MODEL_ID,
+    files,
+    variant: "new-kv-int8",
+    batching,
+    sessions: workerdSessions(),
+    grammar: workerdGrammar(),
+  }).catch((err) => {
+    engine = undefined;
+    throw err;
+  });
   return engine;
 }
 

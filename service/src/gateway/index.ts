@@ -14,6 +14,7 @@ export type { GatewayClock, SetTimer } from "./clock.js";
 export { type BackendKind, type GatewayConfig, GatewayConfigError, parseGatewayConfig } from "./config.js";
 export { createOpenAIUpstream, type FetchLike } from "./openai-upstream.js";
 export type { ByteSource, Transport, UpstreamResponse } from "./transport.js";
+export { DRAIN_LIMIT_BYTES } from "./transport.js";
 export * from "./types.js";
 
 /** A backend's "the prompt does not fit" (the engine's code, or an upstream's 400 wording). */

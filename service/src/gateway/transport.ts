@@ -37,8 +37,8 @@ export type Transport = (url: string, init: UpstreamRequest) => Promise<Upstream
 
 const EMPTY: ByteSource = { read: async () => ({ done: true }), cancel: () => {}, release: () => {} };
 
-/** What release() reads past `[DONE]` before it gives up on the connection and cancels. */
-const DRAIN_LIMIT_BYTES = 64 * 1024;
+/** What release() reads past `[DONE]` before it gives up on the connection and cancels (both transports). */
+export const DRAIN_LIMIT_BYTES = 64 * 1024;
 
 /**
  * A web ReadableStream as a ByteSource. release() reads the body to its end rather than cancelling

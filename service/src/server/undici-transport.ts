@@ -5,12 +5,15 @@
 // AsyncResource per call. The gateway keeps its own timeouts (connect, first token, idle, total), so
 // undici's are off.
 import { Agent, type Dispatcher } from "undici";
-import type { ByteSource, Transport, UpstreamResponse } from "../gateway/index.js";
+import {
+  type ByteSource,
+  DRAIN_LIMIT_BYTES,
+  type Transport,
+  type UpstreamResponse,
+} from "../gateway/index.js";
 
 /** Unread bytes above which undici stops reading the socket until the gateway catches up. */
 const HIGH_WATER_BYTES = 64 * 1024;
-/** After release(), the most of a body's rest read to keep its connection; more aborts it. */
-const DRAIN_LIMIT_BYTES = 64 * 1024;
 
 type Controller = Dispatcher.DispatchController;
 type Headers = Record<string, string | string[] | undefined>;
