@@ -5,6 +5,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
+import { wranglerDevEnv } from "../../scripts/wrangler-dev-env.js";
 
 export interface Proc {
   url: string;
@@ -60,7 +61,7 @@ export async function startNode(options: SpawnOptions): Promise<Proc> {
     cwd: root,
     detached: true,
     stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "1", ...options.env },
+    env: { ...process.env, ...wranglerDevEnv, ...options.env },
   });
   // Keep only the head of the output: request logs would otherwise grow without bound.
   let output = "";

@@ -4,6 +4,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
+import { wranglerDevEnv } from "../../scripts/wrangler-dev-env.js";
 
 export interface RunningWrangler {
   url: string;
@@ -64,7 +65,7 @@ export async function startWrangler(options: WranglerOptions = {}): Promise<Runn
     cwd: root,
     detached: true,
     stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", CI: "1" },
+    env: { ...process.env, ...wranglerDevEnv, CLOUDFLARE_CF_FETCH_ENABLED: "false" },
   });
   const output: string[] = [];
   child.stdout?.on("data", (d: Buffer) => output.push(d.toString()));
