@@ -207,7 +207,8 @@ describe("batching: per-row logits processors", () => {
 describe("batching: admission caps", () => {
   it("maxBatchSize 2: at most 2 rows per decode run, the rest wait and are admitted in arrival order", async () => {
     const recorded = recordingSessions(nodeSessions());
-    const { batched, plain } = await enginePair(model, recorded, { maxBatchSize: 2, prefillChunk: 64 });
+    // a prefill budget above every prompt's length: each prompt is prefilled in one run of its own
+    const { batched, plain } = await enginePair(model, recorded, { maxBatchSize: 2, prefillChunk: 256 });
     await plain.dispose();
     let sawQueue = false;
     const runs = prompts.map((ids) =>

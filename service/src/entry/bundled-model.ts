@@ -26,7 +26,10 @@ const files = {
 let engine: Promise<Engine> | undefined;
 // streamInterval: in workerd an SSE write costs more CPU than a decode step's share of a token
 // (bench/README.md, concurrency-worker), so streams sharing steps are written every few tokens.
-const batching = { streamInterval: 4 };
+// prefillChunk: requests that arrive together are prefilled before the next decode step (8 of the
+// playground's short prompts fit in 128 tokens); a longer prompt holds running streams for at most
+// one 128-token run per step (~10 ms on onnxruntime-web on a 2-core test machine).
+const batching = { streamInterval: 4, prefillChunk: 128 };
 export function bundledEngine(): Promise<Engine> {
   engine ??= createEngine({
     id: MODEL_ID,

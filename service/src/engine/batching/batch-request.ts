@@ -24,8 +24,6 @@ export class BatchRequest {
   prefilled = 0;
   kv: KvSource | undefined;
   cancelled = false;
-  /** The scheduler iteration that last pushed events for this request. */
-  servedIn = 0;
 
   constructor(
     readonly promptIds: readonly number[],

@@ -41,8 +41,6 @@ export class BatchScheduler {
   private columns = 0;
   private packed = true;
   private iteration: Promise<void> | undefined;
-  /** Iterations started so far; the running one's number while one runs. */
-  private iterations = 0;
 
   constructor(
     private readonly runner: BatchRunner,
@@ -75,18 +73,17 @@ export class BatchScheduler {
     this.waiting.push(request);
     try {
       yield* request.channel.drain(async () => {
-        const joined = this.iteration ? this.iterations : this.iterations + 1;
-        // back as soon as this request has events or is cancelled, even mid-iteration
-        await Promise.race([this.pump(), request.channel.changed()]);
-        // The iteration gave this reader nothing (queued, prefilling, text held back): let the
-        // host's event loop turn before it runs the next one, so other streams' writes are not
-        // starved where the session's runs never leave the microtask queue (onnxruntime-web), but
-        // wake at once when iterations run by other readers bring it something. A reader gathering
-        // its interval's tokens lets the loop turn after each step it sees.
         const { channel } = request;
+        // Before it starts an iteration, a reader lets the host's event loop turn once, on a timer of
+        // its own request (on a Worker, a timer set by a request that has ended never fires, so the
+        // shared iteration must not wait on one): onnxruntime-web's runs never leave the microtask
+        // queue, and without the turn a reader that always has events would chain iterations with no
+        // I/O between them, so requests arriving meanwhile would not be read. It wakes at once if an
+        // iteration run by another reader brings it events meanwhile.
+        if (!this.iteration) await Promise.race([nextTurn(), channel.changed()]);
         if (channel.ready || channel.closed) return;
-        if (!channel.empty) await nextTurn();
-        else if (request.servedIn !== joined) await Promise.race([nextTurn(), channel.changed()]);
+        // back as soon as this request has events or is cancelled, even mid-iteration
+        await Promise.race([this.pump(), channel.changed()]);
       });
     } finally {
       signal?.removeEventListener("abort", onAbort);
@@ -117,7 +114,6 @@ export class BatchScheduler {
   }
 
   private async iterate(): Promise<void> {
-    this.iterations++;
     this.sweep();
     this.admit();
     await this.prefill();
@@ -149,13 +145,16 @@ export class BatchScheduler {
     }
   }
 
-  /** Runs up to `prefillChunk` prompt tokens, oldest request first; finished prompts become rows. */
+  /** Runs about `prefillChunk` prompt tokens, oldest request first; finished prompts become rows. */
   private async prefill(): Promise<void> {
     let budget = this.prefillChunk;
     for (const request of [...this.admitted]) {
       if (budget <= 0) return;
       if (request.prefillDone || request.cancelled) continue;
-      const take = Math.min(budget, request.promptIds.length - request.prefilled);
+      // Whole chunks only, so a prompt's chunks start at the same multiples of prefillChunk whoever
+      // else is waiting: its first logits are the same alone or in company (an int8 model's
+      // activation scales are per run). The last chunk of an iteration may overrun the budget.
+      const take = Math.min(this.prefillChunk, request.promptIds.length - request.prefilled);
       budget -= take;
       const ids = request.promptIds.slice(request.prefilled, request.prefilled + take);
       try {
@@ -181,7 +180,6 @@ export class BatchScheduler {
         const events = choice.accept(row.next.id, row.next.logprob, this.contextLength - (row.length + 1));
         if (events.length === 0) continue;
         request.channel.push(events);
-        request.servedIn = this.iterations;
       } catch (error) {
         this.fail(request, error);
       }
