@@ -120,10 +120,6 @@ ARITH_TEMPLATES_ZH_HELD = [("{a} {op} {b} 是多少？", None)]
 FOLLOW_UPS_EN = ["And {word} {b}?", "{Word} {b}?", "Now {verb} {b}.", "And {op} {b}?", "What if you {verb} {b}?",
                  "Then {word} {b}?"]
 FOLLOW_UPS_EN_HELD = ["OK, and {word} {b}?"]
-# Words a follow-up may open with in training ("Great, and plus 3?"), so that a follow-up opened any
-# other way (the held-out "OK, and ...") is still read as one; "OK" itself is never among them.
-FOLLOW_UP_LEADS = ["Good.", "Thanks.", "Great,", "Alright,", "Nice.", "Right,", "Cool,", "Hmm,", "Perfect.", "Got it.",
-                   "Great!", "Thank you.", "Fine,", "Well,", "So,", "Yes,"]
 FOLLOW_UPS_ZH = ["再{op_zh}{b}呢？", "然后{op_zh} {b} 呢？"]
 OP_VERBS = {"+": "add", "-": "subtract"}
 

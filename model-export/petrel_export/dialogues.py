@@ -45,7 +45,7 @@ class Pools:
         """One (question, answer) of a plain skill."""
         h = 1 if held else 0
         if cat == "arithmetic":
-            return S.arithmetic_question(rng, rng.choice(self.arith[h]) if held else S.sample_problem(rng, self.arith[h]))
+            return S.arithmetic_question(rng, rng.choice(self.arith[h]))
         if cat == "dictionary":
             return S.dictionary_question(rng, *rng.choice(self.dictionary[h]))
         return rng.choice(getattr(self, cat)[h])

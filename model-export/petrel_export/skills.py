@@ -32,30 +32,6 @@ def arithmetic_problems() -> Tuple[List[tuple], List[tuple]]:
     return [p for p in problems if hash_pct(f"{p}") >= 8], [p for p in problems if hash_pct(f"{p}") < 8]
 
 
-# How often training draws each operand-length class (one digit or two, for a and for b); drawn
-# uniformly from 0..99, two one-digit operands would be 1% of problems and were never learnt.
-LENGTH_CLASS_WEIGHTS = {(1, 1): 0.12, (1, 2): 0.19, (2, 1): 0.19, (2, 2): 0.5}
-
-
-def _length_class(p: tuple) -> tuple:
-    return (1 if p[0] < 10 else 2, 1 if p[2] < 10 else 2)
-
-
-def sample_problem(rng: random.Random, problems: List[tuple]) -> tuple:
-    """One training problem: an operand-length class by LENGTH_CLASS_WEIGHTS, then a problem in it."""
-    by_class = _by_length_class(tuple(problems))
-    cls = rng.choices(list(LENGTH_CLASS_WEIGHTS), weights=list(LENGTH_CLASS_WEIGHTS.values()))[0]
-    return rng.choice(by_class[cls])
-
-
-@lru_cache(maxsize=4)
-def _by_length_class(problems: tuple) -> dict:
-    out: dict = {cls: [] for cls in LENGTH_CLASS_WEIGHTS}
-    for p in problems:
-        out[_length_class(p)].append(p)
-    return out
-
-
 def arithmetic_result(a: int, op: str, b: int) -> int:
     return a + b if op == "+" else a - b
 
@@ -84,7 +60,7 @@ def arithmetic_answer(a: int, op: str, b: int, zh: bool = False) -> str:
 
 def drill_text(rng: random.Random, problems: List[tuple], n_lines: int) -> str:
     """Worked problems, one per line: the arithmetic source mixed into pretraining (training problems only)."""
-    return "".join(arithmetic_answer(*sample_problem(rng, problems)) + "\n" for _ in range(n_lines))
+    return "".join(arithmetic_answer(*rng.choice(problems)) + "\n" for _ in range(n_lines))
 
 
 def _fill(tmpl: str, a: int, op: str, b: int) -> str:
@@ -111,11 +87,7 @@ def follow_up(rng: random.Random, prev: int, problems: List[tuple], held_phrasin
     _, op, b = rng.choice(candidates)
     zh = rng.random() < 0.15 and not held_phrasing
     pool = C.FOLLOW_UPS_ZH if zh else (C.FOLLOW_UPS_EN_HELD if held_phrasing else C.FOLLOW_UPS_EN)
-    q = _fill(rng.choice(pool), prev, op, b)
-    if not (zh or held_phrasing) and rng.random() < 0.5:
-        lead = rng.choice(C.FOLLOW_UP_LEADS)
-        q = f"{lead} {q[0].lower() + q[1:] if lead.endswith(',') else q}"
-    return q, arithmetic_answer(prev, op, b, zh), (prev, op, b)
+    return _fill(rng.choice(pool), prev, op, b), arithmetic_answer(prev, op, b, zh), (prev, op, b)
 
 
 # ---- question families with fixed answers (knowledge, greetings): held-out cores and wrappers

@@ -64,22 +64,4 @@ WEATHER_CITIES = ["Paris", "London", "Tokyo", "Beijing", "Berlin", "Cairo", "Lim
                   "Madrid", "Rome", "Seoul", "Delhi", "Nairobi", "Boston", "Dublin", "Vienna", "Prague", "Lisbon",
                   "Chicago", "Moscow", "Athens", "Bangkok", "Istanbul", "Mumbai", "Dakar", "Quito", "Hanoi", "Manila"]
 WEATHER_CITIES_HELD = ["Zurich", "Denver", "Havana", "Warsaw", "Osaka"]
-
-
-def made_up_places(n: int = 400, seed: int = 11) -> list:
-    """Pronounceable made-up place names ("Torvala", "Mesk"): training asks for the weather in these as
-    well as in the real cities, so copying the city into the arguments is learnt instead of picking one
-    of 30 names it has seen (a held-out city otherwise came back as a trained one)."""
-    rng = random.Random(seed)
-    onsets, vowels, codas = "b br d f g k l m n p r s st t tr v z".split(), "a e i o u ai".split(), ["", "", "n", "r", "s", "l", "k"]
-    names: list = []
-    while len(names) < n:
-        name = "".join(rng.choice(onsets) + rng.choice(vowels) for _ in range(rng.randint(1, 3))) + rng.choice(codas)
-        name = name.capitalize()
-        if len(name) >= 4 and name not in names and name not in WEATHER_CITIES_HELD:
-            names.append(name)
-    return names
-
-
-WEATHER_PLACES = WEATHER_CITIES + made_up_places()
 CONDITIONS = ["sunny", "cloudy", "rainy", "windy", "snowy", "foggy"]

@@ -51,7 +51,7 @@ def _weather_result(rng: random.Random, city: str, unit: str) -> Tuple[str, str]
 
 
 def weather_case(rng: random.Random, held: bool) -> Tuple[str, List[dict], List[str], str]:
-    cities = T.WEATHER_CITIES_HELD if held else T.WEATHER_PLACES
+    cities = T.WEATHER_CITIES_HELD if held else T.WEATHER_CITIES
     city = rng.choice(cities)
     if not held and rng.random() < 0.15:
         city2 = rng.choice([c for c in cities if c != city])
