@@ -163,10 +163,15 @@ def main() -> None:
     ap.add_argument("--runs", type=Path, default=EXPORT_DIR / "runs")
     ap.add_argument("--device", default=None, help="override the config's device (export a GPU run on CPU)")
     ap.add_argument("--hf-only", action="store_true", help="write only the HF files and golden.json (no ONNX, GGUF)")
+    ap.add_argument("--seed", type=int, default=None,
+                    help="the config's recipe with another seed (initialisation, data order, sampled dialogues, tokenizer"
+                         " sample): how far two runs of one recipe differ")
     args = ap.parse_args()
     cfg = CONFIGS[args.config]
     if args.device:
         cfg = replace(cfg, device=args.device)
+    if args.seed is not None:
+        cfg = replace(cfg, seed=args.seed)
     np.random.seed(cfg.seed)
     random.seed(cfg.seed)
     run(cfg, args.out or EXPORT_DIR.parent / "models" / cfg.model_id, args.runs, args.hf_only)
