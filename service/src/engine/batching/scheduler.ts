@@ -10,7 +10,7 @@ import type { ChoiceDeps, ResolvedParams } from "../choice.js";
 import type { GenerateEvent } from "../types.js";
 import { BatchRequest, type Row } from "./batch-request.js";
 import type { BatchRunner } from "./batch-runner.js";
-import type { KvBlock } from "./kv-pack.js";
+import { DecodeBatch } from "./decode-batch.js";
 import { nextTurn } from "./next-turn.js";
 
 export interface BatchingOptions {
@@ -36,10 +36,7 @@ export class BatchScheduler {
   private readonly streamInterval: number;
   private readonly waiting: BatchRequest[] = [];
   private readonly admitted: BatchRequest[] = [];
-  private rows: Row[] = [];
-  private block: KvBlock;
-  private columns = 0;
-  private packed = true;
+  private readonly batch: DecodeBatch;
   private iteration: Promise<void> | undefined;
 
   constructor(
@@ -52,7 +49,7 @@ export class BatchScheduler {
     this.maxKvTokens = options.maxKvTokens ?? this.maxBatchSize * contextLength;
     this.prefillChunk = Math.max(1, options.prefillChunk ?? 32);
     this.streamInterval = Math.max(1, options.streamInterval ?? 1);
-    this.block = runner.empty();
+    this.batch = new DecodeBatch(runner);
   }
 
   load(): { queued: number; active: number; capacity: number } {
@@ -118,7 +115,7 @@ export class BatchScheduler {
     this.admit();
     await this.prefill();
     this.acceptPending();
-    if (this.rows.length > 0) await this.decode();
+    if (this.batch.rows.length > 0) await this.decode();
   }
 
   /** Drops cancelled requests wherever they are; their rows leave the block at this boundary. */
@@ -127,8 +124,7 @@ export class BatchScheduler {
     for (const list of [this.waiting, this.admitted]) {
       for (let i = list.length - 1; i >= 0; i--) if (gone(list[i] as BatchRequest)) list.splice(i, 1);
     }
-    this.removeRows((row) => gone(row.request));
-    if (this.rows.length === 0) this.block = this.runner.empty();
+    this.batch.remove((row) => gone(row.request));
   }
 
   /** Strict FIFO: the head waits until it fits, and nobody behind it overtakes (no starvation). */
@@ -162,8 +158,7 @@ export class BatchScheduler {
         request.kv = out.kv;
         request.prefilled += take;
         if (request.prefillDone && !request.cancelled) {
-          this.rows.push(...(await request.startRows(out.logits, this.deps)));
-          this.packed = false;
+          this.batch.add(await request.startRows(out.logits, this.deps));
         }
       } catch (error) {
         this.fail(request, error);
@@ -173,7 +168,7 @@ export class BatchScheduler {
 
   /** Every row accepts the token picked last step: events out, finished choices leave. */
   private acceptPending(): void {
-    for (const row of this.rows) {
+    for (const row of this.batch.rows) {
       const { request, choice } = row;
       if (request.cancelled) continue;
       try {
@@ -184,8 +179,8 @@ export class BatchScheduler {
         this.fail(request, error);
       }
     }
-    this.removeRows((row) => row.request.cancelled || row.choice.finishReason !== undefined);
-    const interval = Math.max(1, Math.min(this.streamInterval, Math.floor(this.rows.length / 2)));
+    this.batch.remove((row) => row.request.cancelled || row.choice.finishReason !== undefined);
+    const interval = Math.max(1, Math.min(this.streamInterval, Math.floor(this.batch.rows.length / 2)));
     for (let i = this.admitted.length - 1; i >= 0; i--) {
       const request = this.admitted[i] as BatchRequest;
       request.channel.interval = interval;
@@ -195,26 +190,18 @@ export class BatchScheduler {
 
   /** ONE session run for every active row; a failed batch is retried row by row to find the culprit. */
   private async decode(): Promise<void> {
-    if (!this.packed) this.pack();
-    const rows = this.rows;
-    let out: Awaited<ReturnType<BatchRunner["decode"]>>;
+    const rows = this.batch.rows;
+    let logits: Float32Array[];
     try {
-      out = await this.runner.decode(
-        this.block,
-        this.columns,
-        rows.map((r) => ({ id: r.next.id, length: r.length })),
-      );
+      logits = await this.batch.step();
     } catch (error) {
       if (rows.length === 1) this.fail((rows[0] as Row).request, error);
       else await this.isolate(rows);
       return;
     }
-    this.block = out.block;
-    this.columns = out.columns;
-    for (const row of rows) row.length++;
     if (rows.some((row) => row.choice.needsPrepare)) await this.prepare(rows);
     rows.forEach((row, b) => {
-      this.pick(row, out.logits[b] as Float32Array);
+      this.pick(row, logits[b] as Float32Array);
     });
   }
 
@@ -233,24 +220,15 @@ export class BatchScheduler {
   /** Each row steps alone from its own slice of the block; only rows that fail alone are failed. */
   private async isolate(rows: readonly Row[]): Promise<void> {
     for (const row of rows) {
-      const own = this.runner.pack([this.sourceOf(row)]);
       try {
-        const step = await this.runner.prefillChunk([row.next.id], {
-          block: own.block,
-          batchIndex: 0,
-          columns: own.columns,
-          length: row.length,
-        });
-        row.compact = step.kv;
-        row.length++;
+        const logits = await this.batch.stepAlone(row);
         if (row.choice.needsPrepare) await row.choice.prepare();
-        this.pick(row, step.logits);
+        this.pick(row, logits);
       } catch (error) {
         this.fail(row.request, error);
       }
     }
-    this.packed = false;
-    this.removeRows((row) => row.request.cancelled);
+    this.batch.remove((row) => row.request.cancelled);
   }
 
   private pick(row: Row, logits: Float32Array): void {
@@ -262,38 +240,11 @@ export class BatchScheduler {
     }
   }
 
-  /** Rebuilds the left-padded block from the current rows (after joins or leaves). */
-  private pack(): void {
-    const packed = this.runner.pack(this.rows.map((row) => this.sourceOf(row)));
-    this.block = packed.block;
-    this.columns = packed.columns;
-    this.rows.forEach((row, b) => {
-      row.slot = b;
-      row.compact = undefined;
-    });
-    this.packed = true;
-  }
-
-  private sourceOf(row: Row) {
-    return (
-      row.compact ?? { block: this.block, batchIndex: row.slot, columns: this.columns, length: row.length }
-    );
-  }
-
-  private removeRows(leaves: (row: Row) => boolean): void {
-    const kept = this.rows.filter((row) => !leaves(row));
-    if (kept.length !== this.rows.length) this.packed = false;
-    this.rows = kept;
-  }
-
   /** A fault of the loop itself (not of one request): everyone admitted gets it; the queue goes on. */
   private failAll(error: unknown): void {
     for (const request of this.admitted) request.channel.fail(error);
     this.admitted.length = 0;
-    this.rows = [];
-    this.block = this.runner.empty();
-    this.columns = 0;
-    this.packed = true;
+    this.batch.clear();
   }
 
   private fail(request: BatchRequest, error: unknown): void {
