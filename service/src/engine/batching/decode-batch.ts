@@ -46,7 +46,7 @@ export class DecodeBatch {
     this.block = out.block;
     this.columns = out.columns;
     for (const row of this.rows) row.length++;
-    return out.logits as Float32Array[];
+    return out.logits;
   }
 
   /** One row's step from its own slice of the block (finding the row a failed batch step failed on). */
