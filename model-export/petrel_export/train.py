@@ -1,9 +1,11 @@
 """One training loop for both stages: AdamW, warmup + cosine, periodic eval, resumable checkpoints."""
 from __future__ import annotations
 
+import ctypes
 import json
 import logging
 import math
+import sys
 import time
 from contextlib import nullcontext
 from pathlib import Path
@@ -17,6 +19,22 @@ from .model import LlamaForCausalLM
 
 log = logging.getLogger(__name__)
 Batch = Tuple[torch.Tensor, torch.Tensor]
+
+
+def keep_freed_memory() -> bool:
+    """Tells glibc's malloc to serve every allocation from its heap and to keep freed memory. By default
+    an allocation over its mmap threshold (at most 32 MB) gets fresh pages from the kernel and gives them
+    back when freed, so every training step faults in its activations and gradients again: on this
+    2-core VM that was half of a `cpu` step (1.91 s → 0.96 s per step with it, the same arithmetic).
+    A no-op off glibc. Returns whether it applied."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:
+        return False
+    m_trim_threshold, m_mmap_max = -1, -4  # mallopt parameters from <malloc.h>
+    return bool(libc.mallopt(m_mmap_max, 0)) and bool(libc.mallopt(m_trim_threshold, 2**31 - 1))
 
 
 def lr_at(step: int, cfg: StageConfig) -> float:
