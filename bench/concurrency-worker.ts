@@ -7,8 +7,12 @@
 // repetition; medians over repetitions. Also per token: the CPU of wrangler's own Node process (the
 // local proxy between client and workerd) and of this load generator, which share the machine. And
 // a transport floor: the same requests, same rotation, to a second wrangler dev whose backend is an
-// instant fake upstream — the TTFT that wrangler dev and the app cost at each level with no engine. `summary`: the top level against one stream, aggregate
-// (ratio of medians and median of per-repetition ratios) and TTFT p50. Writes <out>/<name>.json.
+// instant fake upstream — the TTFT that wrangler dev and the app cost at each level with no engine —
+// and a platform floor: the same requests to the minimal Worker of the gateway benchmark behind the
+// same [assets] front (bench/workers/minimal-proxy/wrangler-assets.toml), which returns
+// fetch(upstream): what wrangler dev costs a Worker that does nothing. `summary`: the top level
+// against one stream, aggregate (ratio of medians and median of per-repetition ratios) and TTFT p50.
+// Writes <out>/<name>.json.
 //   npx tsx bench/concurrency-worker.ts [--levels 1,2,4,8] [--reps 5] [--tokens 128] [--out bench/results]
 //     [--name concurrency-worker]
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -107,7 +111,7 @@ async function floorRound(
   );
   const cpuMs = groupCpuMs(floor.pid).workerd - before;
   agent.destroy();
-  if (samples.some((s) => s.status !== 200)) throw new Error("the transport floor's worker failed");
+  if (samples.some((s) => s.status !== 200)) throw new Error("a floor's worker failed");
   return { ttftMs: samples.map((s) => round(s.firstMs)), cpuMsPerRequest: cpuMs / level };
 }
 
@@ -124,22 +128,30 @@ const floor = await startWrangler({
   PETREL_REQUEST_LOG: "off",
   PETREL_BACKENDS: JSON.stringify(floorConfig),
 });
+// The platform floor: a Worker that only returns fetch(upstream), behind the same [assets] front.
+const platform = await startWrangler(
+  { UPSTREAM: upstream.url },
+  "bench/workers/minimal-proxy/wrangler-assets.toml",
+);
 try {
   // warm-up: isolate start, model load, one round at the top level
   const warm = new Agent({ keepAlive: true });
   for (let i = 0; i < 2; i++) await chatOnce(warm, worker.url, body(i), true);
   for (let i = 0; i < 2; i++) await chatOnce(warm, floor.url, body(i), true);
+  for (let i = 0; i < 2; i++) await chatOnce(warm, platform.url, body(i), true);
   warm.destroy();
   await measureRound(worker, Math.max(...levels), -1);
   const rounds = new Map<number, WorkerRound[]>(levels.map((l) => [l, []]));
   const floorTtfts = new Map<number, number[]>(levels.map((l) => [l, []]));
   const floorCpu = new Map<number, number[]>(levels.map((l) => [l, []]));
+  const platformTtfts = new Map<number, number[]>(levels.map((l) => [l, []]));
   for (let rep = 0; rep < reps; rep++) {
     for (const level of rotate(levels, rep)) {
       rounds.get(level)?.push(await measureRound(worker, level, rep));
       const f = await floorRound(floor, level);
       floorTtfts.get(level)?.push(...f.ttftMs);
       floorCpu.get(level)?.push(f.cpuMsPerRequest);
+      platformTtfts.get(level)?.push(...(await floorRound(platform, level)).ttftMs);
     }
     console.error(`rep ${rep + 1}/${reps} done, load ${loadNow()}`);
   }
@@ -151,6 +163,7 @@ try {
       client_cpu_ms_per_token: round(median(rs.map((r) => r.clientCpuMsPerToken)), 3),
       floor_ttft_p50_ms: round(percentile(floorTtfts.get(row.concurrency) ?? [], 50)),
       floor_workerd_cpu_ms_per_request: round(median(floorCpu.get(row.concurrency) ?? []), 1),
+      platform_floor_ttft_p50_ms: round(percentile(platformTtfts.get(row.concurrency) ?? [], 50)),
     };
   });
   const top = topVsOne(rows);
@@ -163,6 +176,8 @@ try {
     model: "models/petrel-mini (onnx/model_new_kv_quantized.onnx, int8, onnxruntime-web WASM, one thread)",
     floor:
       "the same requests to a second wrangler dev whose backend is bench/lib/fake-openai.ts (answers at once)",
+    platformFloor:
+      "the same requests to bench/workers/minimal-proxy (returns fetch(upstream)) behind the same [assets] front, to the same fake upstream",
     maxTokens,
     reps,
     summary: {
@@ -173,6 +188,11 @@ try {
       floor_ttft_p50_ms_top: last?.floor_ttft_p50_ms,
       floor_ttft_p50_ratio: round(
         (last?.floor_ttft_p50_ms ?? Number.NaN) / (first?.floor_ttft_p50_ms ?? Number.NaN),
+      ),
+      platform_floor_ttft_p50_ms_1: first?.platform_floor_ttft_p50_ms,
+      platform_floor_ttft_p50_ms_top: last?.platform_floor_ttft_p50_ms,
+      platform_floor_ttft_p50_ratio: round(
+        (last?.platform_floor_ttft_p50_ms ?? Number.NaN) / (first?.platform_floor_ttft_p50_ms ?? Number.NaN),
       ),
     },
     rows,

@@ -224,6 +224,7 @@ function concurrencyWorker(r) {
     x.stream_tok_s_p50,
     x.server_cpu_ms_per_token,
     x.floor_ttft_p50_ms ?? "—",
+    x.platform_floor_ttft_p50_ms ?? "—",
   ]);
   const t = r.summary;
   const header = [
@@ -234,12 +235,17 @@ function concurrencyWorker(r) {
     "per-stream tok/s p50",
     "workerd CPU ms/token",
     "floor TTFT p50 ms",
+    "platform floor TTFT p50 ms",
   ];
   const floor =
     t.floor_ttft_p50_ms_1 === undefined
       ? ""
       : ` The transport floor (the same requests through a second \`wrangler dev\` to an instant fake upstream, no engine) goes ${t.floor_ttft_p50_ms_1} → ${t.floor_ttft_p50_ms_top} ms (${t.floor_ttft_p50_ratio}×).`;
-  const line = `${t.streams} streams vs 1: aggregate ${t.ratio}× (paired ${t.ratio_paired}×), TTFT p50 ${t.ttft_p50_ratio}× (${t.ttft_p50_ms_1} → ${t.ttft_p50_ms_top} ms).${floor}`;
+  const platform =
+    t.platform_floor_ttft_p50_ms_1 === undefined
+      ? ""
+      : ` The platform floor (a Worker that only returns \`fetch(upstream)\`, behind the same \`[assets]\` front, to the same upstream) goes ${t.platform_floor_ttft_p50_ms_1} → ${t.platform_floor_ttft_p50_ms_top} ms (${t.platform_floor_ttft_p50_ratio}×).`;
+  const line = `${t.streams} streams vs 1: aggregate ${t.ratio}× (paired ${t.ratio_paired}×), TTFT p50 ${t.ttft_p50_ratio}× (${t.ttft_p50_ms_1} → ${t.ttft_p50_ms_top} ms).${floor}${platform}`;
   return `### concurrency-worker (\`wrangler dev\`, ${r.model}; ${r.maxTokens} tokens per stream, ${r.reps} reps)\n\n${table(header, rows)}\n\n${line}\n\n${machine(r.machine)}`;
 }
 
