@@ -1,13 +1,15 @@
 """Writes the model card (README.md) of a trained model directory from the run's numbers.
 
-    /usr/bin/python3 -m petrel_export.model_card --config cpu --summary results/cpu-v3/summary.json \\
-        --eval results/cpu-v3/eval.json --timing results/cpu-v3/timing.json
+    /usr/bin/python3 -m petrel_export.model_card --config cpu --summary results/cpu-v4/summary.json \\
+        --eval results/cpu-v4/eval.json --timing results/cpu-v4/timing.json \\
+        --other-seed 1338=results/cpu-v4-seed1338/eval.json
 """
 from __future__ import annotations
 
 import argparse
 import json
 from pathlib import Path
+from typing import List, Optional, Tuple
 
 from .configs import CONFIGS
 from .dialogues import MIX
@@ -82,6 +84,24 @@ def skills_section(sk: dict) -> str:
     return "\n".join(rows)
 
 
+def seeds_section(seed: int, sk: dict, others: List[Tuple[int, dict]]) -> str:
+    """Greedy held-out accuracy of the shipped run beside other runs of the same recipe (`--seed N`)."""
+    if not others:
+        return ""
+    runs = [(seed, sk)] + others
+    head = "| skill | " + " | ".join(f"seed {n}{' (this model)' if n == seed else ''}" for n, _ in runs) + " |"
+    rows = [head, "|---" * (len(runs) + 1) + "|"]
+    for cat, what in SKILLS:
+        if cat not in sk["greedy"]:
+            continue
+        rows.append(f"| {what} | " + " | ".join(_pct(r["greedy"][cat]) if cat in r["greedy"] else "–" for _, r in runs) + " |")
+    for label, key in (("confusion", "confusion_rate"), ("end of turn", "end_of_turn_rate")):
+        rows.append(f"| {label} | " + " | ".join(f"{r[key]:.1%}" for _, r in runs) + " |")
+    return ("\n\nThe same recipe with other seeds (`--seed N`: initialisation, data order, sampled dialogues, the"
+            " tokenizer's sample), evaluated on the same held-out prompts (greedy): a single run's rows move by"
+            " tens of points between seeds, so read each row with this spread.\n\n" + "\n".join(rows))
+
+
 def summary_section(sk: dict) -> str:
     g = sk["greedy"]
     ood = {k: sum(g[c].get(k, 0) for c in ("ood", "unknown")) for k in ("refused", "n")}
@@ -110,7 +130,8 @@ def timing_text(timing: dict) -> str:
             f" while it ran; commit {timing['commit']}.")
 
 
-def render_card(cfg_name: str, summary: dict, ev: dict, stats: dict, timing: dict) -> str:
+def render_card(cfg_name: str, summary: dict, ev: dict, stats: dict, timing: dict,
+                others: Optional[List[Tuple[int, dict]]] = None) -> str:
     cfg = CONFIGS[cfg_name]
     m = summary["model"]
     p, s = cfg.pretrain, cfg.sft
@@ -177,7 +198,7 @@ at the last step), so the same seed gives the same model on a busy or an idle ma
 | SFT (loss on assistant turns, tool calls and `<|im_end|>`; {s.corpus_rows} rows of every {s.batch_size} are corpus text with loss on every token) | {summary['sft_steps']} | {s.batch_size} × {s.seq_len or m['block_size']} | {summary['sft_tokens'] / 1e6:.2f} M | {s.lr:g} | {summary['sft_seconds'] / 60:.1f} min |
 
 AdamW (β 0.9/0.95, weight decay {p.weight_decay} in pretraining, 0 in SFT), gradient clip 1.0, fp32,
-{cfg.threads} threads.{passes} Training took {minutes:.0f} minutes (the stages' wall times).{timing_text(timing)} The `gpu` config (8 × 512, vocab 8192, bf16
+{cfg.threads} thread{"s" if cfg.threads != 1 else ""}.{passes} Training took {minutes:.0f} minutes (the stages' wall times).{timing_text(timing)} The `gpu` config (8 × 512, vocab 8192, bf16
 autocast) runs the same code; `model-export/gpu/run.sh` is the script for a GPU host.
 
 ## Results
@@ -196,7 +217,7 @@ greedy, and sampled at temperature 0.7 with seeds 0–4 on up to 40 prompts per 
 
 {skills_section(sk)}
 
-{summary_section(sk)}
+{summary_section(sk)}{seeds_section(cfg.seed, sk, others or [])}
 
 Export parity:
 
@@ -227,6 +248,8 @@ def main() -> None:
     ap.add_argument("--eval", type=Path, required=True, help="evaluate.py's JSON")
     ap.add_argument("--summary", type=Path, required=True, help="the pipeline's runs/<config>/summary.json")
     ap.add_argument("--timing", type=Path, default=None, help="the recipe's measured time and load (JSON)")
+    ap.add_argument("--other-seed", action="append", default=[], metavar="SEED=EVAL_JSON",
+                    help="evaluate.py's JSON of the same recipe run with another --seed (repeatable)")
     ap.add_argument("--out", type=Path, default=None)
     args = ap.parse_args()
     cfg = CONFIGS[args.config]
@@ -235,7 +258,8 @@ def main() -> None:
     ev = json.loads(args.eval.read_text())
     out = args.out or EXPORT_DIR.parent / "models" / cfg.model_id / "README.md"
     timing = json.loads(args.timing.read_text()) if args.timing else {}
-    out.write_text(render_card(cfg.name, summary, ev, stats, timing), encoding="utf-8")
+    others = [(int(n), json.loads(Path(p).read_text())["skills"]) for n, p in (o.split("=", 1) for o in args.other_seed)]
+    out.write_text(render_card(cfg.name, summary, ev, stats, timing, others), encoding="utf-8")
 
 
 if __name__ == "__main__":
