@@ -11,6 +11,8 @@ import { type Collected, collect } from "./helpers.js";
 const model = "petrel-mini";
 const prompts = mixedPrompts(model, 6);
 const greedy = (maxTokens: number) => ({ temperature: 0, maxTokens });
+/** Greedy with the end ids banned: exactly maxTokens (or up to the context), whatever the model would say. */
+const endless = (maxTokens?: number) => ({ temperature: 0, maxTokens, logitBias: { 0: -100, 2: -100 } });
 
 /** Real onnxruntime-node, but a run whose input_ids hold `poison` throws (a fault a real model can't be made to raise mid-decode). */
 function poisonedSessions(poison: number): SessionFactory {
@@ -115,9 +117,9 @@ describe("batching: cancellation, errors, sampling, admission", () => {
   it("a row that runs into the context limit ends with length there, beside shorter rows", async () => {
     const long = mixedPrompts(model, 9)[8] as number[]; // 150 tokens
     const context = batched.arch.contextLength;
-    const want = await collect(plain.generateFromIds(long, { temperature: 0, logitBias: { 2: -100 } }));
+    const want = await collect(plain.generateFromIds(long, endless()));
     const [got] = await Promise.all([
-      drain(batched.generateFromIds(long, { temperature: 0, logitBias: { 2: -100 } })),
+      drain(batched.generateFromIds(long, endless())),
       drain(batched.generateFromIds(prompts[3] as number[], greedy(30))),
     ]);
     expect(got.ids[0]).toEqual(want.ids[0]);
@@ -237,7 +239,7 @@ describe("batching: admission caps", () => {
     await plain.dispose();
     const long = mixedPrompts(model, 9)[8] as number[]; // 150 tokens → 10 chunks
     let late: Promise<unknown> | undefined;
-    await drain(batched.generateFromIds(prompts[1] as number[], greedy(60)), (n) => {
+    await drain(batched.generateFromIds(prompts[1] as number[], endless(60)), (n) => {
       if (n === 1) late = drain(batched.generateFromIds(long, greedy(4)));
     });
     await late;
