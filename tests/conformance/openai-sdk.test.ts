@@ -134,8 +134,13 @@ describe("official openai SDK against wrangler dev", () => {
     const controller = new AbortController();
     // Plain client: an aborted body cannot be validated afterwards.
     const plain = new OpenAI({ baseURL: `${worker.url}/v1`, apiKey: "sk-local", maxRetries: 0 });
+    // The end ids banned: the answer runs to max_tokens whatever the model would say, so the abort
+    // lands while the Worker is still generating.
     const { data: stream, request_id } = await plain.chat.completions
-      .create({ model: MODEL, messages, max_tokens: 200, stream: true }, { signal: controller.signal })
+      .create(
+        { model: MODEL, messages, max_tokens: 200, stream: true, logit_bias: { "0": -100, "2": -100 } },
+        { signal: controller.signal },
+      )
       .withResponse();
     let received = 0;
     // openai-node ends the iteration quietly when its own signal aborts the body.
