@@ -225,7 +225,14 @@ describe("playground page (real Chromium, real wrangler dev)", () => {
     await page.getByLabel("Message").fill("Hello from a phone");
     await page.getByRole("button", { name: "Send" }).tap();
     await expect.poll(() => lastAssistant(page).getAttribute("data-state"), { timeout: 30_000 }).toBe("done");
-    // Escape stops the next answer wherever it is (before its first byte or mid-stream).
+    // Escape stops the next answer wherever it is (before its first byte or mid-stream). Whatever
+    // model is shipped, that answer must outlast the key press: its EOS ids are forbidden, so it runs
+    // to max tokens (the response streams untouched).
+    await page.route("**/v1/chat/completions", async (route) => {
+      const body = JSON.parse(route.request().postData() ?? "{}");
+      body.logit_bias = Object.fromEntries(eosIds.map((id) => [id, -100]));
+      await route.continue({ postData: JSON.stringify(body) });
+    });
     await page.getByLabel("Message").fill("Another one");
     await page.getByLabel("Message").press("Enter");
     await page.keyboard.press("Escape");
