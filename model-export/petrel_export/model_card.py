@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
-from typing import List, Optional, Tuple
+from typing import Sequence, Tuple
 
 from .configs import CONFIGS
 from .dialogues import MIX
@@ -85,11 +85,11 @@ def skills_section(sk: dict) -> str:
     return "\n".join(rows)
 
 
-def seeds_section(seed: int, sk: dict, others: List[Tuple[int, dict]]) -> str:
+def seeds_section(seed: int, sk: dict, others: Sequence[Tuple[int, dict]]) -> str:
     """Greedy held-out accuracy of the shipped run beside other runs of the same recipe (`--seed N`)."""
     if not others:
         return ""
-    runs = [(seed, sk)] + others
+    runs = [(seed, sk), *others]
     head = "| skill | " + " | ".join(f"seed {n}{' (this model)' if n == seed else ''}" for n, _ in runs) + " |"
     rows = [head, "|---" * (len(runs) + 1) + "|"]
     for cat, what in SKILLS:
@@ -132,7 +132,7 @@ def timing_text(timing: dict) -> str:
 
 
 def render_card(cfg_name: str, summary: dict, ev: dict, stats: dict, timing: dict,
-                others: Optional[List[Tuple[int, dict]]] = None) -> str:
+                others: Sequence[Tuple[int, dict]] = ()) -> str:
     cfg = CONFIGS[cfg_name]
     m = summary["model"]
     p, s = cfg.pretrain, cfg.sft
@@ -218,7 +218,7 @@ greedy, and sampled at temperature 0.7 with seeds 0–4 on up to 40 prompts per 
 
 {skills_section(sk)}
 
-{summary_section(sk)}{seeds_section(cfg.seed, sk, others or [])}
+{summary_section(sk)}{seeds_section(cfg.seed, sk, others)}
 
 Export parity:
 

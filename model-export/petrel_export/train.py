@@ -25,7 +25,7 @@ def keep_freed_memory() -> bool:
     """Tells glibc's malloc to serve every allocation from its heap and to keep freed memory. By default
     an allocation over its mmap threshold (at most 32 MB) gets fresh pages from the kernel and gives them
     back when freed, so every training step faults in its activations and gradients again: on this
-    2-core VM that was half of a `cpu` step (1.91 s → 0.96 s per step with it, the same arithmetic).
+    2-core VM that was half of a `cpu` step (1.78 s → 0.83 s per step at 2 threads with it, the same arithmetic).
     A no-op off glibc. Returns whether it applied."""
     if not sys.platform.startswith("linux"):
         return False

@@ -170,7 +170,7 @@ describe("batching on onnxruntime-web (runs that never leave the microtask queue
     const order: string[] = [];
     await Promise.all(
       mixedPrompts(model, 8).map((ids, i) =>
-        drain(batched.generateFromIds(ids, { ...greedy(24), logitBias: { 0: -100, 2: -100 } }), (n) => {
+        drain(batched.generateFromIds(ids, endless(24)), (n) => {
           if (n === 1) order.push(`first ${i}`);
         }).then(() => order.push(`end ${i}`)),
       ),
