@@ -3,7 +3,9 @@
 // onnxruntime-web with the shipped int8 new-KV petrel-mini, one isolate, open mode via .env),
 // greedy, EOS and BOS banned so every stream decodes exactly --tokens. Per level: aggregate tokens/s
 // (all completion tokens ÷ the round's wall time), TTFT p50/p99 pooled over every stream of every
-// repetition, per-stream decode tokens/s, workerd's own CPU per token. Levels rotate within each
+// repetition, per-stream decode tokens/s, workerd's own CPU per token, and the Worker's own time to
+// each first token (its Server-Timing `queue`: from the request entering the app to the engine's
+// first token, on the isolate's clock, without wrangler's proxy on either side). Levels rotate within each
 // repetition; medians over repetitions. Also per token: the CPU of wrangler's own Node process (the
 // local proxy between client and workerd) and of this load generator, which share the machine. And
 // a transport floor: the same requests, same rotation, to a second wrangler dev whose backend is an
@@ -73,6 +75,11 @@ interface WorkerRound extends Round {
   wranglerCpuMsPerToken: number;
   /** this load generator's CPU per token (it shares the machine) */
   clientCpuMsPerToken: number;
+  /**
+   * The Worker's own time to each stream's first token, as its clock saw it: Server-Timing `queue`
+   * (from the request entering the app until the engine's first token, when the headers are sent).
+   */
+  workerTtftMs: number[];
 }
 
 async function measureRound(worker: Proc, level: number, rep: number): Promise<WorkerRound> {
@@ -93,6 +100,7 @@ async function measureRound(worker: Proc, level: number, rep: number): Promise<W
     serverCpuMsPerToken: round((cpu.workerd - cpuBefore.workerd) / r.tokens, 3),
     wranglerCpuMsPerToken: round((cpu.wrangler - cpuBefore.wrangler) / r.tokens, 3),
     clientCpuMsPerToken: round((client.user + client.system) / 1000 / r.tokens, 3),
+    workerTtftMs: samples.map((s) => s.serverTiming.queue ?? Number.NaN),
   };
 }
 
@@ -161,6 +169,12 @@ try {
       ...row,
       wrangler_cpu_ms_per_token: round(median(rs.map((r) => r.wranglerCpuMsPerToken)), 3),
       client_cpu_ms_per_token: round(median(rs.map((r) => r.clientCpuMsPerToken)), 3),
+      worker_ttft_p50_ms: round(
+        percentile(
+          rs.flatMap((r) => r.workerTtftMs),
+          50,
+        ),
+      ),
       floor_ttft_p50_ms: round(percentile(floorTtfts.get(row.concurrency) ?? [], 50)),
       floor_workerd_cpu_ms_per_request: round(median(floorCpu.get(row.concurrency) ?? []), 1),
       platform_floor_ttft_p50_ms: round(percentile(platformTtfts.get(row.concurrency) ?? [], 50)),
@@ -184,6 +198,11 @@ try {
       ...top,
       ttft_p50_ms_1: ttft1,
       ttft_p50_ratio: round(top.ttft_p50_ms_top / ttft1),
+      worker_ttft_p50_ms_1: first?.worker_ttft_p50_ms,
+      worker_ttft_p50_ms_top: last?.worker_ttft_p50_ms,
+      worker_ttft_p50_ratio: round(
+        (last?.worker_ttft_p50_ms ?? Number.NaN) / (first?.worker_ttft_p50_ms ?? Number.NaN),
+      ),
       floor_ttft_p50_ms_1: first?.floor_ttft_p50_ms,
       floor_ttft_p50_ms_top: last?.floor_ttft_p50_ms,
       floor_ttft_p50_ratio: round(

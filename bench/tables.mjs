@@ -221,6 +221,7 @@ function concurrencyWorker(r) {
     x.aggregate_tok_s,
     `${x.scaling_vs_1}×`,
     `${x.ttft_p50_ms} / ${x.ttft_p99_ms}`,
+    x.worker_ttft_p50_ms ?? "—",
     x.stream_tok_s_p50,
     x.server_cpu_ms_per_token,
     x.floor_ttft_p50_ms ?? "—",
@@ -232,6 +233,7 @@ function concurrencyWorker(r) {
     "aggregate tok/s",
     "vs 1",
     "TTFT p50 / p99 ms",
+    "Worker's own TTFT p50 ms",
     "per-stream tok/s p50",
     "workerd CPU ms/token",
     "floor TTFT p50 ms",
@@ -245,7 +247,11 @@ function concurrencyWorker(r) {
     t.platform_floor_ttft_p50_ms_1 === undefined
       ? ""
       : ` The platform floor (a Worker that only returns \`fetch(upstream)\`, behind the same \`[assets]\` front, to the same upstream) goes ${t.platform_floor_ttft_p50_ms_1} → ${t.platform_floor_ttft_p50_ms_top} ms (${t.platform_floor_ttft_p50_ratio}×).`;
-  const line = `${t.streams} streams vs 1: aggregate ${t.ratio}× (paired ${t.ratio_paired}×), TTFT p50 ${t.ttft_p50_ratio}× (${t.ttft_p50_ms_1} → ${t.ttft_p50_ms_top} ms).${floor}${platform}`;
+  const own =
+    t.worker_ttft_p50_ms_1 === undefined
+      ? ""
+      : ` The Worker's own time to first token (Server-Timing \`queue\`, on the isolate's clock) goes ${t.worker_ttft_p50_ms_1} → ${t.worker_ttft_p50_ms_top} ms (${t.worker_ttft_p50_ratio}×).`;
+  const line = `${t.streams} streams vs 1: aggregate ${t.ratio}× (paired ${t.ratio_paired}×), TTFT p50 ${t.ttft_p50_ratio}× (${t.ttft_p50_ms_1} → ${t.ttft_p50_ms_top} ms).${own}${floor}${platform}`;
   return `### concurrency-worker (\`wrangler dev\`, ${r.model}; ${r.maxTokens} tokens per stream, ${r.reps} reps)\n\n${table(header, rows)}\n\n${line}\n\n${machine(r.machine)}`;
 }
 

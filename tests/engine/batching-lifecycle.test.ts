@@ -253,6 +253,36 @@ describe("batching: admission caps", () => {
       if (kinds[i] === "chunk") expect(kinds.slice(i + 1, i + 3)).toContain("step");
   });
 
+  // onnxruntime-web's runs never leave the microtask queue: its readers must still get each first
+  // token before the next prompt's run, so a Worker writes each response as soon as it can.
+  it.each([
+    ["node", nodeSessions()],
+    ["web", webSessions()],
+  ] as const)(
+    "requests that arrive together get each first token as soon as their own prompt is read (%s)",
+    async (_name, sessions) => {
+      const recorded = recordingSessions(sessions);
+      const { batched, plain } = await enginePair(model, recorded, { maxBatchSize: 8, prefillChunk: 32 });
+      await plain.dispose();
+      const together = prompts.slice(1, 4); // 3, 9 and 17 tokens: one budget of 32, no decode step between
+      const seen: { prefills: number; steps: number }[] = [];
+      const count = () => ({
+        prefills: recorded.shapes.filter(([, seq]) => seq > 1).length,
+        steps: recorded.shapes.filter(([, seq]) => seq === 1).length,
+      });
+      await Promise.all(
+        together.map((ids, i) =>
+          drain(batched.generateFromIds(ids, greedy(4)), (n) => {
+            if (n === 1) seen[i] = count();
+          }),
+        ),
+      );
+      await batched.dispose();
+      // the k-th prompt's first token reaches its reader after k + 1 prompt runs and no decode step
+      expect(seen).toEqual(together.map((_, k) => ({ prefills: k + 1, steps: 0 })));
+    },
+  );
+
   it("maxKvTokens: a request that would overflow the KV budget waits for room", async () => {
     const recorded = recordingSessions(nodeSessions());
     // each request reserves prompt + 12 positions; the budget admits only the first two of these

@@ -10,6 +10,8 @@ export interface Row {
   /** Valid cached positions; the pending token goes to this position. */
   length: number;
   next: { id: number; logprob?: TokenLogprob };
+  /** `next` was picked and not yet accepted (sent); the row decodes only once it has been. */
+  pending: boolean;
   /** Set while the row's cache is outside the packed block (just prefilled, or isolated). */
   compact?: KvSource;
   /** Row index in the packed block when `compact` is unset. */
@@ -51,7 +53,15 @@ export class BatchRequest {
       const own = index === this.params.n - 1 ? logits : logits.slice();
       if (choice.needsPrepare) await choice.prepare();
       const next = choice.pick(own);
-      this.rows.push({ request: this, choice, length: this.promptIds.length, next, compact: kv, slot: -1 });
+      this.rows.push({
+        request: this,
+        choice,
+        length: this.promptIds.length,
+        next,
+        pending: true,
+        compact: kv,
+        slot: -1,
+      });
     }
     this.kv = undefined;
     return this.rows;

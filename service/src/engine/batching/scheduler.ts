@@ -1,7 +1,9 @@
 // Iteration-level (continuous) batching: one scheduler serves every request of an engine. Each
-// iteration admits waiting requests in arrival order (within the row and KV caps), runs a budget
-// of prompt tokens as prefill chunks, lets every row accept its pending token, then runs ONE
-// decode step over all active rows. Requests join and leave only at these step boundaries.
+// iteration admits waiting requests in arrival order (within the row and KV caps), runs one prompt
+// chunk, lets every row accept its pending token, then runs ONE decode step over all active rows —
+// unless the chunk finished a prompt or more prompts are waiting, and the prefill budget between
+// two decode steps is not spent: then the iteration ends there, so a first token is sent before
+// anything else runs. Requests join and leave only at these step boundaries.
 //
 // There is no background loop: a reader that finds its stream empty runs the next iteration (or
 // waits for the one running), so steps happen while someone is waiting for them, inside that
@@ -18,7 +20,7 @@ export interface BatchingOptions {
   maxBatchSize?: number;
   /** Cap on KV positions reserved by admitted requests, Σ n·(prompt + max_tokens); default 8 contexts. */
   maxKvTokens?: number;
-  /** Prompt tokens run per iteration, in chunks, between decode steps; default 32. */
+  /** Prompt tokens read between two decode steps, in chunks of this size; default 32. */
   prefillChunk?: number;
   /**
    * Most tokens a stream gathers per delivery while other rows share the steps: with R rows its
@@ -38,6 +40,8 @@ export class BatchScheduler {
   private readonly admitted: BatchRequest[] = [];
   private readonly batch: DecodeBatch;
   private iteration: Promise<void> | undefined;
+  /** Prompt tokens still allowed before the next decode step (prefillChunk after every step). */
+  private budget: number;
 
   constructor(
     private readonly runner: BatchRunner,
@@ -50,6 +54,7 @@ export class BatchScheduler {
     this.prefillChunk = Math.max(1, options.prefillChunk ?? 32);
     this.streamInterval = Math.max(1, options.streamInterval ?? 1);
     this.batch = new DecodeBatch(runner);
+    this.budget = this.prefillChunk;
   }
 
   load(): { queued: number; active: number; capacity: number } {
@@ -113,8 +118,12 @@ export class BatchScheduler {
   private async iterate(): Promise<void> {
     this.sweep();
     this.admit();
-    await this.prefill();
+    const started = await this.prefill();
     this.acceptPending();
+    // A first token just accepted, or prompts still waiting, and budget left: end here, so the first
+    // token is written (readers turn the event loop before the next iteration) before the next run.
+    if (this.budget > 0 && (started || this.nextToPrefill())) return;
+    this.budget = this.prefillChunk;
     if (this.batch.rows.length > 0) await this.decode();
   }
 
@@ -141,36 +150,44 @@ export class BatchScheduler {
     }
   }
 
-  /** Runs about `prefillChunk` prompt tokens, oldest request first; finished prompts become rows. */
-  private async prefill(): Promise<void> {
-    let budget = this.prefillChunk;
-    for (const request of [...this.admitted]) {
-      if (budget <= 0) return;
-      if (request.prefillDone || request.cancelled) continue;
-      // Whole chunks only, so a prompt's chunks start at the same multiples of prefillChunk whoever
-      // else is waiting: its first logits are the same alone or in company (an int8 model's
-      // activation scales are per run). The last chunk of an iteration may overrun the budget.
-      const take = Math.min(this.prefillChunk, request.promptIds.length - request.prefilled);
-      budget -= take;
-      const ids = request.promptIds.slice(request.prefilled, request.prefilled + take);
-      try {
-        const out = await this.runner.prefillChunk(ids, request.kv);
-        request.kv = out.kv;
-        request.prefilled += take;
-        if (request.prefillDone && !request.cancelled) {
-          this.batch.add(await request.startRows(out.logits, this.deps));
-        }
-      } catch (error) {
-        this.fail(request, error);
-      }
-    }
+  /** The oldest admitted request whose prompt is not read yet. */
+  private nextToPrefill(): BatchRequest | undefined {
+    return this.admitted.find((r) => !r.prefillDone && !r.cancelled);
   }
 
-  /** Every row accepts the token picked last step: events out, finished choices leave. */
+  /**
+   * Runs one chunk of the oldest unread prompt, if the budget between two decode steps allows; a
+   * finished prompt becomes rows. Whole chunks only, so a prompt's chunks start at the same
+   * multiples of prefillChunk whoever else is waiting: its first logits are the same alone or in
+   * company (an int8 model's activation scales are per run). The last chunk may overrun the budget.
+   * Returns whether a prompt was finished (its rows started).
+   */
+  private async prefill(): Promise<boolean> {
+    const request = this.nextToPrefill();
+    if (!request || this.budget <= 0) return false;
+    const take = Math.min(this.prefillChunk, request.promptIds.length - request.prefilled);
+    this.budget -= take;
+    const ids = request.promptIds.slice(request.prefilled, request.prefilled + take);
+    try {
+      const out = await this.runner.prefillChunk(ids, request.kv);
+      request.kv = out.kv;
+      request.prefilled += take;
+      if (request.prefillDone && !request.cancelled) {
+        this.batch.add(await request.startRows(out.logits, this.deps));
+        return true;
+      }
+    } catch (error) {
+      this.fail(request, error);
+    }
+    return false;
+  }
+
+  /** Every row accepts the token picked since it last did: events out, finished choices leave. */
   private acceptPending(): void {
     for (const row of this.batch.rows) {
       const { request, choice } = row;
-      if (request.cancelled) continue;
+      if (request.cancelled || !row.pending) continue;
+      row.pending = false;
       try {
         const events = choice.accept(row.next.id, row.next.logprob, this.contextLength - (row.length + 1));
         if (events.length === 0) continue;
@@ -235,6 +252,7 @@ export class BatchScheduler {
     if (row.request.cancelled) return;
     try {
       row.next = row.choice.pick(logits);
+      row.pending = true;
     } catch (error) {
       this.fail(row.request, error);
     }
