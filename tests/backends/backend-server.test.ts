@@ -62,9 +62,7 @@ describe("petrel backend server (real process)", () => {
     await pending;
     await untilIdle(backend.url);
     const record = await recordAt(backend, index);
-    // (recorded as a 499 "invalid" today, where docs/observability.md says "cancelled")
-    expect(record).toMatchObject({ stream: false });
-    expect(record.outcome).not.toBe("ok");
+    expect(record).toMatchObject({ stream: false, outcome: "cancelled" });
     expect(record.completion_tokens ?? 0).toBeLessThan(240);
   });
 
@@ -137,8 +135,8 @@ describe("petrel backend server in the test process, engine held between steps b
       await engineIdle();
       const record = records.at(-1);
       expect(record?.stream).toBe(stream);
-      // a stream is "cancelled"; a non-stream request is recorded as a 499 "invalid" today
-      expect(record?.outcome).toBe(stream ? "cancelled" : "invalid");
+      // the client left: a stream and a non-stream request (a 499, never sent) alike
+      expect(record?.outcome).toBe("cancelled");
       expect(gate.runs - runsAtAbort).toBeLessThanOrEqual(1);
       expect(server.engine.load()).toMatchObject({ active: 0, queued: 0 });
     },

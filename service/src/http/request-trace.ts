@@ -116,10 +116,14 @@ export class RequestTrace {
     this.totalMs = this.elapsed();
   }
 
-  /** A non-streamed response: its status decides unless the stream already said otherwise. */
+  /**
+   * A non-streamed response: its status decides unless the stream already said otherwise. 499 is
+   * the client gone before an answer (protocol/errors.ts clientClosed): cancelled, as a left stream is.
+   */
   settleFromStatus(status: number) {
     this.totalMs = this.elapsed();
-    if (status >= 500) this.outcome = "error";
+    if (status === 499) this.outcome = "cancelled";
+    else if (status >= 500) this.outcome = "error";
     else if (status >= 400) this.outcome = "invalid";
     else this.outcome ??= "ok";
   }
