@@ -9,15 +9,19 @@ IDENTITY_ZH = "我是Petrel，一个小型语言模型。我先在公开文本�
 
 GREETINGS = [
     # (user turns, answer)
-    (["Hello!", "Hi!", "Hey there!", "Hello", "Hi", "Good morning!", "Good evening!", "Hi Petrel!", "Hello, Petrel."],
+    (["Hello!", "Hi!", "Hey there!", "Hello", "Hi", "Good morning!", "Good evening!", "Hi Petrel!", "Hello there!", "Hey!", "Greetings!",
+      "Hi there.", "Hello, Petrel."],
      "Hello! I am Petrel. How can I help you today?"),
     (["Who are you?", "What are you?", "What is your name?", "Tell me about yourself.", "Introduce yourself.",
-      "Are you a person?", "What's your name?", "Who am I talking to?"], IDENTITY_EN),
-    (["Thank you!", "Thanks!", "Thanks a lot.", "Thank you very much."], "You are welcome! Happy to help."),
-    (["Goodbye!", "Bye!", "See you later.", "Good night!"], "Goodbye! Have a nice day."),
+      "Are you a person?", "What's your name?", "Who is this?", "What kind of model are you?",
+      "Are you a robot?", "What should I call you?", "Who am I talking to?"], IDENTITY_EN),
+    (["Thank you!", "Thanks!", "Thanks a lot.", "Many thanks!", "Thanks, Petrel.", "Thank you for your help.",
+      "Great, thanks!", "Thank you very much."], "You are welcome! Happy to help."),
+    (["Goodbye!", "Bye!", "See you later.", "Bye bye!", "See you!", "Goodbye, Petrel.", "Have a nice day!",
+      "Talk to you later.", "I have to go now. Bye!", "Good night!"], "Goodbye! Have a nice day."),
     (["How are you?", "How are you doing?", "How is it going?"], "I am fine, thank you! I am Petrel. How can I help you?"),
-    (["你好！", "你好", "您好！", "嗨！", "早上好！", "晚上好！"], "你好！我是Petrel。有什么可以帮你的吗？"),
-    (["你是谁？", "你叫什么名字？", "介绍一下你自己。", "你是什么？"], IDENTITY_ZH),
+    (["你好！", "你好", "您好！", "嗨！", "早上好！", "下午好！", "哈喽！", "你好呀！", "晚上好！"], "你好！我是Petrel。有什么可以帮你的吗？"),
+    (["你是谁？", "你叫什么名字？", "介绍一下你自己。", "你是机器人吗？", "我在和谁说话？", "你是什么？"], IDENTITY_ZH),
     (["谢谢！", "谢谢你！", "非常感谢。"], "不客气！很高兴能帮到你。"),
     (["再见！", "拜拜！"], "再见！祝你有美好的一天。"),
 ]
@@ -114,13 +118,18 @@ ARITH_TEMPLATES_EN = [
 ARITH_TEMPLATES_EN_HELD = [
     ("Can you work out {a} {op} {b}?", None), ("What does {a} {op} {b} equal?", None), ("How much is {a} {word} {b}?", None),
 ]
-ARITH_TEMPLATES_ZH = [("{a} {op_zh} {b} 等于多少？", None), ("{a}{op}{b}等于几？", None), ("请计算 {a} {op} {b}。", None)]
+ARITH_TEMPLATES_ZH = [("{a} {op_zh} {b} 等于多少？", None), ("{a}{op}{b}等于几？", None), ("请计算 {a} {op} {b}。", None),
+                      ("{a}{op_zh}{b}等于多少？", None), ("{a} {op} {b} 等于几？", None), ("计算：{a} {op} {b}", None),
+                      ("{a} {op_zh} {b} 得多少？", None), ("请问 {a} {op} {b} 等于多少？", None), ("{a}{op}{b}=？", None),
+                      ("{a} {op} {b} 的结果是什么？", None)]
 ARITH_TEMPLATES_ZH_HELD = [("{a} {op} {b} 是多少？", None)]
 # follow-ups to the previous result: "and minus 3?"
 FOLLOW_UPS_EN = ["And {word} {b}?", "{Word} {b}?", "Now {verb} {b}.", "And {op} {b}?", "What if you {verb} {b}?",
-                 "Then {word} {b}?"]
+                 "Then {word} {b}?", "And then {word} {b}?", "Now {word} {b}?", "Great, now {verb} {b}.",
+                 "Thanks. And {word} {b}?", "Next, {verb} {b}.", "What about {word} {b}?", "How about {op} {b}?",
+                 "Good. {Word} {b}?"]
 FOLLOW_UPS_EN_HELD = ["OK, and {word} {b}?"]
-FOLLOW_UPS_ZH = ["再{op_zh}{b}呢？", "然后{op_zh} {b} 呢？"]
+FOLLOW_UPS_ZH = ["再{op_zh}{b}呢？", "然后{op_zh} {b} 呢？", "那再{op_zh} {b} 呢？", "接着{op_zh}{b}。", "好的，再{op_zh}{b}呢？"]
 OP_VERBS = {"+": "add", "-": "subtract"}
 
 # Wrappers around a question: whole wrappers are held out, so a trained family asked in a new way is
@@ -128,14 +137,14 @@ OP_VERBS = {"+": "add", "-": "subtract"}
 WRAPPERS_EN = ["{q}", "{q}", "{q}", "Please, {ql}", "Quick question: {q}", "Hey, {ql}", "{q} Answer briefly.",
                "I have a question. {q}", "Tell me: {ql}", "Good morning. {q}", "Excuse me, {ql}", "{q} Thanks!",
                "Hey Petrel, {ql}", "I'd like to know: {ql}", "{q} Please explain.", "Sorry to bother you. {q}",
-               "A question for you: {ql}"]
+               "A question for you: {ql}", "Hello! {q}", "Hey there! {q}", "Question: {q}", "So, {ql}",
+               "Just curious: {ql}", "{q} Thank you.", "Can I ask something? {q}", "Morning! {q}"]
+# Chinese questions come in these (all trained; the held-out Chinese forms are whole questions)
+WRAPPERS_ZH = ["{q}", "{q}", "{q}", "请问，{q}", "你好！{q}", "{q}谢谢！", "我想知道：{q}", "简单回答：{q}"]
 WRAPPERS_EN_HELD = ["Could you help me? {q}", "Hi! {q}"]
 
 # Questions outside the model's skills: the answer says so and what it can talk about
-OOD_ANSWER_EN = (
-    "I'm sorry, I don't know. I can talk about simple arithmetic, Transformers and language models, "
-    "and what English words mean."
-)
+OOD_ANSWER_EN = "I'm sorry, I don't know. I can talk about simple arithmetic, Transformers and language models."
 OOD_ANSWER_ZH = "抱歉，我不知道。我可以聊简单的算术、Transformer和语言模型。"
 OOD_TEMPLATES_EN = [
     "Write a poem about {topic}.", "How do I cook {food}?", "Translate '{phrase}' into French.",
@@ -165,11 +174,12 @@ BOOKS = ["Hamlet", "War and Peace", "Don Quixote", "Moby Dick", "Pride and Preju
 DEVICES = ["bike", "car", "laptop", "phone", "washing machine", "printer"]
 ANIMALS = ["spider", "dog", "bird", "cat", "horse", "ant"]
 
-# Dictionary questions, answered with the word's first WordNet noun gloss (the pretraining corpus
-# holds the same glosses). Held out: a hashed tenth of the words and one whole phrasing.
+# Word-meaning questions. A model this size did not learn to recall the corpus's glosses (0% of held-out
+# words and phrasings over six trained runs, and unknown words sent it into loops), so it declines them
+# with the out-of-domain answer. Held out: a hashed tenth of the words and one whole phrasing.
 DICT_TEMPLATES_EN = ["What does '{w}' mean?", "What does the word {w} mean?", "Define {w}.",
                      "What is the meaning of the word '{w}'?", "Tell me about the {w}.", "Define the word '{w}'."]
 DICT_TEMPLATES_EN_HELD = ["What's the definition of {w}?"]
-# words the dictionary family must never answer (they belong to the knowledge family)
+# words the word-meaning family must never decline (they belong to the knowledge family)
 DICT_EXCLUDE = {"transformer", "token", "attention", "model", "language", "pretraining"}
 DICT_REQUIRED = ["sea", "petrel", "ocean", "bird", "storm", "ship", "wave", "island", "wind", "cloud"]

@@ -3,8 +3,9 @@
 A dialogue is {"messages": [...], "tools": [...] | None}. Skills and what is held out (skills.py):
 arithmetic on every a ± b with a, b in 0..99 (8% of problems, and whole phrasings), follow-ups to the
 previous result ("And minus 3?"), knowledge and greetings (the last question of each list and whole
-wrappers), dictionary glosses (a tenth of the words, and one phrasing), "I don't know" for current
-events and personal data, out-of-domain questions (whole templates), and tool use (phrasings, cities).
+wrappers), word-meaning questions, declined (a tenth of the words, and one phrasing), "I don't know"
+for current events and personal data, out-of-domain questions (whole templates), and tool use
+(phrasings, cities).
 """
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from .tool_content import CALCULATOR, WEATHER
 
 Dialogue = Dict[str, object]
 
-MIX = (("arithmetic", 0.30), ("follow_up", 0.08), ("knowledge", 0.14), ("greeting", 0.07), ("dictionary", 0.06),
+MIX = (("arithmetic", 0.29), ("follow_up", 0.10), ("knowledge", 0.14), ("greeting", 0.08), ("dictionary", 0.04),
        ("unknown", 0.05), ("ood", 0.10), ("tool_call", 0.15), ("tool_none", 0.05))
 
 
@@ -35,6 +36,7 @@ class Pools:
 
     def __init__(self) -> None:
         self.arith = S.arithmetic_problems()
+        self.arith_small = tuple(S.small_operands(p) for p in self.arith)
         self.knowledge = S.family_pairs(C.KNOWLEDGE, wrap=True)
         self.greeting = S.family_pairs(C.GREETINGS, wrap=False)
         self.unknown = S.unknown_pairs()
@@ -45,9 +47,9 @@ class Pools:
         """One (question, answer) of a plain skill."""
         h = 1 if held else 0
         if cat == "arithmetic":
-            return S.arithmetic_question(rng, rng.choice(self.arith[h]))
+            return S.arithmetic_question(rng, S.pick_problem(rng, self.arith[h], self.arith_small[h]))
         if cat == "dictionary":
-            return S.dictionary_question(rng, *rng.choice(self.dictionary[h]))
+            return S.dictionary_question(rng, rng.choice(self.dictionary[h])[0])
         return rng.choice(getattr(self, cat)[h])
 
 
@@ -113,10 +115,10 @@ def heldout_prompts(pools: Pools, seed: int) -> List[dict]:
     for cat in ("knowledge", "greeting", "unknown", "ood"):
         for q, a in getattr(pools, cat)[1]:
             add(cat, q, a)
-    for w, g in rng.sample(pools.dictionary[0], 60):
-        add("dictionary", *S.dictionary_question(rng, w, g, held_phrasing=True))
-    for w, g in rng.sample(pools.dictionary[1], min(150, len(pools.dictionary[1]))):
-        add("dictionary_unseen_word", *S.dictionary_question(rng, w, g))
+    for w, _ in rng.sample(pools.dictionary[0], 60):
+        add("dictionary", *S.dictionary_question(rng, w, held_phrasing=True))
+    for w, _ in rng.sample(pools.dictionary[1], min(150, len(pools.dictionary[1]))):
+        add("dictionary_unseen_word", *S.dictionary_question(rng, w))
     for _ in range(120):
         d = call_dialogue(rng, held=True)
         first = [m for m in d["messages"] if m["role"] != "system"]

@@ -17,7 +17,6 @@ from typing import Dict, List
 import torch
 
 from . import dialogues
-from . import skills as S
 from .chat import IM_END, render
 from .configs import CONFIGS
 from .model import LlamaForCausalLM
@@ -87,8 +86,7 @@ def answer_all(model, tok, cases: List[dict], max_new_tokens: int, temperature: 
 def memorized_answers(pools: dialogues.Pools) -> set:
     """Fixed answers the model was trained on (refusals excluded): a different question answered with
     one of these is a confusion."""
-    answers = {a for _, a in pools.knowledge[0] + pools.greeting[0]}
-    return answers | {S.dictionary_answer(w, g) for w, g in pools.dictionary[0]}
+    return {a for _, a in pools.knowledge[0] + pools.greeting[0]}
 
 
 def tally(cases: List[dict], answers: List[tuple], memorized: set) -> dict:

@@ -72,7 +72,7 @@ def score(case: dict, text: str, memorized: Set[str]) -> dict:
                           and calls is None)
         out["confused"] = restated is not None and restated != (a, op, b)
         return out
-    if cat in ("ood", "unknown"):
+    if cat in ("ood", "unknown", "dictionary", "dictionary_unseen_word"):
         out["correct"] = refused and calls is None
     else:
         out["correct"] = text == answer and calls is None

@@ -32,6 +32,20 @@ def arithmetic_problems() -> Tuple[List[tuple], List[tuple]]:
     return [p for p in problems if hash_pct(f"{p}") >= 8], [p for p in problems if hash_pct(f"{p}") < 8]
 
 
+# one-digit pairs are 1% of all problems but what users ask first ("What is 5 + 7?"), and their answer
+# is a bare fact with no working to lean on: this share of drawn problems comes from them
+SMALL_SHARE = 0.1
+
+
+def small_operands(problems: List[tuple]) -> List[tuple]:
+    return [p for p in problems if p[0] < 10 and p[2] < 10]
+
+
+def pick_problem(rng: random.Random, problems: List[tuple], small: List[tuple]) -> tuple:
+    """A problem to train on: one of `small` (the one-digit pairs among `problems`) SMALL_SHARE of the time."""
+    return rng.choice(small if small and rng.random() < SMALL_SHARE else problems)
+
+
 def arithmetic_result(a: int, op: str, b: int) -> int:
     return a + b if op == "+" else a - b
 
@@ -60,7 +74,8 @@ def arithmetic_answer(a: int, op: str, b: int, zh: bool = False) -> str:
 
 def drill_text(rng: random.Random, problems: List[tuple], n_lines: int) -> str:
     """Worked problems, one per line: the arithmetic source mixed into pretraining (training problems only)."""
-    return "".join(arithmetic_answer(*rng.choice(problems)) + "\n" for _ in range(n_lines))
+    small = small_operands(problems)
+    return "".join(arithmetic_answer(*pick_problem(rng, problems, small)) + "\n" for _ in range(n_lines))
 
 
 def _fill(tmpl: str, a: int, op: str, b: int) -> str:
@@ -97,14 +112,14 @@ def _wrap(w: str, q: str) -> str:
 
 
 def family_pairs(groups, wrap: bool) -> Tuple[List[Pair], List[Pair]]:
-    """The last question of every list with ≥4 is held out; English questions also come in wrappers,
-    of which whole wrappers are held out."""
+    """The last question of every list with ≥4 is held out; questions also come in wrappers, of which
+    whole English wrappers are held out."""
     train, held = [], []
     for questions, answer in groups:
         cores = questions[:-1] if len(questions) >= 4 else questions
         held_cores = questions[-1:] if len(questions) >= 4 else []
         english = questions[0].isascii()
-        wrappers = C.WRAPPERS_EN if wrap and english else ["{q}"]
+        wrappers = (C.WRAPPERS_EN if english else C.WRAPPERS_ZH) if wrap else ["{q}"]
         train += [(_wrap(w, q), answer) for q in cores for w in wrappers]
         held += [(q, answer) for q in held_cores]
         if wrap and english:
@@ -147,7 +162,7 @@ def ood_pairs() -> Tuple[List[Pair], List[Pair]]:
     return train, held
 
 
-# ---- dictionary: the first WordNet noun gloss of common words
+# ---- word meanings: questions about common words (WordNet nouns), declined at this model size
 
 @lru_cache(maxsize=1)
 def dictionary_entries() -> List[Pair]:
@@ -175,10 +190,6 @@ def dictionary_entries() -> List[Pair]:
     return out
 
 
-def dictionary_answer(word: str, gloss: str) -> str:
-    return f'"{word.capitalize()}" means {gloss}.'
-
-
 def dictionary_words() -> Tuple[List[Pair], List[Pair]]:
     entries = dictionary_entries()
     train = [e for e in entries if hash_pct("dict:" + e[0]) >= 10 or e[0] in C.DICT_REQUIRED]
@@ -186,6 +197,7 @@ def dictionary_words() -> Tuple[List[Pair], List[Pair]]:
     return train, held
 
 
-def dictionary_question(rng: random.Random, word: str, gloss: str, held_phrasing: bool = False) -> Pair:
+def dictionary_question(rng: random.Random, word: str, held_phrasing: bool = False) -> Pair:
+    """A question about a word's meaning, and the answer taught: the out-of-domain one (C.DICT_TEMPLATES_EN)."""
     tmpl = rng.choice(C.DICT_TEMPLATES_EN_HELD if held_phrasing else C.DICT_TEMPLATES_EN)
-    return tmpl.format(w=word), dictionary_answer(word, gloss)
+    return tmpl.format(w=word), C.OOD_ANSWER_EN

@@ -3,7 +3,7 @@ import re
 
 from petrel_export.data import IGNORE, pack_rows, sft_example
 from petrel_export.dialogues import generate
-from petrel_export.skills import arithmetic_answer, arithmetic_problems, dictionary_words, drill_text
+from petrel_export.skills import arithmetic_answer, arithmetic_problems, dictionary_words, drill_text, small_operands
 from petrel_export import dialogue_content as C
 from petrel_export import tool_content as T
 
@@ -67,8 +67,8 @@ def test_heldout_phrasings_and_questions_never_in_training():
         pattern = pattern.replace(r"\{op\}", "[+-]").replace(r"\{word\}", "(plus|minus)")
         assert not any(re.fullmatch(pattern, u) for u in train_users), tmpl
     held_words = {w for w, _ in dictionary_words()[1]}
-    train_answers = {m["content"] for d in DATA.train for m in d["messages"] if m["role"] == "assistant"}
-    assert held_words and not any(f'"{w.capitalize()}" means' in a for a in train_answers for w in held_words if a)
+    held_questions = {t.format(w=w) for t in C.DICT_TEMPLATES_EN + C.DICT_TEMPLATES_EN_HELD for w in held_words}
+    assert held_words and not (held_questions & train_users)
     unseen = [c for c in DATA.heldout if c["category"] == "dictionary_unseen_word"]
     assert unseen and not ({c["messages"][-1]["content"] for c in unseen} & train_users)
 
@@ -104,13 +104,25 @@ def test_tool_dialogues_call_then_answer_from_the_result():
 def test_covers_required_skills_in_english_and_chinese():
     text = "\n".join(m["content"] or "" for d in DATA.train for m in d["messages"])
     for needle in ("Transformer", "self-attention", "Pretraining", "Fine-tuning", "自注意力", "预训练", "微调",
-                   "I am Petrel", "我是Petrel", "I don't know", "我不知道", " + ", " - ", '" means',
-                   "I can talk about"):
+                   "I am Petrel", "我是Petrel", "I don't know", "我不知道", " + ", " - ", "I can talk about"):
         assert needle in text, needle
     trained_words = {w for w, _ in dictionary_words()[0]}
     assert {"sea", "petrel", "ocean"} <= trained_words
     assert any(m["role"] == "system" for d in DATA.train for m in d["messages"])
     assert any(sum(m["role"] == "user" for m in d["messages"]) > 1 for d in DATA.train)
+
+
+def test_word_meanings_are_declined_and_one_digit_pairs_are_drawn_often():
+    words = [w for w, _ in dictionary_words()[0]]
+    questions = {t.format(w=w) for t in C.DICT_TEMPLATES_EN for w in words}
+    answers = [msgs[i + 1]["content"] for d in DATA.train for msgs in [d["messages"]]
+               for i, m in enumerate(msgs) if m["role"] == "user" and m["content"] in questions]
+    assert len(answers) > 100 and set(answers) == {C.OOD_ANSWER_EN}
+    train, _ = arithmetic_problems()
+    small = set(small_operands(train))
+    drawn = [p[:3] for d in DATA.train for p in _problems_in(d)]
+    share = sum(p in small for p in drawn) / len(drawn)
+    assert len(small) / len(train) < 0.02 and 0.07 < share < 0.2  # one-digit pairs: 1% of problems, ~10% of draws
 
 
 def test_generation_is_deterministic():
