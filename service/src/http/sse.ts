@@ -25,6 +25,8 @@ export interface SseOptions {
   commentFirst?: boolean;
   /** Called once: the body ended (false) or the client cancelled it (true). */
   onEnd?: (cancelled: boolean) => void;
+  /** Called at once when the client cancels; onEnd(true) follows once the pending frame settled. */
+  onCancel?: () => void;
 }
 
 export interface PullOptions {
@@ -32,6 +34,8 @@ export interface PullOptions {
   inHand?: () => number;
   /** Called once: the body ended (false) or the client cancelled it (true). */
   onEnd?: (cancelled: boolean) => void;
+  /** Called at once when the client cancels; onEnd(true) follows once the pending frame settled. */
+  onCancel?: () => void;
 }
 
 const encoder = new TextEncoder();
@@ -81,6 +85,7 @@ export function sseBody(options: SseOptions): ReadableStream<Uint8Array> {
   return pullBody((beat) => sseFrames(options, beat), options.abort, options.commentFirst, {
     inHand: () => inHand?.() ?? 0,
     onEnd: options.onEnd,
+    onCancel: options.onCancel,
   });
 }
 
@@ -90,7 +95,7 @@ export function pullBody(
   abort: AbortController,
   /** Send a keep-alive comment with the headers, before the first frame (a backend server's promptness). */
   commentFirst = false,
-  { inHand, onEnd }: PullOptions = {},
+  { inHand, onEnd, onCancel }: PullOptions = {},
 ): ReadableStream<Uint8Array> {
   let frames: AsyncGenerator<Uint8Array, void> | undefined;
   let ended = false;
@@ -137,10 +142,14 @@ export function pullBody(
         }
       },
       cancel() {
-        end(true);
+        onCancel?.();
         abort.abort(new Error("client disconnected"));
         // Runs the generator's finally (the backend iterator's return) once its pending frame settles.
-        void frames?.return().catch(() => {});
+        // The end is reported after that, so the request's record counts the chunk that was on its
+        // way when the client left, as the meter (security/meter.ts) does.
+        const closing = frames?.return().catch(() => {});
+        if (closing) void closing.finally(() => end(true));
+        else end(true);
       },
     },
     { highWaterMark: 0 },
