@@ -148,8 +148,8 @@ export function pullBody(
         // The end is reported after that, so the request's record counts the chunk that was on its
         // way when the client left, as the meter (security/meter.ts) does.
         const closing = frames?.return().catch(() => {});
-        if (closing) void closing.finally(() => end(true));
-        else end(true);
+        if (!closing) return end(true);
+        return closing.then(() => end(true));
       },
     },
     { highWaterMark: 0 },
