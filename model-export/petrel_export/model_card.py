@@ -1,9 +1,8 @@
 """Writes the model card (README.md) of a trained model directory from the run's numbers.
 
-    /usr/bin/python3 -m petrel_export.model_card --config cpu --summary results/cpu-v4/summary.json \\
-        --eval results/cpu-v4/eval.json --timing results/cpu-v4/timing.json \\
-        --other-seed 1338=results/cpu-v4-seed1338/eval.json \\
-        --other-seed 1339=results/cpu-v4-seed1339/eval.json
+    /usr/bin/python3 -m petrel_export.model_card --config cpu --summary results/cpu-v5/summary.json \\
+        --eval results/cpu-v5/eval.json --timing results/cpu-v5/timing.json \\
+        --other-seed 1338=results/cpu-v5-seed1338/eval.json
 """
 from __future__ import annotations
 
