@@ -11,7 +11,8 @@ import type { ApiError } from "../../service/src/protocol/errors.js";
 import type { ToolCallDelta } from "../../service/src/protocol/wire.js";
 
 export type Step =
-  | { text: string; index?: number }
+  /** `after`: the chunk is already on its way, held until the promise settles, whatever the abort. */
+  | { text: string; index?: number; after?: Promise<unknown> }
   | { toolCall: ToolCallDelta; index?: number }
   | { finish: "stop" | "length" | "tool_calls"; index?: number }
   | { usage: { prompt: number; completion: number } }
@@ -99,6 +100,7 @@ async function* play(steps: Step[], model: string, signal: AbortSignal): AsyncGe
     if ("delayMs" in step) await sleep(step.delayMs, signal);
     else if ("fail" in step) throw step.fail;
     else {
+      if ("text" in step && step.after) await step.after;
       const chunk = chunkFor(step, base);
       if (chunk) yield { usage: null, ...chunk };
     }

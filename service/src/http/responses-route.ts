@@ -117,7 +117,8 @@ export function responsesHandler(options: ResponsesRouteOptions) {
   return async (c: Context<AppEnv>) => {
     const requestId = c.get("requestId");
     // The security guard may hand this request a metering wrapper of the gateway.
-    const gateway = observedGateway(c.get("chatGateway") ?? options.gateway, traceOf(c));
+    const trace = traceOf(c);
+    const gateway = observedGateway(c.get("chatGateway") ?? options.gateway, trace);
     const request = await parseRequest(c, gateway);
     const owner = await ownerOf(c);
     const past = await chainItems(store, owner, request.previous_response_id);
@@ -173,7 +174,18 @@ export function responsesHandler(options: ResponsesRouteOptions) {
     started.catch(() => {}); // observed below or by the stream body; never an unhandled rejection
     await waitWindow(started, limits.firstChunkWindowMs);
     keepAlive(c, saving.promise);
-    const body = responseSseBody({ started, builder, heartbeatMs: limits.heartbeatMs, abort, save });
+    const body = responseSseBody({
+      started,
+      builder,
+      heartbeatMs: limits.heartbeatMs,
+      abort,
+      save,
+      // The record is written when the body reports its end, once the chunk on its way when the
+      // client left has settled: it counts what the meter bills (as the chat route's does).
+      onEnd: trace ? (cancelled) => trace.bodyEnded(cancelled) : undefined,
+      onCancel: trace ? () => trace.finished("cancelled") : undefined,
+    });
+    if (trace) trace.reportsBodyEnd = true;
     return new Response(body, { status: 200, headers: { ...SSE_HEADERS, "x-request-id": requestId } });
   };
 }

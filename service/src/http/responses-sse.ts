@@ -13,6 +13,10 @@ export interface ResponseSseOptions {
   abort: AbortController;
   /** Stores the response; called once, however the stream ends. */
   save: () => Promise<void>;
+  /** Called once: the body ended (false) or the client cancelled it (true), after the response is stored. */
+  onEnd?: (cancelled: boolean) => void;
+  /** Called at once when the client cancels. */
+  onCancel?: () => void;
 }
 
 const encoder = new TextEncoder();
@@ -20,7 +24,10 @@ const frame = (event: StreamEvent) =>
   encoder.encode(`event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
 
 export function responseSseBody(options: ResponseSseOptions): ReadableStream<Uint8Array> {
-  return pullBody((beat) => responseFrames(options, beat), options.abort);
+  return pullBody((beat) => responseFrames(options, beat), options.abort, false, {
+    onEnd: options.onEnd,
+    onCancel: options.onCancel,
+  });
 }
 
 async function* responseFrames(
