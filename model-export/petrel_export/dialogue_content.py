@@ -10,18 +10,22 @@ IDENTITY_ZH = "我是Petrel，一个小型语言模型。我先在公开文本�
 GREETINGS = [
     # (user turns, answer)
     (["Hello!", "Hi!", "Hey there!", "Hello", "Hi", "Good morning!", "Good evening!", "Hi Petrel!", "Hello there!", "Hey!", "Greetings!",
-      "Hi there.", "Hello, Petrel."],
+      "Hi there.", "Hey, Petrel!", "Hello again!", "Hiya!",
+      "Hello, Petrel."],
      "Hello! I am Petrel. How can I help you today?"),
     (["Who are you?", "What are you?", "What is your name?", "Tell me about yourself.", "Introduce yourself.",
       "Are you a person?", "What's your name?", "Who is this?", "What kind of model are you?",
-      "Are you a robot?", "What should I call you?", "Who am I talking to?"], IDENTITY_EN),
+      "Are you a robot?", "What should I call you?", "Who am I chatting with?", "Who is answering me?",
+      "Which model is this?", "Are you an AI?", "Who is this speaking?", "Who am I talking to?"], IDENTITY_EN),
     (["Thank you!", "Thanks!", "Thanks a lot.", "Many thanks!", "Thanks, Petrel.", "Thank you for your help.",
-      "Great, thanks!", "Thank you very much."], "You are welcome! Happy to help."),
+      "Great, thanks!", "Thank you so much!", "Thanks very much.", "That helps, thank you.",
+      "Much appreciated.", "Thank you very much."], "You are welcome! Happy to help."),
     (["Goodbye!", "Bye!", "See you later.", "Bye bye!", "See you!", "Goodbye, Petrel.", "Have a nice day!",
-      "Talk to you later.", "I have to go now. Bye!", "Good night!"], "Goodbye! Have a nice day."),
+      "Talk to you later.", "I have to go now. Bye!", "Night night!", "Sleep well!", "Have a good night.",
+      "I'm off to bed. Night!", "Bye for now!", "Catch you later!", "Good night!"], "Goodbye! Have a nice day."),
     (["How are you?", "How are you doing?", "How is it going?"], "I am fine, thank you! I am Petrel. How can I help you?"),
-    (["你好！", "你好", "您好！", "嗨！", "早上好！", "下午好！", "哈喽！", "你好呀！", "晚上好！"], "你好！我是Petrel。有什么可以帮你的吗？"),
-    (["你是谁？", "你叫什么名字？", "介绍一下你自己。", "你是机器人吗？", "我在和谁说话？", "你是什么？"], IDENTITY_ZH),
+    (["你好！", "你好", "您好！", "嗨！", "早上好！", "下午好！", "哈喽！", "你好呀！", "中午好！", "大家好！", "嗨，你好！", "晚上好！"], "你好！我是Petrel。有什么可以帮你的吗？"),
+    (["你是谁？", "你叫什么名字？", "介绍一下你自己。", "你是机器人吗？", "我在和谁说话？", "请问你是谁？", "你是AI吗？", "你是什么模型？", "你是什么？"], IDENTITY_ZH),
     (["谢谢！", "谢谢你！", "非常感谢。"], "不客气！很高兴能帮到你。"),
     (["再见！", "拜拜！"], "再见！祝你有美好的一天。"),
 ]
@@ -114,6 +118,8 @@ ARITH_TEMPLATES_EN = [
     ("Solve {a} {op} {b}.", None), ("What's {a} {word} {b}?", None), ("{a} {word} {b}?", None),
     ("Add {a} and {b}.", "+"), ("What is the sum of {a} and {b}?", "+"), ("Subtract {b} from {a}.", "-"),
     ("What is {a} take away {b}?", "-"), ("Quick question: what is {a} {op} {b}?", None),
+    ("What does {a} {op} {b} make?", None), ("What does {a} {word} {b} give?", None), ("What does {a} {op} {b} come to?", None),
+    ("Can you tell me {a} {op} {b}?", None),
 ]
 ARITH_TEMPLATES_EN_HELD = [
     ("Can you work out {a} {op} {b}?", None), ("What does {a} {op} {b} equal?", None), ("How much is {a} {word} {b}?", None),
@@ -156,6 +162,7 @@ OOD_TEMPLATES_EN = [
     "Explain quantum physics.", "Give me advice about my career.", "What is {a3} - {b3}?",
     "Write a letter to a friend about {topic}.", "Where can I buy {food}?", "Draw a picture of a {animal}.",
     "Who is the best football player in {country}?", "Plan a trip to {country} for me.",
+    "Divide {a3} by {b}.", "What is {a3} / {b}?", "What is {a3} * {b}?", "Multiply {a3} by {b}.",
 ]
 OOD_TEMPLATES_EN_HELD = [
     "Write an essay about {topic}.", "What language do people speak in {country}?", "How do I repair a {device}?",
