@@ -151,9 +151,9 @@ Cloudflare Worker (int8 ONNX, {ev['onnx_int8_bytes'] / 1e6:.1f} MB).
 It is a toy with narrow skills: greetings and identity, addition and subtraction of numbers up to 99
 (negative results included), shown with its working ("37 + 45 = 30 + 40 + 7 + 5 = 70 + 12 = 82."),
 and follow-ups on the result, short explanations of Transformers,
-self-attention, pretraining and fine-tuning in English and Chinese, the meaning of common English
-words, calling a calculator and a weather tool when they are offered, and saying "I don't know" to
-anything else. Not for any real use.
+self-attention, pretraining and fine-tuning in English and Chinese, calling a calculator and a
+weather tool when they are offered, and saying "I don't know" to anything else (word meanings
+included). Not for any real use.
 
 ## Model
 
