@@ -42,13 +42,13 @@ describe("batching: cancellation, errors, sampling, admission", () => {
     const runs = prompts.map((ids, i) => {
       if (i === 1)
         return drain(
-          batched.generateFromIds(ids, greedy(30), abort.signal),
+          batched.generateFromIds(ids, endless(30), abort.signal),
           (n) => n === 3 && abort.abort(new Error("client gone")),
         );
       if (i === 2) {
         return (async () => {
           let seen = 0;
-          for await (const event of batched.generateFromIds(ids, greedy(30)))
+          for await (const event of batched.generateFromIds(ids, endless(30)))
             if (event.type === "delta" && ++seen === 2) break;
           return undefined;
         })();
