@@ -30,7 +30,7 @@ from .golden import write_golden
 from .model import LlamaForCausalLM, ModelConfig
 from .model_dir import write_model_dir
 from .plots import plot_losses
-from .train import evaluate_loss, keep_freed_memory, set_threads, train_stage
+from .train import evaluate_loss, keep_freed_memory, train_stage
 
 log = logging.getLogger("petrel_export.pipeline")
 EXPORT_DIR = Path(__file__).resolve().parent.parent
@@ -91,7 +91,7 @@ def pretrain_batches(cfg: RunConfig, train_ids: np.ndarray, drill_ids: np.ndarra
 
 def run(cfg: RunConfig, out: Path, runs_root: Path, hf_only: bool = False) -> dict:
     t_start = time.time()
-    set_threads(cfg.threads)
+    torch.set_num_threads(cfg.threads)
     keep_freed_memory()
     run_dir = runs_root / cfg.name
     run_dir.mkdir(parents=True, exist_ok=True)

@@ -37,23 +37,6 @@ def keep_freed_memory() -> bool:
     return bool(libc.mallopt(m_mmap_max, 0)) and bool(libc.mallopt(m_trim_threshold, 2**31 - 1))
 
 
-def set_threads(n: int) -> List[str]:
-    """PyTorch's intra-op threads, and OpenBLAS's own: Debian's torch runs its matmuls in OpenBLAS
-    (libopenblas0-pthread), whose thread pool torch.set_num_threads does not reach. At `threads: 1` a
-    step's matmuls still ran on two threads for the same wall time (6 steps of the `cpu` shape: 4.65 s
-    wall, 9.1 s CPU; with OpenBLAS at one thread 4.53 s wall, 4.6 s CPU, bit-identical weights), so two
-    seeds side by side were four busy threads on two cores. Returns the OpenBLAS libraries set."""
-    torch.set_num_threads(n)
-    done = []
-    for name in ("libopenblas.so.0", "libblas.so.3"):
-        try:
-            ctypes.CDLL(name).openblas_set_num_threads(n)
-            done.append(name)
-        except (OSError, AttributeError):
-            pass  # not there, or not OpenBLAS (MKL follows torch.set_num_threads)
-    return done
-
-
 def lr_at(step: int, cfg: StageConfig) -> float:
     """Linear warmup, then cosine to min_lr at cfg.steps: a function of the step alone (nanoGPT's
     max_iters schedule), so a seed gives the same model on an idle or a busy machine."""
