@@ -48,8 +48,9 @@ CONFIGS = {
     # Sized for a 2-core machine, scheduled in steps: the same seed gives the same model anywhere.
     # Token budget: pretraining 1600 steps x 16 rows x 256 = 6.6 M tokens, of which 7 rows in 16 (2.9 M) are
     # worked arithmetic (skills.drill_text) and the rest corpus text; SFT 1200 steps x 16 rows x 320 = 6.1 M
-    # tokens, of which 2 rows in 16 (0.77 M) are corpus text again. One thread: a step takes ~1.05 s where
-    # two threads take ~0.85 s, and two seeds of the recipe then train side by side on the two cores.
+    # tokens, of which 2 rows in 16 (0.77 M) are corpus text again. torch on one thread, so two seeds of the
+    # recipe train side by side on the two cores (~1.0 s a pretraining step and ~1.3 s an SFT step each;
+    # Debian's OpenBLAS still runs the matmuls on two threads of its own: model-export/README.md).
     "cpu": RunConfig(
         name="cpu",
         model=ModelConfig(n_layer=4, n_head=4, n_kv_head=2, n_embd=128, block_size=512, vocab_size=4096),
