@@ -37,28 +37,38 @@ export async function toolsAnswer(client, request, signal) {
   const calls = new Map();
   let bubble = null;
   let answer = null;
-  for await (const event of runner) {
-    if (event.type === "chunk") {
-      const delta = event.chunk.choices[0]?.delta?.content;
-      if (!delta) continue;
-      if (!bubble) {
-        bubble = addMessage("assistant");
-        bubble.setState("streaming");
+  try {
+    for await (const event of runner) {
+      if (event.type === "chunk") {
+        const delta = event.chunk.choices[0]?.delta?.content;
+        if (!delta) continue;
+        if (!bubble) {
+          bubble = addMessage("assistant");
+          bubble.setState("streaming");
+        }
+        bubble.append(delta);
+      } else if (event.type === "completion") {
+        bubble?.setState("done");
+        answer = bubble;
+        bubble = null;
+      } else if (event.type === "tool_call") {
+        const item = addMessage("tool", callText(event.call, event.arguments));
+        item.setState("streaming");
+        calls.set(event.call.id, { item, call: event.call, args: event.arguments });
+      } else if (event.type === "tool_result") {
+        const call = calls.get(event.call.id);
+        call?.item.setText(`${callText(event.call, call.args)} → ${event.content}`);
+        call?.item.setState("done");
       }
-      bubble.append(delta);
-    } else if (event.type === "completion") {
-      bubble?.setState("done");
-      answer = bubble;
-      bubble = null;
-    } else if (event.type === "tool_call") {
-      const item = addMessage("tool", callText(event.call, event.arguments));
-      item.setState("streaming");
-      calls.set(event.call.id, { item, args: event.arguments });
-    } else if (event.type === "tool_result") {
-      const call = calls.get(event.call.id);
-      call?.item.setText(`${callText(event.call, call.args)} → ${event.content}`);
-      call?.item.setState("done");
     }
+  } catch (err) {
+    // A call that failed (its tool threw, or the call was refused) says so where it was made.
+    for (const call of calls.values())
+      if (call.item.item.dataset.state === "streaming") {
+        call.item.setText(`${callText(call.call, call.args)} → ${err?.message ?? err}`);
+        call.item.setState("failed");
+      }
+    throw err;
   }
   const final = await runner.finalChatCompletion(); // rejects after Stop
   answer ??= addMessage("assistant", final.choices[0]?.message.content ?? "");
