@@ -54,17 +54,18 @@ export async function toolsAnswer(client, request, signal) {
       } else if (event.type === "tool_call") {
         const item = addMessage("tool", callText(event.call, event.arguments));
         item.setState("streaming");
-        calls.set(event.call.id, { item, call: event.call, args: event.arguments });
+        calls.set(event.call.id, { item, call: event.call, args: event.arguments, done: false });
       } else if (event.type === "tool_result") {
         const call = calls.get(event.call.id);
         call?.item.setText(`${callText(event.call, call.args)} → ${event.content}`);
         call?.item.setState("done");
+        if (call) call.done = true;
       }
     }
   } catch (err) {
     // A call that failed (its tool threw, or the call was refused) says so where it was made.
     for (const call of calls.values())
-      if (call.item.item.dataset.state === "streaming") {
+      if (!call.done) {
         call.item.setText(`${callText(call.call, call.args)} → ${err?.message ?? err}`);
         call.item.setState("failed");
       }

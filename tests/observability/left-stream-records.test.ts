@@ -10,10 +10,7 @@ import { createGuard, memoryLimiter } from "../../service/src/security/index.js"
 import { openSqliteResponseStore } from "../../service/src/server/sqlite-response-store.js";
 import { fakeGateway } from "../helpers/fake-gateway.js";
 import { KEYS, securityConfig } from "../security/helpers.js";
-
-const until = async (check: () => boolean) => {
-  while (!check()) await new Promise((r) => setImmediate(r));
-};
+import { until } from "./helpers/turns.js";
 
 const routes = {
   "/v1/chat/completions": {

@@ -5,6 +5,7 @@ import { createApp, type RequestRecord } from "../../service/src/http/index.js";
 import { ApiError } from "../../service/src/protocol/errors.js";
 import { fakeGateway, type Step } from "../helpers/fake-gateway.js";
 import { parseServerTiming } from "./helpers/server-timing.js";
+import { until } from "./helpers/turns.js";
 
 const url = "/v1/chat/completions";
 const secretPrompt = "my bank password is hunter2";
@@ -34,11 +35,6 @@ function recorded(options: { logPrompts?: boolean; script?: Step[]; startError?:
   });
   return { app, records, lines };
 }
-
-/** Yields turns of the event loop until `check()` holds (a record is written when its body ends). */
-const until = async (check: () => boolean) => {
-  while (!check()) await new Promise((r) => setImmediate(r));
-};
 
 describe("Server-Timing and request records (fake gateway)", () => {
   it("JSON completion: queue, ttft and total in Server-Timing; one record with tokens and backend", async () => {

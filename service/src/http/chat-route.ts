@@ -119,11 +119,8 @@ export function chatHandler({ gateway: shared, limits }: ChatRouteOptions) {
       heartbeatMs: limits.heartbeatMs,
       abort,
       commentFirst: window === "pending",
-      onEnd: trace ? (cancelled) => trace.bodyEnded(cancelled) : undefined,
-      // the client left: cancelled, whatever the abort then makes the backend's stream throw
-      onCancel: trace ? () => trace.finished("cancelled") : undefined,
+      ...trace?.bodyHooks(),
     });
-    if (trace) trace.reportsBodyEnd = true;
     return new Response(body, { status: 200, headers: { ...SSE_HEADERS, "x-request-id": requestId } });
   };
 }

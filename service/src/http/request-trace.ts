@@ -136,6 +136,17 @@ export class RequestTrace {
     this.outcome ??= "error";
   }
 
+  /**
+   * The hooks of an SSE body that reports its own end (sse.ts pullBody), for a route whose stream the
+   * middleware then does not wrap: the record is written once the body ends, after the chunk on its
+   * way when a client left has settled (so it counts what the meter bills), and a cancel sets the
+   * outcome at once, whatever the abort then makes the backend's stream throw.
+   */
+  bodyHooks(): { onEnd: (cancelled: boolean) => void; onCancel: () => void } {
+    this.reportsBodyEnd = true;
+    return { onEnd: (cancelled) => this.bodyEnded(cancelled), onCancel: () => this.finished("cancelled") };
+  }
+
   /** The streamed body ended (false) or its client cancelled it (true); the first call counts. */
   bodyEnded(cancelled: boolean) {
     if (this.#bodyEnded !== undefined) return;

@@ -180,12 +180,8 @@ export function responsesHandler(options: ResponsesRouteOptions) {
       heartbeatMs: limits.heartbeatMs,
       abort,
       save,
-      // The record is written when the body reports its end, once the chunk on its way when the
-      // client left has settled: it counts what the meter bills (as the chat route's does).
-      onEnd: trace ? (cancelled) => trace.bodyEnded(cancelled) : undefined,
-      onCancel: trace ? () => trace.finished("cancelled") : undefined,
+      ...trace?.bodyHooks(),
     });
-    if (trace) trace.reportsBodyEnd = true;
     return new Response(body, { status: 200, headers: { ...SSE_HEADERS, "x-request-id": requestId } });
   };
 }
