@@ -53,7 +53,22 @@ async function waitForHealth(url: string, child: ChildProcess, log: () => string
   throw new Error(`wrangler dev not healthy after ${timeoutMs} ms:\n${log()}`);
 }
 
+/**
+ * freePort() closes the port it found before wrangler binds it, so with suites starting servers side
+ * by side another process can take it first; wrangler then exits with "Address already in use" and
+ * is started again on other ports.
+ */
 export async function startWrangler(options: WranglerOptions = {}): Promise<RunningWrangler> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(options);
+    } catch (err) {
+      if (attempt >= 3 || !String((err as Error)?.message).includes("Address already in use")) throw err;
+    }
+  }
+}
+
+async function startOnce(options: WranglerOptions): Promise<RunningWrangler> {
   const [port, inspectorPort] = [await freePort(), await freePort()];
   const args = [wranglerBin, "dev", "--ip", "127.0.0.1", "--port", String(port)];
   args.push("--inspector-port", String(inspectorPort), "--show-interactive-dev-session=false");
